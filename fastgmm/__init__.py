@@ -1,0 +1,41 @@
+"""fastgmm: Numba-compiled Gaussian mixtures for images and video.
+
+Public names are imported lazily, so ``import fastgmm`` is cheap and compiles nothing;
+the first use of an estimator loads its module (and its cached Numba kernels).
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+__version__ = "0.1.0"
+
+_EXPORTS = {
+    "GaussianMixture": "fastgmm.mixture",
+    "KMeans": "fastgmm.kmeans",
+    "ConvergenceWarning": "fastgmm.exceptions",
+    "NotFittedError": "fastgmm.exceptions",
+    "BackgroundSubtractorMOG2": "fastgmm.background.mog2",
+    "BackgroundSubtractorMOG": "fastgmm.background.mog",
+    "PixelGMM": "fastgmm.background.pixel_gmm",
+    "FrameAverage": "fastgmm.background.baselines",
+    "KMeansBackground": "fastgmm.background.baselines",
+    "segment": "fastgmm.segment",
+    "SegmentationResult": "fastgmm.segment",
+}
+
+__all__ = sorted(_EXPORTS) + ["__version__"]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'fastgmm' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__
