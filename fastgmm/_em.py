@@ -1,0 +1,306 @@
+"""Numba kernels for Gaussian-mixture EM: one fused pass over the data per iteration.
+
+A single parallel kernel, :func:`em_pass`, serves every covariance type and every use:
+
+* the E-step log-likelihood and the M-step sufficient statistics of one EM iteration
+  (``Σ w r``, ``Σ w r (x-μ)``, ``Σ w r (x-μ)(x-μ)ᵀ`` or only its diagonal), centred on the
+  component means the pass was evaluated with (Chan-style: the caller shifts them onto the new
+  means, which keeps float32 data far from the origin accurate);
+* per-sample outputs for ``score_samples`` (log p(x)), ``predict`` (argmax) and
+  ``predict_proba`` (responsibilities), written straight into caller-provided arrays.
+
+Rows are processed in tiles of ``TILE`` rows: the tile is transposed once into a small
+feature-major buffer so every inner loop runs over the rows of the tile (contiguous, SIMD
+friendly), the log-sum-exp is done in two passes over the components per row, and per-component
+constants (log weight + log det - d/2 log 2π) are precomputed by the caller.  No N×K array is
+ever allocated; per-block accumulators (one block per ``prange`` iteration) are summed by the
+caller.
+
+Full and tied covariances are passed as upper-triangular precision Cholesky factors ``P``
+(shape ``(K, d, d)``, ``Σ⁻¹ = P Pᵀ``); diagonal and spherical ones as ``(K, d, d)`` arrays whose
+diagonal holds the per-feature precision Cholesky values, with ``diag=True``.
+
+:func:`block_stats` and :func:`merge_stats` are the reusable pieces: the statistics of one block
+of rows (e.g. one Dask chunk) for given parameters, and the sum of two such results.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import NamedTuple
+
+import numba
+import numpy as np
+from llvmlite import ir
+from numba.core import types
+from numba.core.extending import intrinsic
+
+from ._jit import kernel, prange
+
+TILE = 128
+
+MODE_STATS = 1
+MODE_LOGPROB = 2
+MODE_LABEL = 4
+MODE_RESP = 8
+
+
+@intrinsic
+def _bits_to_float(typingctx, bits):  # pragma: no cover - compiled
+    """Reinterpret an int64 as a float64 (a no-op LLVM bitcast, so loops using it vectorise)."""
+
+    def codegen(context, builder, signature, args):
+        return builder.bitcast(args[0], ir.DoubleType())
+
+    return types.float64(types.int64), codegen
+
+
+_LOG2E = 1.4426950408889634
+_LN2_HI = 0.693145751953125
+_LN2_LO = 1.4286068203094173e-06
+_EXP_MIN = -708.0
+
+
+@kernel()
+def _exp(x):  # pragma: no cover - jitted
+    """exp(x) for x <= ~0 to ~1 ulp, branch-free so the loops calling it vectorise.
+
+    Cody-Waite reduction x = n ln2 + r, |r| <= ln2/2, Taylor series of degree 13 for e^r
+    (truncation error < 5e-18) and 2^n built from its exponent bits; 0 below -708.
+    """
+    xc = max(x, _EXP_MIN)
+    n = math.floor(xc * _LOG2E + 0.5)
+    r = (xc - n * _LN2_HI) - n * _LN2_LO
+    p = 1.0 / 6227020800.0
+    p = p * r + 1.0 / 479001600.0
+    p = p * r + 1.0 / 39916800.0
+    p = p * r + 1.0 / 3628800.0
+    p = p * r + 1.0 / 362880.0
+    p = p * r + 1.0 / 40320.0
+    p = p * r + 1.0 / 5040.0
+    p = p * r + 1.0 / 720.0
+    p = p * r + 1.0 / 120.0
+    p = p * r + 1.0 / 24.0
+    p = p * r + 1.0 / 6.0
+    p = p * r + 0.5
+    p = p * r + 1.0
+    p = p * r + 1.0
+    scale = _bits_to_float((np.int64(n) + 1023) << 52)
+    return p * scale if x >= _EXP_MIN else 0.0
+
+
+@kernel()
+def _tile_log_prob(xt, m, means, prec, log_const, diag, diff, y, lp):  # pragma: no cover - jitted
+    """lp[k, t] = log w_k + log N(x_t | μ_k, Σ_k) for the ``m`` rows held in ``xt`` (d, TILE)."""
+    K, d = means.shape
+    for k in range(K):
+        for t in range(m):
+            lp[k, t] = 0.0
+        for i in range(d):
+            mu = means[k, i]
+            for t in range(m):
+                diff[i, t] = xt[i, t] - mu
+        if diag:
+            for i in range(d):
+                c = prec[k, i, i]
+                for t in range(m):
+                    v = diff[i, t] * c
+                    lp[k, t] += v * v
+        else:
+            for j in range(d):
+                c = prec[k, 0, j]
+                for t in range(m):
+                    y[t] = diff[0, t] * c
+                for i in range(1, j + 1):
+                    c = prec[k, i, j]
+                    for t in range(m):
+                        y[t] += diff[i, t] * c
+                for t in range(m):
+                    lp[k, t] += y[t] * y[t]
+        cst = log_const[k]
+        for t in range(m):
+            lp[k, t] = cst - 0.5 * lp[k, t]
+
+
+@kernel(parallel=True)
+def em_pass(X, w, means, prec, log_const, diag, mode, n_blocks, out_logprob, out_label, out_resp):  # pragma: no cover
+    """One pass over ``X``; see the module docstring.
+
+    Parameters: ``X`` (N, d) float32/float64; ``w`` (N,) float64 sample weights or an empty
+    array for unit weights; ``means`` (K, d) and ``prec`` (K, d, d) in X's dtype; ``log_const``
+    (K,) float64; ``diag`` bool; ``mode`` a bit set of MODE_*; ``n_blocks`` row blocks;
+    outputs (N,), (N,) int64 and (N, K), or empty arrays when their mode bit is not set.
+
+    Returns per-block ``(loglik, weight, nk, sum_dx, scatter)``; only the diagonal of
+    ``scatter`` is filled when ``diag``.  ``sum_dx`` and ``scatter`` are centred on ``means``.
+    """
+    n, d = X.shape
+    K = means.shape[0]
+    has_w = w.shape[0] > 0
+    want_stats = (mode & 1) != 0
+    want_lp = (mode & 2) != 0
+    want_label = (mode & 4) != 0
+    want_resp = (mode & 8) != 0
+    ll = np.zeros(n_blocks)
+    wsum = np.zeros(n_blocks)
+    nk = np.zeros((n_blocks, K))
+    sx = np.zeros((n_blocks, K, d))
+    sxx = np.zeros((n_blocks, K, d, d))
+    rows = (n + n_blocks - 1) // n_blocks
+    for b in prange(n_blocks):
+        start = b * rows
+        stop = min(n, start + rows)
+        xt = np.empty((d, TILE), X.dtype)
+        diff = np.empty((d, TILE), X.dtype)
+        y = np.empty(TILE, X.dtype)
+        lp = np.empty((K, TILE))
+        wt = np.empty(TILE)
+        mx = np.empty(TILE)
+        ssum = np.empty(TILE)
+        best = np.empty(TILE, np.int64)
+        ll_b = 0.0
+        w_b = 0.0
+        for t0 in range(start, stop, TILE):
+            m = min(TILE, stop - t0)
+            for t in range(m):
+                for i in range(d):
+                    xt[i, t] = X[t0 + t, i]
+            if has_w:
+                for t in range(m):
+                    wt[t] = w[t0 + t]
+            else:
+                for t in range(m):
+                    wt[t] = 1.0
+            _tile_log_prob(xt, m, means, prec, log_const, diag, diff, y, lp)
+            # log-sum-exp over components in two passes (max, then sum of exp), rows innermost;
+            # lp becomes w * responsibility
+            for t in range(m):
+                mx[t] = lp[0, t]
+                best[t] = 0
+            for k in range(1, K):
+                for t in range(m):
+                    v = lp[k, t]
+                    if v > mx[t]:
+                        mx[t] = v
+                        best[t] = k
+            for t in range(m):
+                ssum[t] = 0.0
+            for k in range(K):
+                for t in range(m):
+                    e = _exp(lp[k, t] - mx[t])
+                    lp[k, t] = e
+                    ssum[t] += e
+            for t in range(m):
+                ssum[t] = 1.0 / ssum[t]
+                mx[t] = mx[t] - math.log(ssum[t])
+            if want_lp:
+                for t in range(m):
+                    out_logprob[t0 + t] = mx[t]
+            if want_label:
+                for t in range(m):
+                    out_label[t0 + t] = best[t]
+            if want_resp:
+                for t in range(m):
+                    for k in range(K):
+                        out_resp[t0 + t, k] = lp[k, t] * ssum[t]
+            if want_stats:
+                for t in range(m):
+                    ll_b += wt[t] * mx[t]
+                    w_b += wt[t]
+                    ssum[t] *= wt[t]
+                for k in range(K):
+                    for t in range(m):
+                        lp[k, t] *= ssum[t]
+            if not want_stats:
+                continue
+            for k in range(K):
+                acc = 0.0
+                for t in range(m):
+                    acc += lp[k, t]
+                nk[b, k] += acc
+                for i in range(d):
+                    mu = means[k, i]
+                    for t in range(m):
+                        diff[i, t] = xt[i, t] - mu
+                for i in range(d):
+                    acc = 0.0
+                    acc2 = 0.0
+                    for t in range(m):
+                        r = lp[k, t] * diff[i, t]
+                        acc += r
+                        acc2 += r * diff[i, t]
+                    sx[b, k, i] += acc
+                    sxx[b, k, i, i] += acc2
+                    if not diag:
+                        for j in range(i):
+                            acc = 0.0
+                            for t in range(m):
+                                acc += lp[k, t] * diff[i, t] * diff[j, t]
+                            sxx[b, k, i, j] += acc
+        ll[b] = ll_b
+        wsum[b] = w_b
+    return ll, wsum, nk, sx, sxx
+
+
+class Stats(NamedTuple):
+    """Sufficient statistics of one E-step, centred on the means they were computed with.
+
+    ``loglik`` is ``Σ w log p(x)``, ``weight`` is ``Σ w``, ``nk`` (K,) is ``Σ w r``, ``sum_dx``
+    (K, d) is ``Σ w r (x - μ)`` and ``scatter`` (K, d, d) is ``Σ w r (x - μ)(x - μ)ᵀ`` (only the
+    diagonal for diagonal/spherical models; symmetric for full/tied).  All float64.
+    """
+
+    loglik: float
+    weight: float
+    nk: np.ndarray
+    sum_dx: np.ndarray
+    scatter: np.ndarray
+
+
+def n_blocks_for(n_samples: int) -> int:
+    """Row blocks for one pass: a few per thread for load balance, each at least one tile."""
+    return max(1, min(4 * numba.get_num_threads(), -(-n_samples // (8 * TILE))))
+
+
+def block_stats(
+    X: np.ndarray, w: np.ndarray, means: np.ndarray, prec: np.ndarray, log_const: np.ndarray, diag: bool
+) -> Stats:
+    """E-step statistics of the rows ``X`` with weights ``w`` (empty for unit weights)."""
+    K = means.shape[0]
+    empty1 = np.empty(0, X.dtype)
+    ll, ws, nk, sx, sxx = em_pass(
+        X, w, means, prec, log_const, diag, MODE_STATS, n_blocks_for(X.shape[0]),
+        empty1, np.empty(0, np.int64), np.empty((0, K), X.dtype),
+    )
+    scatter = sxx.sum(axis=0)
+    if not diag:
+        lower = np.tril(scatter, -1)
+        scatter = np.tril(scatter) + lower.transpose(0, 2, 1)
+    return Stats(float(ll.sum()), float(ws.sum()), nk.sum(axis=0), sx.sum(axis=0), scatter)
+
+
+def merge_stats(a: Stats, b: Stats) -> Stats:
+    """Statistics of the union of two blocks (both computed with the same parameters)."""
+    return Stats(a.loglik + b.loglik, a.weight + b.weight, a.nk + b.nk, a.sum_dx + b.sum_dx, a.scatter + b.scatter)
+
+
+def evaluate(
+    X: np.ndarray,
+    means: np.ndarray,
+    prec: np.ndarray,
+    log_const: np.ndarray,
+    diag: bool,
+    *,
+    logprob: bool = False,
+    label: bool = False,
+    resp: bool = False,
+) -> tuple[np.ndarray | None, np.ndarray | None, np.ndarray | None]:
+    """Per-sample log p(x), argmax component and/or responsibilities, each only if asked for."""
+    n = X.shape[0]
+    K = means.shape[0]
+    mode = (MODE_LOGPROB if logprob else 0) | (MODE_LABEL if label else 0) | (MODE_RESP if resp else 0)
+    out_lp = np.empty(n if logprob else 0, X.dtype)
+    out_label = np.empty(n if label else 0, np.int64)
+    out_resp = np.empty((n if resp else 0, K), X.dtype)
+    em_pass(X, np.empty(0), means, prec, log_const, diag, mode, n_blocks_for(n), out_lp, out_label, out_resp)
+    return (out_lp if logprob else None, out_label if label else None, out_resp if resp else None)

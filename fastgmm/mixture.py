@@ -1,0 +1,541 @@
+"""Gaussian mixture models fitted with EM, API and results as scikit-learn's ``GaussianMixture``.
+
+Each EM iteration is one fused pass of :func:`fastgmm._em.em_pass` over the data: it returns the
+mean log-likelihood under the current parameters (the E-step value scikit-learn reports as the
+lower bound) together with the sufficient statistics of the M-step, centred on the current means.
+The M-step itself works on those small arrays in float64.  Nothing of size n_samples x
+n_components is ever allocated, and ``sample_weight`` lets a histogram of unique rows stand in
+for the repeated rows.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import warnings
+from typing import Any
+
+import numpy as np
+
+from . import _em
+from ._validate import (
+    check_array,
+    check_is_fitted,
+    check_option,
+    check_random_state,
+    check_sample_weight,
+    check_scalar,
+)
+from .exceptions import ConvergenceWarning
+
+COVARIANCE_TYPES = ("full", "tied", "diag", "spherical")
+INIT_PARAMS = ("kmeans", "k-means++", "random", "random_from_data")
+_INIT_CHUNK = 1 << 16
+
+_CHOLESKY_ERROR = (
+    "Fitting the mixture model failed because some components have ill-defined empirical covariance "
+    "(for instance caused by singleton or collapsed samples). Try to decrease the number of components, "
+    "increase reg_covar, or scale the input data."
+)
+
+
+def _precision_shape(covariance_type: str, n_components: int, n_features: int) -> tuple[int, ...]:
+    return {
+        "full": (n_components, n_features, n_features),
+        "tied": (n_features, n_features),
+        "diag": (n_components, n_features),
+        "spherical": (n_components,),
+    }[covariance_type]
+
+
+def _cholesky_upper_of_precision(precisions: np.ndarray) -> np.ndarray:
+    """Upper-triangular U with ``precisions = U Uᵀ`` (works on stacks of matrices)."""
+    flipped = precisions[..., ::-1, ::-1]
+    return np.linalg.cholesky(flipped)[..., ::-1, ::-1].copy()
+
+
+def _precision_cholesky(covariances: np.ndarray, covariance_type: str) -> np.ndarray:
+    """Precision Cholesky factors (upper triangular for full/tied) from covariances."""
+    if covariance_type in ("full", "tied"):
+        try:
+            chol = np.linalg.cholesky(covariances)
+        except np.linalg.LinAlgError:
+            raise ValueError(_CHOLESKY_ERROR) from None
+        eye = np.broadcast_to(np.eye(covariances.shape[-1]), covariances.shape)
+        return np.swapaxes(np.linalg.solve(chol, eye), -1, -2)
+    if np.any(covariances <= 0.0):
+        raise ValueError(_CHOLESKY_ERROR)
+    return 1.0 / np.sqrt(covariances)
+
+
+class GaussianMixture:
+    """Gaussian mixture model fitted by expectation-maximisation.
+
+    Same parameters, attributes and results as :class:`sklearn.mixture.GaussianMixture`, plus
+    ``sample_weight`` in :meth:`fit`.  float32 data is processed in float32 (with float64
+    accumulators); other inputs in float64.
+
+    Parameters
+    ----------
+    n_components : int, default=1
+        Number of mixture components.
+    covariance_type : {"full", "tied", "diag", "spherical"}, default="full"
+        One full covariance per component, one shared full covariance, one diagonal covariance per
+        component, or one variance per component.
+    tol : float, default=1e-3
+        EM stops when the mean log-likelihood changes by less than ``tol`` between iterations.
+    reg_covar : float, default=1e-6
+        Added to the diagonal of every covariance to keep it positive definite.
+    max_iter : int, default=100
+        Maximum number of EM iterations per initialisation; 0 only initialises.
+    n_init : int, default=1
+        Number of initialisations; the one with the best final lower bound is kept.
+    init_params : {"kmeans", "k-means++", "random", "random_from_data"}, default="kmeans"
+        How the initial responsibilities are chosen (ignored for parameters given explicitly).
+    weights_init, means_init, precisions_init : array-like, optional
+        Explicit starting parameters: weights ``(K,)`` summing to 1, means ``(K, d)`` and
+        precisions (inverse covariances) shaped ``(K, d, d)`` full, ``(d, d)`` tied, ``(K, d)``
+        diag or ``(K,)`` spherical.
+    random_state : int, numpy Generator or None
+        Seed for the initialisation and for :meth:`sample`.
+    warm_start : bool, default=False
+        If True, each :meth:`fit` continues from the previous solution (``n_init`` is ignored
+        after the first fit).
+    verbose : int, default=0
+        1 prints one line per initialisation, 2 also one per iteration.
+
+    Attributes
+    ----------
+    weights_, means_, covariances_, precisions_, precisions_cholesky_ : ndarray
+        Fitted parameters (dtype of the training data when float32, else float64).
+    converged_ : bool
+        Whether the best initialisation reached ``tol``.
+    n_iter_ : int
+        EM iterations of the best initialisation.
+    lower_bound_ : float
+        Mean log-likelihood (weighted by ``sample_weight``) of the last E-step of the best run.
+    lower_bounds_ : list of float
+        The lower bound at every iteration of the best run.
+    n_features_in_ : int
+        Number of features seen in :meth:`fit`.
+    """
+
+    def __init__(
+        self,
+        n_components: int = 1,
+        *,
+        covariance_type: str = "full",
+        tol: float = 1e-3,
+        reg_covar: float = 1e-6,
+        max_iter: int = 100,
+        n_init: int = 1,
+        init_params: str = "kmeans",
+        weights_init: Any = None,
+        means_init: Any = None,
+        precisions_init: Any = None,
+        random_state: Any = None,
+        warm_start: bool = False,
+        verbose: int = 0,
+    ) -> None:
+        self.n_components = n_components
+        self.covariance_type = covariance_type
+        self.tol = tol
+        self.reg_covar = reg_covar
+        self.max_iter = max_iter
+        self.n_init = n_init
+        self.init_params = init_params
+        self.weights_init = weights_init
+        self.means_init = means_init
+        self.precisions_init = precisions_init
+        self.random_state = random_state
+        self.warm_start = warm_start
+        self.verbose = verbose
+
+    # ------------------------------------------------------------------ scikit-learn protocol
+    _PARAM_NAMES = (
+        "n_components", "covariance_type", "tol", "reg_covar", "max_iter", "n_init", "init_params",
+        "weights_init", "means_init", "precisions_init", "random_state", "warm_start", "verbose",
+    )
+
+    def get_params(self, deep: bool = True) -> dict[str, Any]:
+        """Constructor parameters as a dict (``sklearn.base.clone`` works with it)."""
+        return {name: getattr(self, name) for name in self._PARAM_NAMES}
+
+    def set_params(self, **params: Any) -> GaussianMixture:
+        """Set constructor parameters; unknown names raise ``ValueError``."""
+        for name, value in params.items():
+            if name not in self._PARAM_NAMES:
+                raise ValueError(f"Invalid parameter {name!r} for GaussianMixture; valid ones: {self._PARAM_NAMES}.")
+            setattr(self, name, value)
+        return self
+
+    def __repr__(self) -> str:
+        defaults = GaussianMixture().get_params()
+        changed = [
+            f"{k}={v!r}" for k, v in self.get_params().items()
+            if not (isinstance(v, (str, numbers.Number, bool, type(None))) and v == defaults[k])
+        ]
+        return f"GaussianMixture({', '.join(changed)})"
+
+    # ------------------------------------------------------------------ validation
+    def _check_parameters(self) -> None:
+        check_scalar(self.n_components, "n_components", kind=numbers.Integral, min_val=1)
+        check_option(self.covariance_type, "covariance_type", COVARIANCE_TYPES)
+        check_scalar(self.tol, "tol", min_val=0.0)
+        check_scalar(self.reg_covar, "reg_covar", min_val=0.0)
+        check_scalar(self.max_iter, "max_iter", kind=numbers.Integral, min_val=0)
+        check_scalar(self.n_init, "n_init", kind=numbers.Integral, min_val=1)
+        check_option(self.init_params, "init_params", INIT_PARAMS)
+        if not isinstance(self.warm_start, (bool, np.bool_)):
+            raise TypeError(f"warm_start must be True or False; got {self.warm_start!r}.")
+        check_scalar(self.verbose, "verbose", kind=numbers.Integral, min_val=0)
+
+    def _check_init_arrays(self, n_features: int) -> tuple[np.ndarray | None, np.ndarray | None, np.ndarray | None]:
+        K = self.n_components
+        weights = means = precisions = None
+        if self.weights_init is not None:
+            weights = self._as_float_array(self.weights_init, "weights_init", (K,))
+            if np.any(weights < 0.0) or np.any(weights > 1.0):
+                raise ValueError(
+                    f"weights_init must lie in [0, 1]; got min {weights.min():.5g}, max {weights.max():.5g}."
+                )
+            if not abs(1.0 - weights.sum()) <= 1e-8 * max(1, K):
+                raise ValueError(f"weights_init must sum to 1; got sum(weights_init) = {weights.sum():.10g}.")
+        if self.means_init is not None:
+            means = self._as_float_array(self.means_init, "means_init", (K, n_features))
+        if self.precisions_init is not None:
+            shape = _precision_shape(self.covariance_type, K, n_features)
+            precisions = self._as_float_array(self.precisions_init, "precisions_init", shape)
+            if self.covariance_type in ("full", "tied"):
+                mats = precisions.reshape((-1, n_features, n_features))
+                if not np.allclose(mats, np.swapaxes(mats, 1, 2)) or np.any(np.linalg.eigvalsh(mats) <= 0.0):
+                    raise ValueError(
+                        f"precisions_init ({self.covariance_type}) must be symmetric positive definite "
+                        "(the inverse of a covariance matrix)."
+                    )
+            elif np.any(precisions <= 0.0):
+                raise ValueError(f"precisions_init ({self.covariance_type}) must be positive.")
+        return weights, means, precisions
+
+    @staticmethod
+    def _as_float_array(value: Any, name: str, shape: tuple[int, ...]) -> np.ndarray:
+        arr = np.asarray(value)
+        if arr.dtype.kind not in "biuf":
+            raise TypeError(f"{name} must be numeric; got dtype {arr.dtype}.")
+        arr = np.array(arr, dtype=np.float64)
+        if arr.shape != shape:
+            raise ValueError(f"{name} must have shape {shape}; got {arr.shape}.")
+        if not np.isfinite(arr).all():
+            raise ValueError(f"{name} contains NaN or infinity.")
+        return arr
+
+    def _check_X(self, X: Any) -> np.ndarray:
+        check_is_fitted(self, "means_")
+        return check_array(X, n_features=self.n_features_in_)
+
+    # ------------------------------------------------------------------ parameter plumbing
+    def _kernel_params(self, dtype: np.dtype) -> tuple[np.ndarray, np.ndarray, np.ndarray, bool]:
+        """(means, prec (K,d,d), log_const, diag) in the layout :mod:`fastgmm._em` expects."""
+        K, d = self.means_.shape
+        pc = np.asarray(self.precisions_cholesky_, dtype=np.float64)
+        ct = self.covariance_type
+        if ct == "full":
+            prec, log_det = pc, np.log(np.diagonal(pc, axis1=1, axis2=2)).sum(axis=1)
+        elif ct == "tied":
+            prec, log_det = np.broadcast_to(pc, (K, d, d)), np.full(K, np.log(np.diag(pc)).sum())
+        else:
+            values = pc if ct == "diag" else np.repeat(pc[:, None], d, axis=1)
+            prec = np.zeros((K, d, d))
+            prec[:, np.arange(d), np.arange(d)] = values
+            log_det = np.log(values).sum(axis=1)
+        with np.errstate(divide="ignore"):
+            log_const = np.log(np.asarray(self.weights_, dtype=np.float64)) + log_det - 0.5 * d * math.log(2 * math.pi)
+        return (
+            np.ascontiguousarray(self.means_, dtype=dtype),
+            np.ascontiguousarray(prec, dtype=dtype),
+            np.ascontiguousarray(log_const, dtype=np.float64),
+            ct in ("diag", "spherical"),
+        )
+
+    def _set_from_stats(self, nk: np.ndarray, sum_dx: np.ndarray, scatter: np.ndarray, centre: np.ndarray,
+                        total_weight: float, eps: float, m_step: bool) -> None:
+        """Weights, means, covariances and precision Cholesky from centred statistics.
+
+        ``scatter`` is ``Σ w r (x-c)(x-c)ᵀ`` around ``centre`` (full (K,d,d), or its diagonal
+        (K,d) for diag/spherical).  As scikit-learn: ``nk`` gets ``10 eps`` added, weights are
+        normalised to 1 in the M-step but divided by the total weight at initialisation.
+        """
+        ct = self.covariance_type
+        n_raw = nk
+        nk = nk + 10.0 * eps
+        delta = sum_dx / nk[:, None]
+        means = centre + delta
+        d = means.shape[1]
+        if ct in ("full", "tied"):
+            sd = sum_dx[:, :, None] * delta[:, None, :]
+            around = scatter - sd - np.swapaxes(sd, 1, 2) + n_raw[:, None, None] * delta[:, :, None] * delta[:, None, :]
+            if ct == "full":
+                cov = around / nk[:, None, None]
+            else:
+                cov = around.sum(axis=0) / nk.sum()
+            cov[..., np.arange(d), np.arange(d)] += self.reg_covar
+        else:
+            around = scatter - 2.0 * sum_dx * delta + n_raw[:, None] * delta * delta
+            cov = around / nk[:, None] + self.reg_covar
+            if ct == "spherical":
+                cov = cov.mean(axis=1)
+        self.weights_ = nk / (nk.sum() if m_step else total_weight)
+        self.means_ = means
+        self.covariances_ = cov
+        self.precisions_cholesky_ = _precision_cholesky(cov, ct)
+
+    def _finalise_dtype(self, dtype: np.dtype) -> None:
+        for name in ("weights_", "means_", "covariances_", "precisions_cholesky_"):
+            setattr(self, name, np.asarray(getattr(self, name), dtype=dtype))
+        pc = self.precisions_cholesky_
+        if self.covariance_type == "full":
+            self.precisions_ = pc @ np.swapaxes(pc, 1, 2)
+        elif self.covariance_type == "tied":
+            self.precisions_ = pc @ pc.T
+        else:
+            self.precisions_ = pc**2
+
+    # ------------------------------------------------------------------ initialisation
+    def _initialize(self, X: np.ndarray, w: np.ndarray, total_weight: float, rng: np.random.Generator,
+                    inits: tuple[np.ndarray | None, ...]) -> None:
+        weights_init, means_init, precisions_init = inits
+        eps = float(np.finfo(X.dtype).eps)
+        if weights_init is None or means_init is None or precisions_init is None:
+            self._initialize_from_data(X, w, total_weight, rng, eps)
+        if weights_init is not None:
+            self.weights_ = weights_init.copy()
+        if means_init is not None:
+            self.means_ = means_init.copy()
+        if precisions_init is not None:
+            ct = self.covariance_type
+            if ct in ("full", "tied"):
+                self.precisions_cholesky_ = _cholesky_upper_of_precision(precisions_init)
+                self.covariances_ = np.linalg.inv(precisions_init)
+            else:
+                self.precisions_cholesky_ = np.sqrt(precisions_init)
+                self.covariances_ = 1.0 / precisions_init
+
+    def _initialize_from_data(self, X: np.ndarray, w: np.ndarray, total_weight: float,
+                              rng: np.random.Generator, eps: float) -> None:
+        K, d = self.n_components, X.shape[1]
+        diag = self.covariance_type in ("diag", "spherical")
+        weights = w if w.shape[0] else None
+        if self.init_params in ("random_from_data", "k-means++"):
+            if self.init_params == "random_from_data":
+                p = None if weights is None else weights / weights.sum()
+                idx = rng.choice(X.shape[0], size=K, replace=False, p=p)
+                centre = X[idx].astype(np.float64)
+                nk = np.ones(K) if weights is None else weights[idx].astype(np.float64)
+            else:
+                from .kmeans import kmeans_plusplus
+
+                centre = np.asarray(kmeans_plusplus(X, K, sample_weight=weights, random_state=rng), np.float64)
+                nk = np.ones(K)
+            sum_dx = np.zeros((K, d))
+            scatter = np.zeros((K, d) if diag else (K, d, d))
+        elif self.init_params == "kmeans":
+            from ._lloyd import hard_assignment_stats
+            from .kmeans import KMeans
+
+            km = KMeans(K, n_init=1, random_state=rng).fit(X, sample_weight=weights)
+            centre = np.asarray(km.cluster_centers_, dtype=np.float64)
+            nk, sum_x, scatter = hard_assignment_stats(X, np.ones(X.shape[0]) if weights is None else weights, centre)
+            sum_dx = sum_x - nk[:, None] * centre
+            if diag:
+                scatter = np.diagonal(scatter, axis1=1, axis2=2).copy()
+        else:  # "random": uniform random responsibilities, drawn and reduced chunk by chunk
+            centre = np.tile(np.average(X, axis=0, weights=weights).astype(np.float64), (K, 1))
+            nk = np.zeros(K)
+            sum_dx = np.zeros((K, d))
+            scatter = np.zeros((K, d) if diag else (K, d, d))
+            for start in range(0, X.shape[0], _INIT_CHUNK):
+                dx = X[start : start + _INIT_CHUNK].astype(np.float64) - centre[0]
+                resp = rng.uniform(size=(dx.shape[0], K))
+                resp /= resp.sum(axis=1, keepdims=True)
+                if weights is not None:
+                    resp *= weights[start : start + _INIT_CHUNK, None]
+                nk += resp.sum(axis=0)
+                sum_dx += resp.T @ dx
+                if diag:
+                    scatter += resp.T @ (dx * dx)
+                else:
+                    scatter += np.einsum("nk,ni,nj->kij", resp, dx, dx, optimize=True)
+        self._set_from_stats(nk, sum_dx, scatter, centre, total_weight, eps, m_step=False)
+
+    # ------------------------------------------------------------------ EM
+    def _em_step(self, X: np.ndarray, w: np.ndarray, eps: float) -> float:
+        """One fused E+M step; returns the mean log-likelihood under the parameters before it."""
+        means, prec, log_const, diag = self._kernel_params(X.dtype)
+        stats = _em.block_stats(X, w, means, prec, log_const, diag)
+        scatter = np.diagonal(stats.scatter, axis1=1, axis2=2) if diag else stats.scatter
+        self._set_from_stats(stats.nk, stats.sum_dx, scatter, means.astype(np.float64),
+                             stats.weight, eps, m_step=True)
+        return stats.loglik / stats.weight
+
+    def fit(self, X: Any, y: Any = None, sample_weight: Any = None) -> GaussianMixture:
+        """Estimate the parameters with EM (``n_init`` runs, the best lower bound kept).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : ignored
+        sample_weight : array-like of shape (n_samples,), optional
+            Non-negative weights; an integer weight gives the same fit as repeating the row.
+
+        Returns
+        -------
+        self
+        """
+        self._fit(X, sample_weight)
+        return self
+
+    def fit_predict(self, X: Any, y: Any = None, sample_weight: Any = None) -> np.ndarray:
+        """Fit, then return the most probable component of every sample (as ``fit(X).predict(X)``)."""
+        X = self._fit(X, sample_weight)
+        means, prec, log_const, diag = self._kernel_params(X.dtype)
+        return _em.evaluate(X, means, prec, log_const, diag, label=True)[1]
+
+    def _fit(self, X: Any, sample_weight: Any) -> np.ndarray:
+        self._check_parameters()
+        X = check_array(X, min_samples=max(2, self.n_components))
+        n, d = X.shape
+        inits = self._check_init_arrays(d)
+        if sample_weight is None:
+            w = np.empty(0)
+            total_weight = float(n)
+        else:
+            w = check_sample_weight(sample_weight, n)
+            positive = int(np.count_nonzero(w))
+            if positive < self.n_components:
+                raise ValueError(
+                    f"sample_weight has {positive} positive entries but n_components={self.n_components}; "
+                    "every component needs at least one sample with positive weight."
+                )
+            total_weight = float(w.sum())
+        eps = float(np.finfo(X.dtype).eps)
+        do_init = not (self.warm_start and getattr(self, "converged_", None) is not None)
+        if not do_init and self.means_.shape[1] != d:
+            raise ValueError(f"X has {d} features, but the warm-started model was fitted with {self.means_.shape[1]}.")
+        n_init = self.n_init if do_init else 1
+        rng = check_random_state(self.random_state)
+        best = None
+        max_lower_bound = -np.inf
+        best_converged = False
+        for init in range(n_init):
+            if do_init:
+                self._initialize(X, w, total_weight, rng, inits)
+            lower_bound = -np.inf if do_init else self.lower_bound_
+            lower_bounds: list[float] = []
+            converged = False
+            n_iter = 0
+            for n_iter in range(1, self.max_iter + 1):
+                prev = lower_bound
+                lower_bound = self._em_step(X, w, eps)
+                lower_bounds.append(lower_bound)
+                if self.verbose >= 2:
+                    print(f"  init {init} iteration {n_iter}: change {lower_bound - prev:.6g}")
+                if abs(lower_bound - prev) < self.tol:
+                    converged = True
+                    break
+            if self.verbose:
+                print(f"init {init}: {'converged' if converged else 'did not converge'}, lower bound {lower_bound:.6g}")
+            params = (self.weights_, self.means_, self.covariances_, self.precisions_cholesky_)
+            if self.max_iter == 0:
+                best, best_n_iter = params, 0
+            elif lower_bound > max_lower_bound or max_lower_bound == -np.inf:
+                max_lower_bound = lower_bound
+                best, best_n_iter, best_bounds, best_converged = params, n_iter, lower_bounds, converged
+        if self.max_iter == 0:
+            best_bounds = []
+        if not best_converged and self.max_iter > 0:
+            warnings.warn(
+                "Best performing initialization did not converge. Try different init parameters, or increase "
+                "max_iter, tol, or check for degenerate data.",
+                ConvergenceWarning,
+                stacklevel=3,
+            )
+        self.weights_, self.means_, self.covariances_, self.precisions_cholesky_ = best
+        self._finalise_dtype(X.dtype)
+        self.converged_ = best_converged
+        self.n_iter_ = best_n_iter
+        self.lower_bound_ = max_lower_bound
+        self.lower_bounds_ = best_bounds
+        self.n_features_in_ = d
+        return X
+
+    # ------------------------------------------------------------------ inference
+    def _evaluate(self, X: Any, **what: bool) -> tuple[np.ndarray | None, ...]:
+        X = self._check_X(X)
+        means, prec, log_const, diag = self._kernel_params(X.dtype)
+        return _em.evaluate(X, means, prec, log_const, diag, **what)
+
+    def score_samples(self, X: Any) -> np.ndarray:
+        """Log-likelihood ``log p(x)`` of every sample, shape (n_samples,)."""
+        return self._evaluate(X, logprob=True)[0]
+
+    def score(self, X: Any, y: Any = None) -> float:
+        """Mean log-likelihood of the samples."""
+        return float(np.mean(self.score_samples(X), dtype=np.float64))
+
+    def predict(self, X: Any) -> np.ndarray:
+        """Most probable component of every sample, shape (n_samples,)."""
+        return self._evaluate(X, label=True)[1]
+
+    def predict_proba(self, X: Any) -> np.ndarray:
+        """Posterior probability of every component for every sample, shape (n_samples, K)."""
+        return self._evaluate(X, resp=True)[2]
+
+    def _n_parameters(self) -> int:
+        K, d = self.means_.shape
+        cov_params = {
+            "full": K * d * (d + 1) / 2.0,
+            "diag": K * d,
+            "tied": d * (d + 1) / 2.0,
+            "spherical": K,
+        }[self.covariance_type]
+        return int(cov_params + d * K + K - 1)
+
+    def bic(self, X: Any) -> float:
+        """Bayesian information criterion on ``X`` (lower is better)."""
+        n = np.shape(X)[0]
+        return -2 * self.score(X) * n + self._n_parameters() * math.log(n)
+
+    def aic(self, X: Any) -> float:
+        """Akaike information criterion on ``X`` (lower is better)."""
+        n = np.shape(X)[0]
+        return -2 * self.score(X) * n + 2 * self._n_parameters()
+
+    def sample(self, n_samples: int = 1) -> tuple[np.ndarray, np.ndarray]:
+        """Draw samples from the fitted mixture.
+
+        Returns
+        -------
+        X : ndarray of shape (n_samples, n_features)
+        labels : ndarray of shape (n_samples,)
+            Component of each sample (samples are grouped by component).
+        """
+        check_is_fitted(self, "means_")
+        check_scalar(n_samples, "n_samples", kind=numbers.Integral, min_val=1)
+        rng = check_random_state(self.random_state)
+        weights = np.asarray(self.weights_, dtype=np.float64)
+        counts = rng.multinomial(n_samples, weights / weights.sum())
+        K, d = self.means_.shape
+        cov = np.asarray(self.covariances_, dtype=np.float64)
+        parts = []
+        for k in range(K):
+            if self.covariance_type == "full":
+                c = cov[k]
+            elif self.covariance_type == "tied":
+                c = cov
+            elif self.covariance_type == "diag":
+                c = np.diag(cov[k])
+            else:
+                c = np.eye(d) * cov[k]
+            parts.append(rng.multivariate_normal(self.means_[k], c, int(counts[k])))
+        labels = np.repeat(np.arange(K), counts)
+        return np.vstack(parts), labels
