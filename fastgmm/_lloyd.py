@@ -1,0 +1,381 @@
+"""Numba kernels for k-means: Lloyd passes, k-means++ seeding passes and hard-assignment statistics.
+
+Conventions shared by every kernel here:
+
+* ``X`` is a C-contiguous ``(n, d)`` float32 or float64 array; centres have X's dtype.  Squared
+  distances are computed in X's dtype in difference form ``sum_j (x_j - c_j)**2`` (no
+  ``|x|^2 - 2 x.c + |c|^2`` cancellation); every sum over rows is accumulated in float64.
+* ``w`` is a float64 ``(n,)`` array of sample weights, or an EMPTY array meaning "every weight is 1"
+  (which saves ``n`` floats on very large inputs).
+* Rows are split into ``nb`` contiguous blocks (block ``b`` holds rows ``b*n//nb .. (b+1)*n//nb``),
+  with ``nb`` depending only on ``n`` and the accumulator size.  ``prange`` runs over blocks, each
+  block fills its own slot of a block-indexed accumulator and the slots are reduced serially in block
+  order afterwards, so results are bitwise independent of the thread count and of scheduling.
+* Nothing here allocates an ``n x K`` array; the largest allocation is ``O(nb * K * d * d)``.
+* Nearest centre: the lowest index among equal distances.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._jit import kernel, prange
+
+_MAX_BLOCKS = 256
+_MIN_ROWS_PER_BLOCK = 1024
+_MAX_BLOCK_FLOATS = 4_000_000  # cap on nb * (floats per block accumulator): 32 MB of float64
+
+
+@kernel()
+def _n_blocks(n, floats_per_block):
+    """Number of row blocks for ``n`` rows, each needing ``floats_per_block`` accumulator slots."""
+    nb = (n + _MIN_ROWS_PER_BLOCK - 1) // _MIN_ROWS_PER_BLOCK
+    nb = min(nb, _MAX_BLOCKS)
+    nb = min(nb, max(1, _MAX_BLOCK_FLOATS // max(1, floats_per_block)))
+    return max(1, nb)
+
+
+@kernel()
+def _nearest(X, i, centers):
+    """(index, squared distance) of the centre nearest to row ``i`` (distance in X's dtype)."""
+    K, d = centers.shape
+    best = 0
+    bestd = X[i, 0] - X[i, 0]
+    for j in range(d):
+        t = X[i, j] - centers[0, j]
+        bestd += t * t
+    for k in range(1, K):
+        s = X[i, 0] - X[i, 0]
+        for j in range(d):
+            t = X[i, j] - centers[k, j]
+            s += t * t
+        if s < bestd:
+            bestd = s
+            best = k
+    return best, bestd
+
+
+@kernel(parallel=True)
+def lloyd_pass(X, w, centers, sums, weights):
+    """One Lloyd pass: assign each row to its nearest centre and accumulate per-cluster statistics.
+
+    Overwrites ``sums`` ((K, d) float64) with the weighted sum of the rows assigned to each centre
+    and ``weights`` ((K,) float64) with their total weight.  No labels are stored.
+    """
+    n, d = X.shape
+    K = centers.shape[0]
+    unit = w.shape[0] == 0
+    nb = _n_blocks(n, K * (d + 1))
+    bsums = np.zeros((nb, K, d))
+    bw = np.zeros((nb, K))
+    for b in prange(nb):
+        for i in range(b * n // nb, (b + 1) * n // nb):
+            k, _ = _nearest(X, i, centers)
+            wi = 1.0 if unit else w[i]
+            bw[b, k] += wi
+            for j in range(d):
+                bsums[b, k, j] += wi * X[i, j]
+    sums[:] = 0.0
+    weights[:] = 0.0
+    for b in range(nb):
+        for k in range(K):
+            weights[k] += bw[b, k]
+            for j in range(d):
+                sums[k, j] += bsums[b, k, j]
+
+
+@kernel(parallel=True)
+def assign_inertia(X, w, centers, labels):
+    """Return the inertia ``sum_i w_i min_k |x_i - c_k|^2`` (float64).
+
+    If ``labels`` has ``n`` entries, the index of each row's nearest centre is written into it;
+    pass an empty array to skip labels.
+    """
+    n = X.shape[0]
+    unit = w.shape[0] == 0
+    store = labels.shape[0] == n
+    nb = _n_blocks(n, 1)
+    part = np.zeros(nb)
+    for b in prange(nb):
+        s = 0.0
+        for i in range(b * n // nb, (b + 1) * n // nb):
+            k, dist = _nearest(X, i, centers)
+            if store:
+                labels[i] = k
+            wi = 1.0 if unit else w[i]
+            s += wi * dist
+        part[b] = s
+    total = 0.0
+    for b in range(nb):
+        total += part[b]
+    return total
+
+
+@kernel(parallel=True)
+def farthest_points(X, centers, m):
+    """Indices and nearest-centre labels of the ``m`` rows farthest from their nearest centre.
+
+    Distances are unweighted; order is by decreasing distance, ties by increasing row index.
+    Requires ``1 <= m <= n``.
+    """
+    n = X.shape[0]
+    nb = _n_blocks(n, 2 * m)
+    bd = np.full((nb, m), -1.0)
+    bi = np.full((nb, m), -1, dtype=np.int64)
+    for b in prange(nb):
+        for i in range(b * n // nb, (b + 1) * n // nb):
+            _, dist = _nearest(X, i, centers)
+            dd = np.float64(dist)
+            if dd > bd[b, m - 1]:
+                p = m - 1
+                while p > 0 and bd[b, p - 1] < dd:
+                    bd[b, p] = bd[b, p - 1]
+                    bi[b, p] = bi[b, p - 1]
+                    p -= 1
+                bd[b, p] = dd
+                bi[b, p] = i
+    topd = np.full(m, -1.0)
+    topi = np.full(m, -1, dtype=np.int64)
+    for b in range(nb):
+        for q in range(m):
+            dd = bd[b, q]
+            if bi[b, q] < 0 or not dd > topd[m - 1]:
+                continue
+            p = m - 1
+            while p > 0 and topd[p - 1] < dd:
+                topd[p] = topd[p - 1]
+                topi[p] = topi[p - 1]
+                p -= 1
+            topd[p] = dd
+            topi[p] = bi[b, q]
+    labs = np.empty(m, dtype=np.int64)
+    for q in range(m):
+        k, _ = _nearest(X, topi[q], centers)
+        labs[q] = k
+    return topi, labs
+
+
+@kernel(parallel=True)
+def feature_variance(X):
+    """Population variance of every column (float64, two-pass, blocked)."""
+    n, d = X.shape
+    nb = _n_blocks(n, d)
+    part = np.zeros((nb, d))
+    for b in prange(nb):
+        for i in range(b * n // nb, (b + 1) * n // nb):
+            for j in range(d):
+                part[b, j] += X[i, j]
+    mean = np.zeros(d)
+    for b in range(nb):
+        for j in range(d):
+            mean[j] += part[b, j]
+    mean /= n
+    part[:] = 0.0
+    for b in prange(nb):
+        for i in range(b * n // nb, (b + 1) * n // nb):
+            for j in range(d):
+                t = X[i, j] - mean[j]
+                part[b, j] += t * t
+    var = np.zeros(d)
+    for b in range(nb):
+        for j in range(d):
+            var[j] += part[b, j]
+    return var / n
+
+
+@kernel(parallel=True)
+def update_closest(X, w, center, closest):
+    """``closest[i] = min(closest[i], |x_i - center|^2)`` in place; return ``sum_i w_i closest[i]``."""
+    n, d = X.shape
+    unit = w.shape[0] == 0
+    nb = _n_blocks(n, 1)
+    part = np.zeros(nb)
+    for b in prange(nb):
+        s = 0.0
+        for i in range(b * n // nb, (b + 1) * n // nb):
+            dist = X[i, 0] - X[i, 0]
+            for j in range(d):
+                t = X[i, j] - center[j]
+                dist += t * t
+            if dist < closest[i]:
+                closest[i] = dist
+            wi = 1.0 if unit else w[i]
+            s += wi * closest[i]
+        part[b] = s
+    total = 0.0
+    for b in range(nb):
+        total += part[b]
+    return total
+
+
+@kernel(parallel=True)
+def candidate_potentials(X, w, closest, candidates):
+    """For each candidate row ``c`` of ``candidates`` return ``sum_i w_i min(closest[i], |x_i - c|^2)``.
+
+    One pass over X for all candidates; ``closest`` is not modified.
+    """
+    n, d = X.shape
+    t_count = candidates.shape[0]
+    unit = w.shape[0] == 0
+    nb = _n_blocks(n, t_count)
+    part = np.zeros((nb, t_count))
+    for b in prange(nb):
+        for i in range(b * n // nb, (b + 1) * n // nb):
+            wi = 1.0 if unit else w[i]
+            for c in range(t_count):
+                dist = X[i, 0] - X[i, 0]
+                for j in range(d):
+                    t = X[i, j] - candidates[c, j]
+                    dist += t * t
+                if closest[i] < dist:
+                    dist = closest[i]
+                part[b, c] += wi * dist
+    pots = np.zeros(t_count)
+    for b in range(nb):
+        for c in range(t_count):
+            pots[c] += part[b, c]
+    return pots
+
+
+@kernel(parallel=True)
+def weighted_search(n, w, closest, targets):
+    """Inverse-CDF sampling without materialising the cumulative sum.
+
+    Over ``n`` rows, with mass ``m_i = w_i * closest[i]`` (``closest`` empty: ``m_i = w_i``; ``w`` empty: ``w_i = 1``)
+    and ``S_i = m_0 + ... + m_i``, return for each target (ascending) the first ``i`` with
+    ``S_i > target``, i.e. ``np.searchsorted(S, targets, side="right")``.  Targets past the total
+    (rounding) get the last row with positive mass, or ``n - 1`` when no row has any.
+    """
+    unit_w = w.shape[0] == 0
+    unit_c = closest.shape[0] == 0
+    t_count = targets.shape[0]
+    nb = _n_blocks(n, 1)
+    part = np.zeros(nb)
+    for b in prange(nb):
+        s = 0.0
+        for i in range(b * n // nb, (b + 1) * n // nb):
+            mi = 1.0 if unit_w else w[i]
+            if not unit_c:
+                mi *= closest[i]
+            s += mi
+        part[b] = s
+    out = np.full(t_count, -1, dtype=np.int64)
+    run = 0.0
+    ti = 0
+    for b in range(nb):
+        if ti == t_count:
+            break
+        if run + part[b] <= targets[ti]:
+            run += part[b]
+            continue
+        s = run
+        for i in range(b * n // nb, (b + 1) * n // nb):
+            mi = 1.0 if unit_w else w[i]
+            if not unit_c:
+                mi *= closest[i]
+            s += mi
+            while ti < t_count and s > targets[ti]:
+                out[ti] = i
+                ti += 1
+        run = s
+    if ti < t_count:
+        last = n - 1
+        for i in range(n - 1, -1, -1):
+            mi = 1.0 if unit_w else w[i]
+            if not unit_c:
+                mi *= closest[i]
+            if mi > 0:
+                last = i
+                break
+        for q in range(ti, t_count):
+            out[q] = last
+    return out
+
+
+@kernel(parallel=True)
+def _hard_assignment_stats(X, w, centers, nk, sum_x, scatter):
+    n, d = X.shape
+    K = centers.shape[0]
+    unit = w.shape[0] == 0
+    nb = _n_blocks(n, K * (1 + d + d * d))
+    bn = np.zeros((nb, K))
+    bs = np.zeros((nb, K, d))
+    bss = np.zeros((nb, K, d, d))
+    diff = np.empty((nb, d))
+    for b in prange(nb):
+        for i in range(b * n // nb, (b + 1) * n // nb):
+            k, _ = _nearest(X, i, centers)
+            wi = 1.0 if unit else w[i]
+            bn[b, k] += wi
+            for j in range(d):
+                xj = np.float64(X[i, j])
+                bs[b, k, j] += wi * xj
+                diff[b, j] = xj - np.float64(centers[k, j])
+            for j in range(d):
+                wdj = wi * diff[b, j]
+                for l in range(j, d):
+                    bss[b, k, j, l] += wdj * diff[b, l]
+    nk[:] = 0.0
+    sum_x[:] = 0.0
+    scatter[:] = 0.0
+    for b in range(nb):
+        for k in range(K):
+            nk[k] += bn[b, k]
+            for j in range(d):
+                sum_x[k, j] += bs[b, k, j]
+                for l in range(j, d):
+                    scatter[k, j, l] += bss[b, k, j, l]
+    for k in range(K):
+        for j in range(d):
+            for l in range(j + 1, d):
+                scatter[k, l, j] = scatter[k, j, l]
+
+
+def hard_assignment_stats(
+    X: np.ndarray, sample_weight: np.ndarray | None, centers: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per-cluster sufficient statistics of the hard (nearest-centre) assignment, without labels.
+
+    Each row is assigned to its nearest centre (squared Euclidean distance, ties to the lowest
+    index), exactly as :func:`fastgmm.kmeans.lloyd` / ``KMeans.predict`` would.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features), C-contiguous float32 or float64
+        Already validated data (no checks are made here).
+    sample_weight : ndarray of shape (n_samples,) float64, or None
+        Non-negative weights; ``None`` means all ones (nothing is allocated).
+    centers : ndarray of shape (n_clusters, n_features)
+        Centres; converted to X's dtype for the distance computation.
+
+    Returns
+    -------
+    nk : ndarray of shape (n_clusters,), float64
+        Total weight assigned to each centre (0 for a centre nothing is nearest to).
+    sum_x : ndarray of shape (n_clusters, n_features), float64
+        ``sum_i w_i x_i`` over the rows assigned to each centre (NOT centred).
+    scatter : ndarray of shape (n_clusters, n_features, n_features), float64
+        ``sum_i w_i (x_i - c_k)(x_i - c_k)^T`` over the rows assigned to centre ``c_k``, i.e.
+        centred on the centre passed in (not on the cluster mean), which keeps float32 data
+        accurate.  With ``m_k = sum_x[k] / nk[k]`` the weighted covariance of cluster ``k`` is
+        ``scatter[k] / nk[k] - outer(m_k - c_k, m_k - c_k)``.  Symmetric.
+
+    Notes
+    -----
+    Memory: O(blocks * n_clusters * n_features**2) float64 accumulators, nothing of size n_samples.
+    """
+    centers = np.ascontiguousarray(centers, dtype=X.dtype)
+    w = _weights_or_empty(sample_weight)
+    K, d = centers.shape
+    nk = np.empty(K)
+    sum_x = np.empty((K, d))
+    scatter = np.empty((K, d, d))
+    _hard_assignment_stats(X, w, centers, nk, sum_x, scatter)
+    return nk, sum_x, scatter
+
+
+def _weights_or_empty(sample_weight: np.ndarray | None) -> np.ndarray:
+    """The kernels' weight argument: float64 weights, or an empty array for unit weights."""
+    if sample_weight is None:
+        return np.empty(0)
+    return np.ascontiguousarray(sample_weight, dtype=np.float64)

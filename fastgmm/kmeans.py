@@ -1,0 +1,375 @@
+"""K-means clustering (Lloyd's algorithm) with the semantics of scikit-learn's ``KMeans(algorithm="lloyd")``.
+
+Public pieces:
+
+* :class:`KMeans` - the estimator.
+* :func:`kmeans_plusplus` - greedy k-means++ seeding in O(n) memory (one n-length distance array).
+* :func:`lloyd` - Lloyd iterations from given centres, returning centres, inertia and iteration
+  count without ever materialising labels (for the Gaussian-mixture initialiser on huge inputs).
+
+The per-cluster hard-assignment statistics used by the mixture initialiser live in
+:func:`fastgmm._lloyd.hard_assignment_stats`.
+"""
+
+from __future__ import annotations
+
+import inspect
+import numbers
+from typing import Any
+
+import numpy as np
+
+from . import _lloyd
+from ._lloyd import _weights_or_empty
+from ._validate import (
+    check_array,
+    check_is_fitted,
+    check_option,
+    check_random_state,
+    check_sample_weight,
+    check_scalar,
+)
+
+_INIT_OPTIONS = ("k-means++", "random")
+
+
+def kmeans_plusplus(
+    X: Any,
+    n_clusters: int,
+    *,
+    sample_weight: Any = None,
+    random_state: Any = None,
+) -> np.ndarray:
+    """Choose ``n_clusters`` initial centres among the rows of X by greedy k-means++.
+
+    The first centre is drawn with probability proportional to the sample weight; each next one is
+    the best (lowest resulting weighted potential) of ``2 + int(log(n_clusters))`` candidates drawn
+    with probability proportional to ``weight * squared distance to the nearest chosen centre``,
+    as in scikit-learn.  Random numbers come from a ``np.random.Generator``, so the draws differ from
+    scikit-learn's for the same seed, but are reproducible for a given seed.
+
+    Parameters
+    ----------
+    X : array-like of shape (n_samples, n_features)
+        Data; float32 stays float32.
+    n_clusters : int
+        Number of centres, ``1 <= n_clusters <= n_samples``.
+    sample_weight : array-like of shape (n_samples,), optional
+        Non-negative weights (default: all ones).
+    random_state : None, int or numpy Generator
+        Seed of the draws.
+
+    Returns
+    -------
+    centers : ndarray of shape (n_clusters, n_features), X's dtype
+        Copies of the chosen rows.  They are distinct whenever X has at least ``n_clusters``
+        distinct rows with positive weight.
+
+    Notes
+    -----
+    Memory: one n-length array of X's dtype (distance to the nearest centre) plus small
+    per-block accumulators; candidates are evaluated in one pass without an n x trials array.
+    Sampling uses ``searchsorted(cumsum(mass), u * total, side="right")`` computed blockwise, so a
+    row with zero mass is never drawn while any row has positive mass.
+    """
+    n_clusters = check_scalar(n_clusters, "n_clusters", kind=numbers.Integral, min_val=1)
+    X = check_array(X, min_samples=n_clusters)
+    w = None if sample_weight is None else check_sample_weight(sample_weight, X.shape[0])
+    return _kmeans_plusplus(X, n_clusters, _weights_or_empty(w), check_random_state(random_state))
+
+
+def _kmeans_plusplus(X: np.ndarray, n_clusters: int, w: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """k-means++ on validated input (``w`` float64 weights or empty for unit weights)."""
+    n = X.shape[0]
+    n_trials = 2 + int(np.log(n_clusters))
+    centers = np.empty((n_clusters, X.shape[1]), dtype=X.dtype)
+    no_dist = np.empty(0, dtype=X.dtype)
+    total_weight = float(n) if w.shape[0] == 0 else float(w.sum())
+    first = _lloyd.weighted_search(n, w, no_dist, np.array([rng.random() * total_weight]))[0]
+    centers[0] = X[first]
+    closest = np.full(n, np.inf, dtype=X.dtype)
+    potential = _lloyd.update_closest(X, w, centers[0], closest)
+    for c in range(1, n_clusters):
+        targets = rng.random(n_trials) * potential
+        order = np.argsort(targets, kind="stable")
+        candidate_ids = np.empty(n_trials, dtype=np.int64)
+        candidate_ids[order] = _lloyd.weighted_search(n, w, closest, targets[order])
+        candidates = np.ascontiguousarray(X[candidate_ids])
+        best = int(np.argmin(_lloyd.candidate_potentials(X, w, closest, candidates)))
+        centers[c] = candidates[best]
+        potential = _lloyd.update_closest(X, w, centers[c], closest)
+    return centers
+
+
+def lloyd(
+    X: np.ndarray,
+    sample_weight: np.ndarray | None,
+    centers_init: np.ndarray,
+    *,
+    max_iter: int = 300,
+    tol: float = 1e-4,
+) -> tuple[np.ndarray, float, int]:
+    """Run Lloyd iterations from ``centers_init`` without materialising labels.
+
+    Semantics are those of scikit-learn's ``KMeans(algorithm="lloyd")`` from an explicit init:
+    ``tol`` is relative (multiplied by the mean per-feature variance of X, unweighted, as scikit-learn
+    does), iterations stop when the total squared centre shift is ``<= `` the scaled tol (which
+    includes the "labels unchanged" case, where the shift is exactly zero) or after ``max_iter``
+    iterations, and empty clusters are relocated as described in :class:`KMeans`.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features), C-contiguous float32 or float64
+        Already validated data (no checks are made here; use :class:`KMeans` for checked input).
+    sample_weight : ndarray of shape (n_samples,) float64, or None
+        Non-negative weights; ``None`` means all ones (nothing of size n_samples is allocated).
+    centers_init : ndarray of shape (n_clusters, n_features)
+        Initial centres (copied, converted to X's dtype).
+    max_iter : int, default=300
+        Maximum number of iterations.
+    tol : float, default=1e-4
+        Relative tolerance on the total squared centre shift.
+
+    Returns
+    -------
+    centers : ndarray of shape (n_clusters, n_features), X's dtype
+        Final centres.
+    inertia : float
+        Weighted sum of squared distances of the rows to their nearest final centre.
+    n_iter : int
+        Number of iterations run.
+    """
+    w = _weights_or_empty(sample_weight)
+    centers, n_iter = _lloyd_iterations(X, w, centers_init, max_iter, _scaled_tol(X, tol))
+    inertia = _lloyd.assign_inertia(X, w, centers, np.empty(0, dtype=np.int32))
+    return centers, inertia, n_iter
+
+
+def _scaled_tol(X: np.ndarray, tol: float) -> float:
+    """scikit-learn's absolute tolerance: ``tol * mean(var(X, axis=0))``."""
+    if tol == 0:
+        return 0.0
+    return float(np.mean(_lloyd.feature_variance(X))) * tol
+
+
+def _lloyd_iterations(
+    X: np.ndarray, w: np.ndarray, centers_init: np.ndarray, max_iter: int, abs_tol: float
+) -> tuple[np.ndarray, int]:
+    """Lloyd loop on validated input; return (final centres in X's dtype, iterations run)."""
+    centers = np.array(centers_init, dtype=X.dtype, order="C", copy=True)
+    n_clusters, n_features = centers.shape
+    sums = np.empty((n_clusters, n_features))
+    weights = np.empty(n_clusters)
+    n_iter = 0
+    for n_iter in range(1, max_iter + 1):
+        _lloyd.lloyd_pass(X, w, centers, sums, weights)
+        empty = np.flatnonzero(weights == 0)
+        if empty.size:
+            _relocate_empty_clusters(X, w, centers, sums, weights, empty)
+        filled = weights > 0
+        new = sums.copy()
+        new[filled] /= weights[filled, None]
+        new_centers = new.astype(X.dtype)
+        shift = float(np.sum((new_centers.astype(np.float64) - centers) ** 2))
+        centers = new_centers
+        if shift <= abs_tol:
+            break
+    return centers, n_iter
+
+
+def _relocate_empty_clusters(
+    X: np.ndarray,
+    w: np.ndarray,
+    centers_old: np.ndarray,
+    sums: np.ndarray,
+    weights: np.ndarray,
+    empty: np.ndarray,
+) -> None:
+    """Move each empty cluster onto one of the rows farthest from their current centre (in place).
+
+    Like scikit-learn's Lloyd: the ``len(empty)`` rows with the largest unweighted squared distance
+    to their nearest (old) centre are taken, farthest first (ties: lowest row index), and the
+    ``e``-th empty cluster becomes the ``e``-th of those rows; the row's weight and weighted value
+    move from its old cluster's sums to the empty one.  Labels are not changed.
+    """
+    far, far_labels = _lloyd.farthest_points(X, centers_old, empty.size)
+    for new_id, row, old_id in zip(empty, far, far_labels):
+        wi = 1.0 if w.shape[0] == 0 else float(w[row])
+        contribution = wi * X[row].astype(np.float64)
+        sums[old_id] -= contribution
+        sums[new_id] = contribution
+        weights[new_id] = wi
+        weights[old_id] -= wi
+
+
+class KMeans:
+    """K-means clustering by Lloyd's algorithm, compiled with Numba.
+
+    Same semantics as scikit-learn's ``KMeans(algorithm="lloyd")``: from the same explicit initial
+    centres it returns the same centres, labels, inertia and iteration count (up to rounding).
+
+    Parameters
+    ----------
+    n_clusters : int, default=8
+        Number of clusters (>= 1, <= n_samples).
+    init : {"k-means++", "random"} or array-like of shape (n_clusters, n_features), default="k-means++"
+        "k-means++": greedy k-means++ seeding (:func:`kmeans_plusplus`); "random": ``n_clusters``
+        distinct rows drawn with probability proportional to the sample weight; an array: these
+        centres (then a single run is made whatever ``n_init`` says).
+    n_init : int, default=1
+        Number of runs with different seeds; the run with the lowest inertia is kept.
+    max_iter : int, default=300
+        Maximum number of Lloyd iterations per run.
+    tol : float, default=1e-4
+        Convergence tolerance on the total squared centre shift, relative to the mean per-feature
+        variance of X (unweighted, as in scikit-learn).
+    random_state : None, int or numpy Generator, default=None
+        Seed for the initialisation.
+
+    Attributes
+    ----------
+    cluster_centers_ : ndarray of shape (n_clusters, n_features)
+        Final centres, in X's dtype.
+    labels_ : ndarray of shape (n_samples,), int32
+        Index of the nearest final centre of every training row.
+    inertia_ : float
+        Weighted sum of squared distances of the training rows to their nearest centre.
+    n_iter_ : int
+        Iterations run by the kept run.
+    n_features_in_ : int
+        Number of features seen in ``fit``.
+
+    Notes
+    -----
+    Stopping: after each update the total squared centre shift is compared with the scaled tol
+    (``<=`` stops); when labels did not change the shift is exactly zero, so this also covers
+    scikit-learn's "strict convergence".  The final labels and inertia are always computed from
+    the final centres.  Empty clusters are relocated like scikit-learn's Lloyd: each one takes a
+    row among those farthest from their nearest centre (see ``_relocate_empty_clusters``).  No
+    ``ConvergenceWarning`` is emitted.  float32 input is processed in float32 with float64
+    accumulators; float64 stays float64.  Each Lloyd iteration is one parallel pass over X and
+    nothing of size n_samples x n_clusters is allocated.
+    """
+
+    def __init__(
+        self,
+        n_clusters: int = 8,
+        *,
+        init: str | np.ndarray = "k-means++",
+        n_init: int = 1,
+        max_iter: int = 300,
+        tol: float = 1e-4,
+        random_state: Any = None,
+    ) -> None:
+        self.n_clusters = n_clusters
+        self.init = init
+        self.n_init = n_init
+        self.max_iter = max_iter
+        self.tol = tol
+        self.random_state = random_state
+
+    # -- parameters (scikit-learn compatible, so sklearn.base.clone works) --------------------
+    @classmethod
+    def _param_names(cls) -> list[str]:
+        return [p for p in inspect.signature(cls.__init__).parameters if p != "self"]
+
+    def get_params(self, deep: bool = True) -> dict[str, Any]:
+        """Return the constructor parameters as a dict."""
+        return {name: getattr(self, name) for name in self._param_names()}
+
+    def set_params(self, **params: Any) -> "KMeans":
+        """Set constructor parameters; unknown names raise ``ValueError``."""
+        valid = self._param_names()
+        for name, value in params.items():
+            if name not in valid:
+                raise ValueError(f"Invalid parameter {name!r} for {type(self).__name__}; valid: {', '.join(valid)}.")
+            setattr(self, name, value)
+        return self
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items() if not isinstance(v, np.ndarray))
+        return f"{type(self).__name__}({args})"
+
+    # -- fitting -------------------------------------------------------------------------------
+    def _validated_init(self, X: np.ndarray) -> str | np.ndarray:
+        if isinstance(self.init, str):
+            return check_option(self.init, "init", _INIT_OPTIONS)
+        if callable(self.init) or self.init is None:
+            raise TypeError(f"init must be 'k-means++', 'random' or an array of centres; got {self.init!r}.")
+        centers = check_array(self.init, name="init", dtype=X.dtype)
+        if centers.shape != (self.n_clusters, X.shape[1]):
+            raise ValueError(
+                f"init has shape {centers.shape}, but it must be (n_clusters, n_features) = "
+                f"({self.n_clusters}, {X.shape[1]})."
+            )
+        return centers
+
+    def fit(self, X: Any, y: Any = None, sample_weight: Any = None) -> "KMeans":
+        """Cluster X.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data (float32 is kept, other numeric dtypes become float64).
+        y : ignored
+        sample_weight : array-like of shape (n_samples,), optional
+            Non-negative weights; integer weights are equivalent to repeating rows.
+
+        Returns
+        -------
+        self : KMeans
+        """
+        n_clusters = check_scalar(self.n_clusters, "n_clusters", kind=numbers.Integral, min_val=1)
+        n_init = check_scalar(self.n_init, "n_init", kind=numbers.Integral, min_val=1)
+        max_iter = check_scalar(self.max_iter, "max_iter", kind=numbers.Integral, min_val=1)
+        tol = check_scalar(self.tol, "tol", kind=numbers.Real, min_val=0)
+        rng = check_random_state(self.random_state)
+        X = check_array(X, min_samples=n_clusters)
+        init = self._validated_init(X)
+        w = _weights_or_empty(None if sample_weight is None else check_sample_weight(sample_weight, X.shape[0]))
+        abs_tol = _scaled_tol(X, tol)
+
+        n_runs = 1 if isinstance(init, np.ndarray) else n_init
+        best = None
+        for _ in range(n_runs):
+            centers_init = self._initial_centers(X, init, w, n_clusters, rng)
+            centers, n_iter = _lloyd_iterations(X, w, centers_init, max_iter, abs_tol)
+            inertia = _lloyd.assign_inertia(X, w, centers, np.empty(0, dtype=np.int32))
+            if best is None or inertia < best[1]:
+                best = (centers, inertia, n_iter)
+        centers, _, n_iter = best
+        labels = np.empty(X.shape[0], dtype=np.int32)
+        self.inertia_ = float(_lloyd.assign_inertia(X, w, centers, labels))
+        self.cluster_centers_ = centers
+        self.labels_ = labels
+        self.n_iter_ = int(n_iter)
+        self.n_features_in_ = X.shape[1]
+        return self
+
+    @staticmethod
+    def _initial_centers(
+        X: np.ndarray, init: str | np.ndarray, w: np.ndarray, n_clusters: int, rng: np.random.Generator
+    ) -> np.ndarray:
+        if isinstance(init, np.ndarray):
+            return init
+        if init == "k-means++":
+            return _kmeans_plusplus(X, n_clusters, w, rng)
+        p = None if w.shape[0] == 0 else w / w.sum()
+        if p is not None and np.count_nonzero(p) < n_clusters:
+            raise ValueError(
+                f"init='random' needs at least n_clusters={n_clusters} samples with positive weight; "
+                f"sample_weight has {np.count_nonzero(p)}."
+            )
+        return X[rng.choice(X.shape[0], size=n_clusters, replace=False, p=p)]
+
+    def predict(self, X: Any) -> np.ndarray:
+        """Index (int32) of the nearest fitted centre for every row of X."""
+        check_is_fitted(self, "cluster_centers_")
+        X = check_array(X, n_features=self.n_features_in_)
+        labels = np.empty(X.shape[0], dtype=np.int32)
+        _lloyd.assign_inertia(X, np.empty(0), np.ascontiguousarray(self.cluster_centers_, dtype=X.dtype), labels)
+        return labels
+
+    def fit_predict(self, X: Any, y: Any = None, sample_weight: Any = None) -> np.ndarray:
+        """Fit and return ``labels_``."""
+        return self.fit(X, sample_weight=sample_weight).labels_
