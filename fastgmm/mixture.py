@@ -62,7 +62,8 @@ def _precision_cholesky(covariances: np.ndarray, covariance_type: str) -> np.nda
         except np.linalg.LinAlgError:
             raise ValueError(_CHOLESKY_ERROR) from None
         eye = np.broadcast_to(np.eye(covariances.shape[-1]), covariances.shape)
-        return np.swapaxes(np.linalg.solve(chol, eye), -1, -2)
+        # inverse of the lower factor, transposed: upper triangular (rounding noise below removed)
+        return np.triu(np.swapaxes(np.linalg.solve(chol, eye), -1, -2))
     if np.any(covariances <= 0.0):
         raise ValueError(_CHOLESKY_ERROR)
     return 1.0 / np.sqrt(covariances)
@@ -339,12 +340,13 @@ class GaussianMixture:
             sum_dx = np.zeros((K, d))
             scatter = np.zeros((K, d) if diag else (K, d, d))
         elif self.init_params == "kmeans":
+            # as scikit-learn's KMeans(n_init=1): k-means++ seeding then Lloyd, hard labels
             from ._lloyd import hard_assignment_stats
-            from .kmeans import KMeans
+            from .kmeans import kmeans_plusplus, lloyd
 
-            km = KMeans(K, n_init=1, random_state=rng).fit(X, sample_weight=weights)
-            centre = np.asarray(km.cluster_centers_, dtype=np.float64)
-            nk, sum_x, scatter = hard_assignment_stats(X, np.ones(X.shape[0]) if weights is None else weights, centre)
+            seeds = kmeans_plusplus(X, K, sample_weight=weights, random_state=rng)
+            centre = np.asarray(lloyd(X, weights, seeds)[0], dtype=np.float64)
+            nk, sum_x, scatter = hard_assignment_stats(X, weights, centre)
             sum_dx = sum_x - nk[:, None] * centre
             if diag:
                 scatter = np.diagonal(scatter, axis1=1, axis2=2).copy()
