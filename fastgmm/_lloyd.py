@@ -293,7 +293,7 @@ def weighted_search(n, w, closest, targets):
 
 
 @kernel(parallel=True)
-def _hard_assignment_stats(X, w, centers, nk, sum_x, scatter):
+def _hard_assignment_stats(X, w, centers, centers64, nk, sum_x, scatter):
     n, d = X.shape
     K = centers.shape[0]
     unit = w.shape[0] == 0
@@ -310,7 +310,7 @@ def _hard_assignment_stats(X, w, centers, nk, sum_x, scatter):
             for j in range(d):
                 xj = np.float64(X[i, j])
                 bs[b, k, j] += wi * xj
-                diff[b, j] = xj - np.float64(centers[k, j])
+                diff[b, j] = xj - centers64[k, j]
             for j in range(d):
                 wdj = wi * diff[b, j]
                 for l in range(j, d):
@@ -346,7 +346,7 @@ def hard_assignment_stats(
     sample_weight : ndarray of shape (n_samples,) float64, or None
         Non-negative weights; ``None`` means all ones (nothing is allocated).
     centers : ndarray of shape (n_clusters, n_features)
-        Centres; converted to X's dtype for the distance computation.
+        Centres; rounded to X's dtype for the nearest-centre search, used in float64 for centring.
 
     Returns
     -------
@@ -364,13 +364,13 @@ def hard_assignment_stats(
     -----
     Memory: O(blocks * n_clusters * n_features**2) float64 accumulators, nothing of size n_samples.
     """
-    centers = np.ascontiguousarray(centers, dtype=X.dtype)
+    centers64 = np.ascontiguousarray(centers, dtype=np.float64)
     w = _weights_or_empty(sample_weight)
-    K, d = centers.shape
+    K, d = centers64.shape
     nk = np.empty(K)
     sum_x = np.empty((K, d))
     scatter = np.empty((K, d, d))
-    _hard_assignment_stats(X, w, centers, nk, sum_x, scatter)
+    _hard_assignment_stats(X, w, centers64.astype(X.dtype), centers64, nk, sum_x, scatter)
     return nk, sum_x, scatter
 
 

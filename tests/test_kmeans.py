@@ -1,0 +1,263 @@
+"""fastgmm.KMeans against scikit-learn's Lloyd KMeans and the naive reference in tests/naive/lloyd.py."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+from naive.lloyd import naive_hard_assignment_stats, naive_kmeans_plusplus, naive_lloyd
+from sklearn.base import clone
+from sklearn.cluster import KMeans as SKKMeans
+
+from fastgmm import KMeans, NotFittedError
+from fastgmm._lloyd import hard_assignment_stats
+from fastgmm.kmeans import kmeans_plusplus, lloyd
+
+
+def blobs(n, d, k, seed, spread=1.0):
+    """Gaussian blobs around k random centres (float64)."""
+    rng = np.random.default_rng(seed)
+    means = rng.uniform(-6, 6, size=(k, d))
+    return means[rng.integers(0, k, size=n)] + spread * rng.normal(size=(n, d))
+
+
+def random_init(X, k, seed):
+    """k distinct rows of X, chosen independently of the code under test."""
+    return X[np.random.default_rng(seed).choice(X.shape[0], size=k, replace=False)].copy()
+
+
+def sk_fit(X, init, sample_weight=None, **kw):
+    return SKKMeans(init.shape[0], init=init, n_init=1, algorithm="lloyd", **kw).fit(X, sample_weight=sample_weight)
+
+
+def fit_no_warnings(km, X, **kw):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        return km.fit(X, **kw)
+
+
+CASES = [(400, 2, 3, 0), (2500, 3, 5, 1), (1500, 6, 8, 2), (3000, 3, 12, 3)]
+
+
+@pytest.mark.parametrize("n, d, k, seed", CASES)
+def test_float64_equals_sklearn(n, d, k, seed):
+    X = blobs(n, d, k, seed)
+    init = random_init(X, k, seed + 100)
+    ours = fit_no_warnings(KMeans(k, init=init), X)
+    ref = sk_fit(X, init)
+    assert ours.n_iter_ > 1
+    np.testing.assert_allclose(ours.cluster_centers_, ref.cluster_centers_, rtol=1e-10, atol=1e-12)
+    np.testing.assert_array_equal(ours.labels_, ref.labels_)
+    assert ours.inertia_ == pytest.approx(ref.inertia_, rel=1e-10)
+    assert ours.n_iter_ == ref.n_iter_
+    assert ours.cluster_centers_.dtype == np.float64 and ours.labels_.dtype == np.int32
+
+
+@pytest.mark.parametrize("n, d, k, seed", CASES[:3])
+def test_float32_close_to_sklearn(n, d, k, seed):
+    X = blobs(n, d, k, seed).astype(np.float32)
+    init = random_init(X, k, seed + 100)
+    ours = fit_no_warnings(KMeans(k, init=init), X)
+    ref = sk_fit(X, init)
+    assert ours.cluster_centers_.dtype == np.float32
+    np.testing.assert_allclose(ours.cluster_centers_, ref.cluster_centers_, rtol=1e-4, atol=1e-4)
+    assert np.mean(ours.labels_ == ref.labels_) >= 0.999
+    assert ours.inertia_ == pytest.approx(ref.inertia_, rel=1e-4)
+    assert abs(ours.n_iter_ - ref.n_iter_) <= 1
+
+
+def test_max_iter_and_tol_semantics_match_sklearn():
+    X = blobs(2000, 2, 6, 7, spread=2.5)
+    init = random_init(X, 6, 8)
+    for max_iter, tol in [(1, 1e-4), (3, 1e-4), (300, 1e-2), (300, 0.0)]:
+        ours = KMeans(6, init=init, max_iter=max_iter, tol=tol).fit(X)
+        ref = sk_fit(X, init, max_iter=max_iter, tol=tol)
+        assert ours.n_iter_ == ref.n_iter_, (max_iter, tol)
+        np.testing.assert_allclose(ours.cluster_centers_, ref.cluster_centers_, rtol=1e-10, atol=1e-12)
+        np.testing.assert_array_equal(ours.labels_, ref.labels_)
+        assert ours.inertia_ == pytest.approx(ref.inertia_, rel=1e-10)
+
+
+def test_sample_weight_equals_sklearn_and_repeated_rows():
+    rng = np.random.default_rng(11)
+    X = blobs(800, 3, 4, 11)
+    counts = rng.integers(0, 4, size=X.shape[0])
+    init = random_init(X[counts > 0], 4, 12)
+    ours = fit_no_warnings(KMeans(4, init=init), X, sample_weight=counts)
+    ref = sk_fit(X, init, sample_weight=counts.astype(float))
+    np.testing.assert_allclose(ours.cluster_centers_, ref.cluster_centers_, rtol=1e-10, atol=1e-12)
+    np.testing.assert_array_equal(ours.labels_, ref.labels_)
+    assert ours.inertia_ == pytest.approx(ref.inertia_, rel=1e-10)
+    assert ours.n_iter_ == ref.n_iter_
+
+    # integer weights == repeated rows (tol=0: the scaled tol depends on the unweighted variance)
+    weighted = KMeans(4, init=init, tol=0.0).fit(X, sample_weight=counts)
+    repeated = KMeans(4, init=init, tol=0.0).fit(np.repeat(X, counts, axis=0))
+    np.testing.assert_allclose(weighted.cluster_centers_, repeated.cluster_centers_, rtol=1e-10, atol=1e-12)
+    assert weighted.inertia_ == pytest.approx(repeated.inertia_, rel=1e-10)
+    assert weighted.n_iter_ == repeated.n_iter_
+    np.testing.assert_array_equal(np.repeat(weighted.labels_, counts), repeated.labels_)
+
+
+def test_empty_cluster_relocated_like_sklearn():
+    X = blobs(600, 2, 3, 21)
+    init = np.vstack([random_init(X, 3, 22), [[500.0, 500.0]]])  # the last centre attracts nothing
+    ours = fit_no_warnings(KMeans(4, init=init), X)
+    ref = sk_fit(X, init)
+    np.testing.assert_allclose(ours.cluster_centers_, ref.cluster_centers_, rtol=1e-10, atol=1e-12)
+    np.testing.assert_array_equal(ours.labels_, ref.labels_)
+    assert ours.inertia_ == pytest.approx(ref.inertia_, rel=1e-10)
+    assert ours.n_iter_ == ref.n_iter_
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_agrees_with_naive_reference_including_several_empty_clusters(dtype):
+    rng = np.random.default_rng(31)
+    X = blobs(700, 3, 4, 31).astype(dtype)
+    w = rng.uniform(0.2, 3.0, size=X.shape[0])
+    far = np.full((3, 3), 1e3) + np.arange(3)[:, None]  # three empty clusters at the first step
+    init = np.vstack([random_init(X, 4, 32), far]).astype(dtype)
+    ours = fit_no_warnings(KMeans(7, init=init), X, sample_weight=w)
+    centers, labels, inertia, n_iter = naive_lloyd(X, w, init)
+    rtol = 1e-10 if dtype == np.float64 else 1e-4
+    assert np.isfinite(ours.cluster_centers_).all()
+    np.testing.assert_allclose(ours.cluster_centers_, centers, rtol=rtol, atol=rtol)
+    assert np.mean(ours.labels_ == labels) >= (1.0 if dtype == np.float64 else 0.999)
+    assert ours.inertia_ == pytest.approx(inertia, rel=rtol)
+    assert ours.n_iter_ == n_iter
+    assert len(np.unique(ours.labels_)) == 7
+
+
+def test_duplicate_points_no_nan_no_warning():
+    X = np.repeat(np.array([[0.0, 0.0], [1.0, 1.0], [5.0, 5.0]]), 20, axis=0)
+    km = fit_no_warnings(KMeans(5, random_state=0), X)
+    assert np.isfinite(km.cluster_centers_).all()
+    assert km.inertia_ == pytest.approx(0.0, abs=1e-12)
+    km = fit_no_warnings(KMeans(2, init="random", random_state=0), np.zeros((10, 3)))
+    np.testing.assert_array_equal(km.cluster_centers_, 0.0)
+
+
+def test_lloyd_function_matches_estimator_without_labels():
+    X = blobs(1500, 3, 5, 41).astype(np.float32)
+    init = random_init(X, 5, 42)
+    w = np.random.default_rng(43).uniform(0.5, 2.0, size=X.shape[0])
+    km = KMeans(5, init=init).fit(X, sample_weight=w)
+    centers, inertia, n_iter = lloyd(X, w, init)
+    np.testing.assert_array_equal(centers, km.cluster_centers_)
+    assert inertia == km.inertia_ and n_iter == km.n_iter_
+    centers1, inertia1, _ = lloyd(X, None, init, max_iter=2)
+    ref = KMeans(5, init=init, max_iter=2).fit(X)
+    np.testing.assert_array_equal(centers1, ref.cluster_centers_)
+    assert inertia1 == ref.inertia_
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_hard_assignment_stats_against_naive(dtype):
+    rng = np.random.default_rng(51)
+    X = (blobs(900, 3, 4, 51) + 100.0).astype(dtype)
+    w = rng.uniform(0.0, 2.0, size=X.shape[0])
+    centers = random_init(X, 4, 52).astype(np.float64)
+    for weights in (w, None):
+        nk, sum_x, scatter = hard_assignment_stats(X, weights, centers)
+        rnk, rsum, rscatter = naive_hard_assignment_stats(X, weights, centers)
+        rtol = 1e-10 if dtype == np.float64 else 1e-5
+        np.testing.assert_allclose(nk, rnk, rtol=1e-12)
+        np.testing.assert_allclose(sum_x, rsum, rtol=rtol)
+        np.testing.assert_allclose(scatter, rscatter, rtol=rtol, atol=rtol * np.abs(rscatter).max())
+        assert nk.dtype == sum_x.dtype == scatter.dtype == np.float64
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_kmeans_plusplus_matches_naive_and_is_deterministic(weighted):
+    X = blobs(1200, 3, 6, 61)
+    w = None
+    if weighted:
+        w = np.random.default_rng(62).uniform(0, 1, size=X.shape[0])
+        w[::3] = 0.0
+    centers = kmeans_plusplus(X, 9, sample_weight=w, random_state=5)
+    ids = naive_kmeans_plusplus(X, 9, sample_weight=w, seed=5)
+    np.testing.assert_array_equal(centers, X[ids])
+    assert len(np.unique(centers, axis=0)) == 9
+    if weighted:
+        assert (w[ids] > 0).all()
+    np.testing.assert_array_equal(centers, kmeans_plusplus(X, 9, sample_weight=w, random_state=5))
+    assert not np.array_equal(centers, kmeans_plusplus(X, 9, sample_weight=w, random_state=6))
+    c32 = kmeans_plusplus(X.astype(np.float32), 9, random_state=np.random.default_rng(5))
+    assert c32.dtype == np.float32 and len(np.unique(c32, axis=0)) == 9
+
+
+def test_kmeans_plusplus_fit_is_good_and_n_init_keeps_best():
+    X = blobs(1500, 2, 5, 71, spread=0.3)
+    km = KMeans(5, random_state=0).fit(X)
+    ref = SKKMeans(5, n_init=10, random_state=0).fit(X)
+    assert km.inertia_ <= 1.5 * ref.inertia_
+    best = KMeans(5, n_init=4, random_state=3).fit(X)
+    single = KMeans(5, n_init=1, random_state=3).fit(X)
+    assert best.inertia_ <= single.inertia_
+    again = KMeans(5, init="random", random_state=3).fit(X)
+    assert again.inertia_ == KMeans(5, init="random", random_state=3).fit(X).inertia_
+
+
+def test_predict_fit_predict_and_clone():
+    X = blobs(500, 2, 3, 81)
+    km = KMeans(3, random_state=1, max_iter=50)
+    labels = km.fit_predict(X)
+    np.testing.assert_array_equal(labels, km.labels_)
+    np.testing.assert_array_equal(km.predict(X), km.labels_)
+    np.testing.assert_array_equal(km.predict(X.astype(np.float32)), km.labels_)
+    assert km.n_features_in_ == 2
+    c = clone(km)
+    assert c.get_params() == km.get_params() and not hasattr(c, "cluster_centers_")
+    assert c.set_params(n_clusters=4).n_clusters == 4
+    with pytest.raises(ValueError, match="Invalid parameter"):
+        c.set_params(n_component=2)
+
+
+def bad_fit(exc, match, X=None, **params):
+    X = blobs(30, 2, 2, 0) if X is None else X
+    with pytest.raises(exc, match=match):
+        KMeans(**params).fit(X)
+
+
+@pytest.mark.parametrize(
+    "params, exc, match",
+    [
+        (dict(n_clusters=0), ValueError, "n_clusters"),
+        (dict(n_clusters=2.5), TypeError, "n_clusters"),
+        (dict(n_clusters=31), ValueError, "at least 31"),
+        (dict(n_clusters=2, n_init=0), ValueError, "n_init"),
+        (dict(n_clusters=2, max_iter=0), ValueError, "max_iter"),
+        (dict(n_clusters=2, tol=-1.0), ValueError, "tol"),
+        (dict(n_clusters=2, tol="small"), TypeError, "tol"),
+        (dict(n_clusters=2, init="kmeans"), ValueError, "init"),
+        (dict(n_clusters=2, init=np.zeros((3, 2))), ValueError, "shape"),
+        (dict(n_clusters=2, init=np.zeros((2, 3))), ValueError, "shape"),
+        (dict(n_clusters=2, init=np.array([[0.0, np.nan], [1.0, 1.0]])), ValueError, "NaN"),
+        (dict(n_clusters=2, init=len), TypeError, "init"),
+        (dict(n_clusters=2, random_state="seed"), TypeError, "random_state"),
+    ],
+)
+def test_bad_parameters(params, exc, match):
+    bad_fit(exc, match, **params)
+
+
+def test_bad_data():
+    X = blobs(30, 2, 2, 0)
+    bad_fit(ValueError, "NaN", X=np.where(np.arange(60).reshape(30, 2) == 7, np.nan, X), n_clusters=2)
+    bad_fit(ValueError, "NaN or infinity", X=np.where(np.arange(60).reshape(30, 2) == 7, np.inf, X), n_clusters=2)
+    bad_fit(ValueError, "2-D", X=X[:, 0], n_clusters=2)
+    bad_fit(TypeError, "real numbers", X=np.array([["a", "b"]] * 5), n_clusters=2)
+    with pytest.raises(ValueError, match="non-negative"):
+        KMeans(2).fit(X, sample_weight=-np.ones(30))
+    with pytest.raises(ValueError, match="shape"):
+        KMeans(2).fit(X, sample_weight=np.ones(29))
+    with pytest.raises(NotFittedError):
+        KMeans(2).predict(X)
+    km = KMeans(2, random_state=0).fit(X)
+    with pytest.raises(ValueError, match="features"):
+        km.predict(np.ones((3, 3)))
+    with pytest.raises(ValueError, match="n_clusters"):
+        kmeans_plusplus(X, 0)
+    with pytest.raises(ValueError, match="at least 40"):
+        kmeans_plusplus(X, 40)
