@@ -287,8 +287,8 @@ class Stats(NamedTuple):
     """Sufficient statistics of one E-step, centred on the means they were computed with.
 
     ``loglik`` is ``Σ w log p(x)``, ``weight`` is ``Σ w``, ``nk`` (K,) is ``Σ w r``, ``sum_dx``
-    (K, d) is ``Σ w r (x - μ)`` and ``scatter`` (K, d, d) is ``Σ w r (x - μ)(x - μ)ᵀ`` (only the
-    diagonal for diagonal/spherical models; symmetric for full/tied).  All float64.
+    (K, d) is ``Σ w r (x - μ)`` and ``scatter`` is ``Σ w r (x - μ)(x - μ)ᵀ``: (K, d, d) for
+    full/tied, its diagonal (K, d) for diagonal/spherical models.  All float64.
     """
 
     loglik: float
@@ -314,7 +314,9 @@ def block_stats(
         empty1, np.empty(0, np.int64), np.empty((0, K), X.dtype),
     )
     scatter = sxx.sum(axis=0)
-    if not diag:
+    if diag:
+        scatter = np.diagonal(scatter, axis1=1, axis2=2).copy()
+    else:
         lower = np.tril(scatter, -1)
         scatter = np.tril(scatter) + lower.transpose(0, 2, 1)
     return Stats(float(ll.sum()), float(ws.sum()), nk.sum(axis=0), sx.sum(axis=0), scatter)

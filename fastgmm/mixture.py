@@ -69,6 +69,72 @@ def _precision_cholesky(covariances: np.ndarray, covariance_type: str) -> np.nda
     return 1.0 / np.sqrt(covariances)
 
 
+def kernel_params(
+    weights: np.ndarray, means: np.ndarray, precisions_cholesky: np.ndarray, covariance_type: str, dtype: np.dtype
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, bool]:
+    """``(means, prec (K, d, d), log_const (K,), diag)`` in the layout :mod:`fastgmm._em` expects.
+
+    ``log_const[k] = log weight_k + log det P_k - d/2 log 2π``; diagonal/spherical precision
+    Cholesky values go on the diagonal of ``prec``, a tied factor is repeated for every component.
+    """
+    K, d = np.shape(means)
+    pc = np.asarray(precisions_cholesky, dtype=np.float64)
+    if covariance_type == "full":
+        prec, log_det = pc, np.log(np.diagonal(pc, axis1=1, axis2=2)).sum(axis=1)
+    elif covariance_type == "tied":
+        prec, log_det = np.broadcast_to(pc, (K, d, d)), np.full(K, np.log(np.diag(pc)).sum())
+    else:
+        values = pc if covariance_type == "diag" else np.repeat(pc[:, None], d, axis=1)
+        prec = np.zeros((K, d, d))
+        prec[:, np.arange(d), np.arange(d)] = values
+        log_det = np.log(values).sum(axis=1)
+    with np.errstate(divide="ignore"):
+        log_const = np.log(np.asarray(weights, dtype=np.float64)) + log_det - 0.5 * d * math.log(2 * math.pi)
+    return (
+        np.ascontiguousarray(means, dtype=dtype),
+        np.ascontiguousarray(prec, dtype=dtype),
+        np.ascontiguousarray(log_const, dtype=np.float64),
+        covariance_type in ("diag", "spherical"),
+    )
+
+
+def params_from_stats(
+    nk: np.ndarray,
+    sum_dx: np.ndarray,
+    scatter: np.ndarray,
+    centre: np.ndarray,
+    covariance_type: str,
+    reg_covar: float,
+    eps: float,
+    total_weight: float | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """M-step: ``(weights, means, covariances, precisions_cholesky)`` (float64) from statistics.
+
+    ``nk`` (K,) = Σ w r, ``sum_dx`` (K, d) = Σ w r (x - c) and ``scatter`` = Σ w r (x - c)(x - c)ᵀ,
+    shape (K, d, d), or its diagonal (K, d) for diag/spherical, all centred on ``centre`` (K, d);
+    e.g. the merged :class:`fastgmm._em.Stats` of all blocks.  As scikit-learn, ``10 eps`` is added
+    to ``nk``; the weights are normalised to 1 (M-step) unless ``total_weight`` is given, which
+    they are then divided by (initialisation from responsibilities).
+    """
+    n_raw = nk
+    nk = nk + 10.0 * eps
+    delta = sum_dx / nk[:, None]
+    means = centre + delta
+    d = means.shape[1]
+    if covariance_type in ("full", "tied"):
+        sd = sum_dx[:, :, None] * delta[:, None, :]
+        around = scatter - sd - np.swapaxes(sd, 1, 2) + n_raw[:, None, None] * delta[:, :, None] * delta[:, None, :]
+        cov = around / nk[:, None, None] if covariance_type == "full" else around.sum(axis=0) / nk.sum()
+        cov[..., np.arange(d), np.arange(d)] += reg_covar
+    else:
+        around = scatter - 2.0 * sum_dx * delta + n_raw[:, None] * delta * delta
+        cov = around / nk[:, None] + reg_covar
+        if covariance_type == "spherical":
+            cov = cov.mean(axis=1)
+    weights = nk / (nk.sum() if total_weight is None else total_weight)
+    return weights, means, cov, _precision_cholesky(cov, covariance_type)
+
+
 class GaussianMixture:
     """Gaussian mixture model fitted by expectation-maximisation.
 
@@ -236,59 +302,13 @@ class GaussianMixture:
 
     # ------------------------------------------------------------------ parameter plumbing
     def _kernel_params(self, dtype: np.dtype) -> tuple[np.ndarray, np.ndarray, np.ndarray, bool]:
-        """(means, prec (K,d,d), log_const, diag) in the layout :mod:`fastgmm._em` expects."""
-        K, d = self.means_.shape
-        pc = np.asarray(self.precisions_cholesky_, dtype=np.float64)
-        ct = self.covariance_type
-        if ct == "full":
-            prec, log_det = pc, np.log(np.diagonal(pc, axis1=1, axis2=2)).sum(axis=1)
-        elif ct == "tied":
-            prec, log_det = np.broadcast_to(pc, (K, d, d)), np.full(K, np.log(np.diag(pc)).sum())
-        else:
-            values = pc if ct == "diag" else np.repeat(pc[:, None], d, axis=1)
-            prec = np.zeros((K, d, d))
-            prec[:, np.arange(d), np.arange(d)] = values
-            log_det = np.log(values).sum(axis=1)
-        with np.errstate(divide="ignore"):
-            log_const = np.log(np.asarray(self.weights_, dtype=np.float64)) + log_det - 0.5 * d * math.log(2 * math.pi)
-        return (
-            np.ascontiguousarray(self.means_, dtype=dtype),
-            np.ascontiguousarray(prec, dtype=dtype),
-            np.ascontiguousarray(log_const, dtype=np.float64),
-            ct in ("diag", "spherical"),
-        )
+        return kernel_params(self.weights_, self.means_, self.precisions_cholesky_, self.covariance_type, dtype)
 
     def _set_from_stats(self, nk: np.ndarray, sum_dx: np.ndarray, scatter: np.ndarray, centre: np.ndarray,
-                        total_weight: float, eps: float, m_step: bool) -> None:
-        """Weights, means, covariances and precision Cholesky from centred statistics.
-
-        ``scatter`` is ``Σ w r (x-c)(x-c)ᵀ`` around ``centre`` (full (K,d,d), or its diagonal
-        (K,d) for diag/spherical).  As scikit-learn: ``nk`` gets ``10 eps`` added, weights are
-        normalised to 1 in the M-step but divided by the total weight at initialisation.
-        """
-        ct = self.covariance_type
-        n_raw = nk
-        nk = nk + 10.0 * eps
-        delta = sum_dx / nk[:, None]
-        means = centre + delta
-        d = means.shape[1]
-        if ct in ("full", "tied"):
-            sd = sum_dx[:, :, None] * delta[:, None, :]
-            around = scatter - sd - np.swapaxes(sd, 1, 2) + n_raw[:, None, None] * delta[:, :, None] * delta[:, None, :]
-            if ct == "full":
-                cov = around / nk[:, None, None]
-            else:
-                cov = around.sum(axis=0) / nk.sum()
-            cov[..., np.arange(d), np.arange(d)] += self.reg_covar
-        else:
-            around = scatter - 2.0 * sum_dx * delta + n_raw[:, None] * delta * delta
-            cov = around / nk[:, None] + self.reg_covar
-            if ct == "spherical":
-                cov = cov.mean(axis=1)
-        self.weights_ = nk / (nk.sum() if m_step else total_weight)
-        self.means_ = means
-        self.covariances_ = cov
-        self.precisions_cholesky_ = _precision_cholesky(cov, ct)
+                        total_weight: float | None, eps: float) -> None:
+        self.weights_, self.means_, self.covariances_, self.precisions_cholesky_ = params_from_stats(
+            nk, sum_dx, scatter, centre, self.covariance_type, self.reg_covar, eps, total_weight
+        )
 
     def _finalise_dtype(self, dtype: np.dtype) -> None:
         for name in ("weights_", "means_", "covariances_", "precisions_cholesky_"):
@@ -367,16 +387,14 @@ class GaussianMixture:
                     scatter += resp.T @ (dx * dx)
                 else:
                     scatter += np.einsum("nk,ni,nj->kij", resp, dx, dx, optimize=True)
-        self._set_from_stats(nk, sum_dx, scatter, centre, total_weight, eps, m_step=False)
+        self._set_from_stats(nk, sum_dx, scatter, centre, total_weight, eps)
 
     # ------------------------------------------------------------------ EM
     def _em_step(self, X: np.ndarray, w: np.ndarray, eps: float) -> float:
         """One fused E+M step; returns the mean log-likelihood under the parameters before it."""
         means, prec, log_const, diag = self._kernel_params(X.dtype)
         stats = _em.block_stats(X, w, means, prec, log_const, diag)
-        scatter = np.diagonal(stats.scatter, axis1=1, axis2=2) if diag else stats.scatter
-        self._set_from_stats(stats.nk, stats.sum_dx, scatter, means.astype(np.float64),
-                             stats.weight, eps, m_step=True)
+        self._set_from_stats(stats.nk, stats.sum_dx, stats.scatter, means.astype(np.float64), None, eps)
         return stats.loglik / stats.weight
 
     def fit(self, X: Any, y: Any = None, sample_weight: Any = None) -> GaussianMixture:

@@ -6,12 +6,13 @@ import warnings
 
 import numpy as np
 import pytest
-from naive.em import e_step, em, full_covariances
+from naive.em import e_step, em, full_covariances, m_step
 from sklearn.base import clone
 from sklearn.mixture import GaussianMixture as SkGaussianMixture
 
 from fastgmm import ConvergenceWarning, GaussianMixture
 from fastgmm import _em
+from fastgmm.mixture import params_from_stats
 
 COV_TYPES = ["full", "tied", "diag", "spherical"]
 ATTRS = ["weights_", "means_", "covariances_", "precisions_cholesky_", "precisions_"]
@@ -269,3 +270,8 @@ def test_block_statistics_merge_over_chunks():
     wr = resp * w[:, None]
     np.testing.assert_allclose(whole.nk, wr.sum(axis=0), rtol=1e-12)
     np.testing.assert_allclose(whole.sum_dx, wr.T @ X - wr.sum(axis=0)[:, None] * gm.means_, atol=1e-9)
+    # the M-step from the merged chunk statistics is the naive weighted M-step
+    weights, means, covs, _ = params_from_stats(*parts[2:], gm.means_, "full", 1e-6, np.finfo(float).eps)
+    ref = m_step(X, resp, "full", 1e-6, w)
+    for ours, expected in zip((weights, means, covs), ref):
+        np.testing.assert_allclose(ours, expected, rtol=1e-10)
