@@ -11,8 +11,10 @@ Conventions shared by every kernel here:
   with ``nb`` depending only on ``n`` and the accumulator size.  ``prange`` runs over blocks, each
   block fills its own slot of a block-indexed accumulator and the slots are reduced serially in block
   order afterwards, so results are bitwise independent of the thread count and of scheduling.
+* Within a block, rows are copied into a transposed ``(d, TILE)`` tile so that distance loops run
+  along rows and vectorise (SIMD) even for d = 3.
 * Nothing here allocates an ``n x K`` array; the largest allocation is ``O(nb * K * d * d)``.
-* Nearest centre: the lowest index among equal distances.
+* Nearest centre: the lowest index among equal distances (every kernel uses ``_tile_nearest``).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from ._jit import kernel, prange
 _MAX_BLOCKS = 256
 _MIN_ROWS_PER_BLOCK = 1024
 _MAX_BLOCK_FLOATS = 4_000_000  # cap on nb * (floats per block accumulator): 32 MB of float64
+TILE = 512  # rows per tile: a block is processed as transposed (n_features, TILE) tiles
 
 
 @kernel()
@@ -36,23 +39,44 @@ def _n_blocks(n, floats_per_block):
 
 
 @kernel()
-def _nearest(X, i, centers):
-    """(index, squared distance) of the centre nearest to row ``i`` (distance in X's dtype)."""
-    K, d = centers.shape
-    best = 0
-    bestd = X[i, 0] - X[i, 0]
-    for j in range(d):
-        t = X[i, j] - centers[0, j]
-        bestd += t * t
-    for k in range(1, K):
-        s = X[i, 0] - X[i, 0]
+def _load_tile(X, start, m, xt):
+    """Copy rows ``start .. start+m`` of X into the transposed tile ``xt`` ((d, TILE), X's dtype)."""
+    d = X.shape[1]
+    for r in range(m):
         for j in range(d):
-            t = X[i, j] - centers[k, j]
-            s += t * t
-        if s < bestd:
-            bestd = s
-            best = k
-    return best, bestd
+            xt[j, r] = X[start + r, j]
+
+
+@kernel()
+def _tile_sqdist(xt, m, centers, k, dist):
+    """``dist[r] = |x_r - centers[k]|^2`` for the first ``m`` rows of a tile, in the tile's dtype.
+
+    The loops run along the tile's rows, so they vectorise whatever the number of features.
+    """
+    d = xt.shape[0]
+    c = centers[k, 0]
+    for r in range(m):
+        t = xt[0, r] - c
+        dist[r] = t * t
+    for j in range(1, d):
+        c = centers[k, j]
+        for r in range(m):
+            t = xt[j, r] - c
+            dist[r] += t * t
+
+
+@kernel()
+def _tile_nearest(xt, m, centers, dist, bestd, best):
+    """Nearest centre (``best``, lowest index on ties) and its squared distance (``bestd``) per tile row."""
+    _tile_sqdist(xt, m, centers, 0, bestd)
+    for r in range(m):
+        best[r] = 0
+    for k in range(1, centers.shape[0]):
+        _tile_sqdist(xt, m, centers, k, dist)
+        for r in range(m):
+            better = dist[r] < bestd[r]
+            bestd[r] = dist[r] if better else bestd[r]
+            best[r] = k if better else best[r]
 
 
 @kernel(parallel=True)
@@ -69,12 +93,25 @@ def lloyd_pass(X, w, centers, sums, weights):
     bsums = np.zeros((nb, K, d))
     bw = np.zeros((nb, K))
     for b in prange(nb):
-        for i in range(b * n // nb, (b + 1) * n // nb):
-            k, _ = _nearest(X, i, centers)
-            wi = 1.0 if unit else w[i]
-            bw[b, k] += wi
-            for j in range(d):
-                bsums[b, k, j] += wi * X[i, j]
+        xt = np.empty((d, TILE), dtype=X.dtype)
+        dist = np.empty(TILE, dtype=X.dtype)
+        bestd = np.empty(TILE, dtype=X.dtype)
+        best = np.empty(TILE, dtype=np.int64)
+        acc = np.zeros((K, d))
+        accw = np.zeros(K)
+        stop = (b + 1) * n // nb
+        for start in range(b * n // nb, stop, TILE):
+            m = min(TILE, stop - start)
+            _load_tile(X, start, m, xt)
+            _tile_nearest(xt, m, centers, dist, bestd, best)
+            for r in range(m):
+                k = best[r]
+                wi = 1.0 if unit else w[start + r]
+                accw[k] += wi
+                for j in range(d):
+                    acc[k, j] += wi * xt[j, r]
+        bsums[b] = acc
+        bw[b] = accw
     sums[:] = 0.0
     weights[:] = 0.0
     for b in range(nb):
@@ -91,19 +128,27 @@ def assign_inertia(X, w, centers, labels):
     If ``labels`` has ``n`` entries, the index of each row's nearest centre is written into it;
     pass an empty array to skip labels.
     """
-    n = X.shape[0]
+    n, d = X.shape
     unit = w.shape[0] == 0
     store = labels.shape[0] == n
     nb = _n_blocks(n, 1)
     part = np.zeros(nb)
     for b in prange(nb):
+        xt = np.empty((d, TILE), dtype=X.dtype)
+        dist = np.empty(TILE, dtype=X.dtype)
+        bestd = np.empty(TILE, dtype=X.dtype)
+        best = np.empty(TILE, dtype=np.int64)
         s = 0.0
-        for i in range(b * n // nb, (b + 1) * n // nb):
-            k, dist = _nearest(X, i, centers)
-            if store:
-                labels[i] = k
-            wi = 1.0 if unit else w[i]
-            s += wi * dist
+        stop = (b + 1) * n // nb
+        for start in range(b * n // nb, stop, TILE):
+            m = min(TILE, stop - start)
+            _load_tile(X, start, m, xt)
+            _tile_nearest(xt, m, centers, dist, bestd, best)
+            for r in range(m):
+                if store:
+                    labels[start + r] = best[r]
+                wi = 1.0 if unit else w[start + r]
+                s += wi * bestd[r]
         part[b] = s
     total = 0.0
     for b in range(nb):
@@ -112,47 +157,57 @@ def assign_inertia(X, w, centers, labels):
 
 
 @kernel(parallel=True)
-def farthest_points(X, centers, m):
-    """Indices and nearest-centre labels of the ``m`` rows farthest from their nearest centre.
+def farthest_points(X, centers, m_far):
+    """Indices and nearest-centre labels of the ``m_far`` rows farthest from their nearest centre.
 
     Distances are unweighted; order is by decreasing distance, ties by increasing row index.
-    Requires ``1 <= m <= n``.
+    Requires ``1 <= m_far <= n``.
     """
-    n = X.shape[0]
-    nb = _n_blocks(n, 2 * m)
-    bd = np.full((nb, m), -1.0)
-    bi = np.full((nb, m), -1, dtype=np.int64)
+    n, d = X.shape
+    nb = _n_blocks(n, 3 * m_far)
+    bd = np.full((nb, m_far), -1.0)
+    bi = np.full((nb, m_far), -1, dtype=np.int64)
+    bl = np.full((nb, m_far), -1, dtype=np.int64)
     for b in prange(nb):
-        for i in range(b * n // nb, (b + 1) * n // nb):
-            _, dist = _nearest(X, i, centers)
-            dd = np.float64(dist)
-            if dd > bd[b, m - 1]:
-                p = m - 1
-                while p > 0 and bd[b, p - 1] < dd:
-                    bd[b, p] = bd[b, p - 1]
-                    bi[b, p] = bi[b, p - 1]
-                    p -= 1
-                bd[b, p] = dd
-                bi[b, p] = i
-    topd = np.full(m, -1.0)
-    topi = np.full(m, -1, dtype=np.int64)
+        xt = np.empty((d, TILE), dtype=X.dtype)
+        dist = np.empty(TILE, dtype=X.dtype)
+        bestd = np.empty(TILE, dtype=X.dtype)
+        best = np.empty(TILE, dtype=np.int64)
+        stop = (b + 1) * n // nb
+        for start in range(b * n // nb, stop, TILE):
+            m = min(TILE, stop - start)
+            _load_tile(X, start, m, xt)
+            _tile_nearest(xt, m, centers, dist, bestd, best)
+            for r in range(m):
+                dd = np.float64(bestd[r])
+                if dd > bd[b, m_far - 1]:
+                    p = m_far - 1
+                    while p > 0 and bd[b, p - 1] < dd:
+                        bd[b, p] = bd[b, p - 1]
+                        bi[b, p] = bi[b, p - 1]
+                        bl[b, p] = bl[b, p - 1]
+                        p -= 1
+                    bd[b, p] = dd
+                    bi[b, p] = start + r
+                    bl[b, p] = best[r]
+    topd = np.full(m_far, -1.0)
+    topi = np.full(m_far, -1, dtype=np.int64)
+    topl = np.full(m_far, -1, dtype=np.int64)
     for b in range(nb):
-        for q in range(m):
+        for q in range(m_far):
             dd = bd[b, q]
-            if bi[b, q] < 0 or not dd > topd[m - 1]:
+            if bi[b, q] < 0 or not dd > topd[m_far - 1]:
                 continue
-            p = m - 1
+            p = m_far - 1
             while p > 0 and topd[p - 1] < dd:
                 topd[p] = topd[p - 1]
                 topi[p] = topi[p - 1]
+                topl[p] = topl[p - 1]
                 p -= 1
             topd[p] = dd
             topi[p] = bi[b, q]
-    labs = np.empty(m, dtype=np.int64)
-    for q in range(m):
-        k, _ = _nearest(X, topi[q], centers)
-        labs[q] = k
-    return topi, labs
+            topl[p] = bl[b, q]
+    return topi, topl
 
 
 @kernel(parallel=True)
@@ -185,22 +240,29 @@ def feature_variance(X):
 
 @kernel(parallel=True)
 def update_closest(X, w, center, closest):
-    """``closest[i] = min(closest[i], |x_i - center|^2)`` in place; return ``sum_i w_i closest[i]``."""
+    """``closest[i] = min(closest[i], |x_i - center[0]|^2)`` in place; return ``sum_i w_i closest[i]``.
+
+    ``center`` has shape (1, d).
+    """
     n, d = X.shape
     unit = w.shape[0] == 0
     nb = _n_blocks(n, 1)
     part = np.zeros(nb)
     for b in prange(nb):
+        xt = np.empty((d, TILE), dtype=X.dtype)
+        dist = np.empty(TILE, dtype=X.dtype)
         s = 0.0
-        for i in range(b * n // nb, (b + 1) * n // nb):
-            dist = X[i, 0] - X[i, 0]
-            for j in range(d):
-                t = X[i, j] - center[j]
-                dist += t * t
-            if dist < closest[i]:
-                closest[i] = dist
-            wi = 1.0 if unit else w[i]
-            s += wi * closest[i]
+        stop = (b + 1) * n // nb
+        for start in range(b * n // nb, stop, TILE):
+            m = min(TILE, stop - start)
+            _load_tile(X, start, m, xt)
+            _tile_sqdist(xt, m, center, 0, dist)
+            for r in range(m):
+                i = start + r
+                if dist[r] < closest[i]:
+                    closest[i] = dist[r]
+                wi = 1.0 if unit else w[i]
+                s += wi * closest[i]
         part[b] = s
     total = 0.0
     for b in range(nb):
@@ -220,16 +282,20 @@ def candidate_potentials(X, w, closest, candidates):
     nb = _n_blocks(n, t_count)
     part = np.zeros((nb, t_count))
     for b in prange(nb):
-        for i in range(b * n // nb, (b + 1) * n // nb):
-            wi = 1.0 if unit else w[i]
+        xt = np.empty((d, TILE), dtype=X.dtype)
+        dist = np.empty(TILE, dtype=X.dtype)
+        stop = (b + 1) * n // nb
+        for start in range(b * n // nb, stop, TILE):
+            m = min(TILE, stop - start)
+            _load_tile(X, start, m, xt)
             for c in range(t_count):
-                dist = X[i, 0] - X[i, 0]
-                for j in range(d):
-                    t = X[i, j] - candidates[c, j]
-                    dist += t * t
-                if closest[i] < dist:
-                    dist = closest[i]
-                part[b, c] += wi * dist
+                _tile_sqdist(xt, m, candidates, c, dist)
+                s = 0.0
+                for r in range(m):
+                    i = start + r
+                    wi = 1.0 if unit else w[i]
+                    s += wi * min(dist[r], closest[i])
+                part[b, c] += s
     pots = np.zeros(t_count)
     for b in range(nb):
         for c in range(t_count):
@@ -301,20 +367,29 @@ def _hard_assignment_stats(X, w, centers, centers64, nk, sum_x, scatter):
     bn = np.zeros((nb, K))
     bs = np.zeros((nb, K, d))
     bss = np.zeros((nb, K, d, d))
-    diff = np.empty((nb, d))
     for b in prange(nb):
-        for i in range(b * n // nb, (b + 1) * n // nb):
-            k, _ = _nearest(X, i, centers)
-            wi = 1.0 if unit else w[i]
-            bn[b, k] += wi
-            for j in range(d):
-                xj = np.float64(X[i, j])
-                bs[b, k, j] += wi * xj
-                diff[b, j] = xj - centers64[k, j]
-            for j in range(d):
-                wdj = wi * diff[b, j]
-                for l in range(j, d):
-                    bss[b, k, j, l] += wdj * diff[b, l]
+        xt = np.empty((d, TILE), dtype=X.dtype)
+        dist = np.empty(TILE, dtype=X.dtype)
+        bestd = np.empty(TILE, dtype=X.dtype)
+        best = np.empty(TILE, dtype=np.int64)
+        diff = np.empty(d)
+        stop = (b + 1) * n // nb
+        for start in range(b * n // nb, stop, TILE):
+            m = min(TILE, stop - start)
+            _load_tile(X, start, m, xt)
+            _tile_nearest(xt, m, centers, dist, bestd, best)
+            for r in range(m):
+                k = best[r]
+                wi = 1.0 if unit else w[start + r]
+                bn[b, k] += wi
+                for j in range(d):
+                    xj = np.float64(xt[j, r])
+                    bs[b, k, j] += wi * xj
+                    diff[j] = xj - centers64[k, j]
+                for j in range(d):
+                    wdj = wi * diff[j]
+                    for l in range(j, d):
+                        bss[b, k, j, l] += wdj * diff[l]
     nk[:] = 0.0
     sum_x[:] = 0.0
     scatter[:] = 0.0

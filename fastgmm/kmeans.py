@@ -88,7 +88,7 @@ def _kmeans_plusplus(X: np.ndarray, n_clusters: int, w: np.ndarray, rng: np.rand
     first = _lloyd.weighted_search(n, w, no_dist, np.array([rng.random() * total_weight]))[0]
     centers[0] = X[first]
     closest = np.full(n, np.inf, dtype=X.dtype)
-    potential = _lloyd.update_closest(X, w, centers[0], closest)
+    potential = _lloyd.update_closest(X, w, centers[:1], closest)
     for c in range(1, n_clusters):
         targets = rng.random(n_trials) * potential
         order = np.argsort(targets, kind="stable")
@@ -97,7 +97,7 @@ def _kmeans_plusplus(X: np.ndarray, n_clusters: int, w: np.ndarray, rng: np.rand
         candidates = np.ascontiguousarray(X[candidate_ids])
         best = int(np.argmin(_lloyd.candidate_potentials(X, w, closest, candidates)))
         centers[c] = candidates[best]
-        potential = _lloyd.update_closest(X, w, centers[c], closest)
+        potential = _lloyd.update_closest(X, w, centers[c : c + 1], closest)
     return centers
 
 
