@@ -131,9 +131,30 @@ def _log(x):  # pragma: no cover - jitted
 
 
 @kernel()
+def _tile_log_prob3(xt, m, means, prec, log_const, lp):  # pragma: no cover - jitted
+    """:func:`_tile_log_prob` for three features (colour pixels): one fused loop per component."""
+    for k in range(means.shape[0]):
+        m0, m1, m2 = means[k, 0], means[k, 1], means[k, 2]
+        p00, p01, p02 = prec[k, 0, 0], prec[k, 0, 1], prec[k, 0, 2]
+        p11, p12, p22 = prec[k, 1, 1], prec[k, 1, 2], prec[k, 2, 2]
+        cst = log_const[k]
+        for t in range(m):
+            a0 = xt[0, t] - m0
+            a1 = xt[1, t] - m1
+            a2 = xt[2, t] - m2
+            y0 = a0 * p00
+            y1 = a0 * p01 + a1 * p11
+            y2 = a0 * p02 + a1 * p12 + a2 * p22
+            lp[k, t] = cst - 0.5 * (y0 * y0 + y1 * y1 + y2 * y2)
+
+
+@kernel()
 def _tile_log_prob(xt, m, means, prec, log_const, diag, diff, y, lp):  # pragma: no cover - jitted
     """lp[k, t] = log w_k + log N(x_t | μ_k, Σ_k) for the ``m`` rows held in ``xt`` (d, TILE)."""
     K, d = means.shape
+    if d == 3:
+        _tile_log_prob3(xt, m, means, prec, log_const, lp)
+        return
     for k in range(K):
         for t in range(m):
             lp[k, t] = 0.0
@@ -161,6 +182,42 @@ def _tile_log_prob(xt, m, means, prec, log_const, diag, diff, y, lp):  # pragma:
         cst = log_const[k]
         for t in range(m):
             lp[k, t] = cst - 0.5 * lp[k, t]
+
+
+@kernel()
+def _tile_stats3(xt, m, means, wr, nk, sx, sxx):  # pragma: no cover - jitted
+    """Add Σ wr, Σ wr·a and the lower triangle of Σ wr·a aᵀ (a = x - μ_k) for three features."""
+    for k in range(means.shape[0]):
+        m0, m1, m2 = means[k, 0], means[k, 1], means[k, 2]
+        s = s0 = s1 = s2 = s00 = s10 = s11 = s20 = s21 = s22 = 0.0
+        for t in range(m):
+            r = wr[k, t]
+            a0 = xt[0, t] - m0
+            a1 = xt[1, t] - m1
+            a2 = xt[2, t] - m2
+            r0 = r * a0
+            r1 = r * a1
+            r2 = r * a2
+            s += r
+            s0 += r0
+            s1 += r1
+            s2 += r2
+            s00 += r0 * a0
+            s10 += r1 * a0
+            s11 += r1 * a1
+            s20 += r2 * a0
+            s21 += r2 * a1
+            s22 += r2 * a2
+        nk[k] += s
+        sx[k, 0] += s0
+        sx[k, 1] += s1
+        sx[k, 2] += s2
+        sxx[k, 0, 0] += s00
+        sxx[k, 1, 0] += s10
+        sxx[k, 1, 1] += s11
+        sxx[k, 2, 0] += s20
+        sxx[k, 2, 1] += s21
+        sxx[k, 2, 2] += s22
 
 
 @kernel(parallel=True)
@@ -253,6 +310,9 @@ def em_pass(X, w, means, prec, log_const, diag, mode, n_blocks, out_logprob, out
                     for t in range(m):
                         lp[k, t] *= ssum[t]
             if not want_stats:
+                continue
+            if d == 3:
+                _tile_stats3(xt, m, means, lp, nk[b], sx[b], sxx[b])
                 continue
             for k in range(K):
                 acc = 0.0
