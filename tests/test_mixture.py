@@ -130,10 +130,10 @@ def test_sample_weight_with_every_init_params():
 
 
 @pytest.mark.parametrize("offset", [0.0, 200.0])
-@pytest.mark.parametrize("covariance_type", ["full", "diag"])
-def test_float32_matches_float64(offset, covariance_type):
+@pytest.mark.parametrize("covariance_type, d", [("full", 3), ("diag", 3), ("full", 2)])
+def test_float32_matches_float64(offset, covariance_type, d):
     # pixel-like data: values around ``offset`` with unit spread
-    X64 = blobs(3000, 3, 3, seed=9, offset=offset, spread=2.0)
+    X64 = blobs(3000, d, 3, seed=9, offset=offset, spread=2.0)
     X32 = X64.astype(np.float32)
     init = explicit_init(X32.astype(np.float64), 3, covariance_type)
     with warnings.catch_warnings():
