@@ -82,12 +82,12 @@ def one_iteration(impl: str, X: np.ndarray, k: int, covariance_type: str) -> Cal
     return step
 
 
-def best_time(fn: Callable[[], None], repeat: int) -> float:
-    """Best of ``repeat`` calls after one warm-up call."""
+def best_time(fn: Callable[[], None], repeat: int, min_seconds: float = 0.5) -> float:
+    """Best of at least ``repeat`` calls (more, up to 200, until ``min_seconds`` have passed)."""
     fn()  # warm-up (compilation, caches)
     time.sleep(0.3)  # let BLAS/OpenMP worker threads of the previous run stop spinning
-    times = []
-    for _ in range(repeat):
+    times: list[float] = []
+    while len(times) < repeat or (sum(times) < min_seconds and len(times) < 200):
         t0 = time.perf_counter()
         fn()
         times.append(time.perf_counter() - t0)
