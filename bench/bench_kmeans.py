@@ -38,7 +38,7 @@ def make_data(n: int, dtype=np.float64, seed: int = 0) -> tuple[np.ndarray, np.n
     """Overlapping blobs (so Lloyd keeps moving for MAX_ITER iterations) and k distinct data rows as init."""
     rng = np.random.default_rng(seed)
     means = rng.uniform(0, 255, size=(N_CLUSTERS, N_FEATURES))
-    X = (means[rng.integers(0, N_CLUSTERS, size=n)] + 40.0 * rng.normal(size=(n, N_FEATURES))).astype(dtype)
+    X = (means[rng.integers(0, N_CLUSTERS, size=n)] + 80.0 * rng.normal(size=(n, N_FEATURES))).astype(dtype)
     init = X[rng.choice(n, size=N_CLUSTERS, replace=False)].copy()
     return X, init
 

@@ -210,31 +210,20 @@ def farthest_points(X, centers, m_far):
     return topi, topl
 
 
-@kernel(parallel=True)
+@kernel()
 def feature_variance(X):
-    """Population variance of every column (float64, two-pass, blocked)."""
+    """Population variance of every column (float64, two passes; serial: it runs once per fit)."""
     n, d = X.shape
-    nb = _n_blocks(n, d)
-    part = np.zeros((nb, d))
-    for b in prange(nb):
-        for i in range(b * n // nb, (b + 1) * n // nb):
-            for j in range(d):
-                part[b, j] += X[i, j]
     mean = np.zeros(d)
-    for b in range(nb):
+    for i in range(n):
         for j in range(d):
-            mean[j] += part[b, j]
+            mean[j] += X[i, j]
     mean /= n
-    part[:] = 0.0
-    for b in prange(nb):
-        for i in range(b * n // nb, (b + 1) * n // nb):
-            for j in range(d):
-                t = X[i, j] - mean[j]
-                part[b, j] += t * t
     var = np.zeros(d)
-    for b in range(nb):
+    for i in range(n):
         for j in range(d):
-            var[j] += part[b, j]
+            t = X[i, j] - mean[j]
+            var[j] += t * t
     return var / n
 
 
@@ -303,49 +292,33 @@ def candidate_potentials(X, w, closest, candidates):
     return pots
 
 
-@kernel(parallel=True)
+@kernel()
 def weighted_search(n, w, closest, targets):
-    """Inverse-CDF sampling without materialising the cumulative sum.
+    """Inverse-CDF sampling without materialising the cumulative sum (one serial scan).
 
-    Over ``n`` rows, with mass ``m_i = w_i * closest[i]`` (``closest`` empty: ``m_i = w_i``; ``w`` empty: ``w_i = 1``)
-    and ``S_i = m_0 + ... + m_i``, return for each target (ascending) the first ``i`` with
-    ``S_i > target``, i.e. ``np.searchsorted(S, targets, side="right")``.  Targets past the total
-    (rounding) get the last row with positive mass, or ``n - 1`` when no row has any.
+    Over ``n`` rows, with mass ``m_i = w_i * closest[i]`` (``closest`` empty: ``m_i = w_i``;
+    ``w`` empty: ``w_i = 1``) and ``S_i = m_0 + ... + m_i``, return for each target (ascending) the
+    first ``i`` with ``S_i > target``, i.e. ``np.searchsorted(S, targets, side="right")``.  Targets
+    past the total (rounding) get the last row with positive mass, or ``n - 1`` when no row has any.
     """
     unit_w = w.shape[0] == 0
     unit_c = closest.shape[0] == 0
     t_count = targets.shape[0]
-    nb = _n_blocks(n, 1)
-    part = np.zeros(nb)
-    for b in prange(nb):
-        s = 0.0
-        for i in range(b * n // nb, (b + 1) * n // nb):
-            mi = 1.0 if unit_w else w[i]
-            if not unit_c:
-                mi *= closest[i]
-            s += mi
-        part[b] = s
-    out = np.full(t_count, -1, dtype=np.int64)
-    run = 0.0
+    out = np.empty(t_count, dtype=np.int64)
     ti = 0
-    for b in range(nb):
+    s = 0.0
+    last = n - 1
+    for i in range(n):
+        mi = 1.0 if unit_w else w[i]
+        if not unit_c:
+            mi *= closest[i]
+        s += mi
+        while ti < t_count and s > targets[ti]:
+            out[ti] = i
+            ti += 1
         if ti == t_count:
             break
-        if run + part[b] <= targets[ti]:
-            run += part[b]
-            continue
-        s = run
-        for i in range(b * n // nb, (b + 1) * n // nb):
-            mi = 1.0 if unit_w else w[i]
-            if not unit_c:
-                mi *= closest[i]
-            s += mi
-            while ti < t_count and s > targets[ti]:
-                out[ti] = i
-                ti += 1
-        run = s
     if ti < t_count:
-        last = n - 1
         for i in range(n - 1, -1, -1):
             mi = 1.0 if unit_w else w[i]
             if not unit_c:

@@ -185,12 +185,13 @@ def _relocate_empty_clusters(
     weights: np.ndarray,
     empty: np.ndarray,
 ) -> None:
-    """Move each empty cluster onto one of the rows farthest from their current centre (in place).
+    """Move each empty cluster onto one of the rows farthest from their centre, in place.
 
-    Like scikit-learn's Lloyd: the ``len(empty)`` rows with the largest unweighted squared distance
-    to their nearest (old) centre are taken, farthest first (ties: lowest row index), and the
-    ``e``-th empty cluster becomes the ``e``-th of those rows; the row's weight and weighted value
-    move from its old cluster's sums to the empty one.  Labels are not changed.
+    As in scikit-learn's Lloyd: the ``len(empty)`` rows with the largest unweighted squared distance
+    to their nearest old centre are taken, farthest first (ties: lowest row index), and the ``e``-th
+    empty cluster gets the ``e``-th of those rows: that row's weight and weighted value move from its
+    old cluster's sums to the empty cluster's.  (For several empty clusters scikit-learn takes the
+    same set of rows, but in an unspecified order.)
     """
     far, far_labels = _lloyd.farthest_points(X, centers_old, empty.size)
     for new_id, row, old_id in zip(empty, far, far_labels):
@@ -244,9 +245,10 @@ class KMeans:
     Stopping: after each update the total squared centre shift is compared with the scaled tol
     (``<=`` stops); when labels did not change the shift is exactly zero, so this also covers
     scikit-learn's "strict convergence".  The final labels and inertia are always computed from
-    the final centres.  Empty clusters are relocated like scikit-learn's Lloyd: each one takes a
-    row among those farthest from their nearest centre (see ``_relocate_empty_clusters``).  No
-    ``ConvergenceWarning`` is emitted.  float32 input is processed in float32 with float64
+    the final centres.  A cluster that ends an assignment step with zero total weight is relocated
+    like scikit-learn's Lloyd does it: it takes the row farthest from its nearest centre (with
+    several empty clusters, the farthest rows in decreasing distance), and that row's weight leaves
+    its old cluster.  No ``ConvergenceWarning`` is emitted.  float32 input is processed in float32 with float64
     accumulators; float64 stays float64.  Each Lloyd iteration is one parallel pass over X and
     nothing of size n_samples x n_clusters is allocated.
     """

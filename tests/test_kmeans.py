@@ -147,9 +147,10 @@ def test_lloyd_function_matches_estimator_without_labels():
     np.testing.assert_array_equal(centers, km.cluster_centers_)
     assert inertia == km.inertia_ and n_iter == km.n_iter_
     centers1, inertia1, _ = lloyd(X, None, init, max_iter=2)
-    ref = KMeans(5, init=init, max_iter=2).fit(X)
+    ref = KMeans(5, init=init.tolist(), max_iter=2).fit(X)
     np.testing.assert_array_equal(centers1, ref.cluster_centers_)
     assert inertia1 == ref.inertia_
+    np.testing.assert_array_equal(lloyd(X, np.ones(X.shape[0]), init, max_iter=2)[0], centers1)
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
@@ -166,6 +167,10 @@ def test_hard_assignment_stats_against_naive(dtype):
         np.testing.assert_allclose(sum_x, rsum, rtol=rtol)
         np.testing.assert_allclose(scatter, rscatter, rtol=rtol, atol=rtol * np.abs(rscatter).max())
         assert nk.dtype == sum_x.dtype == scatter.dtype == np.float64
+    # same nearest-centre rule as the estimator's labels
+    km = KMeans(4, init=centers.astype(dtype), max_iter=1).fit(X)
+    nk, _, _ = hard_assignment_stats(X, None, km.cluster_centers_)
+    np.testing.assert_array_equal(nk, np.bincount(km.predict(X), minlength=4))
 
 
 @pytest.mark.parametrize("weighted", [False, True])
