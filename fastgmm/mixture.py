@@ -158,7 +158,11 @@ class GaussianMixture:
     n_init : int, default=1
         Number of initialisations; the one with the best final lower bound is kept.
     init_params : {"kmeans", "k-means++", "random", "random_from_data"}, default="kmeans"
-        How the initial responsibilities are chosen (ignored for parameters given explicitly).
+        How the initial responsibilities are chosen (ignored for parameters given explicitly):
+        hard labels of :func:`fastgmm.kmeans.lloyd` from k-means++ seeds, one-hot on k-means++
+        seeds, uniform random, or one-hot on random rows (drawn with probability proportional
+        to ``sample_weight`` when given).  Random draws use a ``numpy.random.Generator``, so
+        they differ from scikit-learn's for the same seed.
     weights_init, means_init, precisions_init : array-like, optional
         Explicit starting parameters: weights ``(K,)`` summing to 1, means ``(K, d)`` and
         precisions (inverse covariances) shaped ``(K, d, d)`` full, ``(d, d)`` tied, ``(K, d)``
