@@ -10,6 +10,8 @@ Quick smoke test (each case run once, small N)::
 
     FASTGMM_BENCH_QUICK=1 pytest bench/bench_kmeans.py --benchmark-disable -q
 
+The k-means++ seeding (``kmeans_plusplus``, float32) is timed the same way.
+
 Side-by-side ratio table without pytest (alternating runs, best of ``--repeat``)::
 
     python bench/bench_kmeans.py [--quick] [--repeat 3]
@@ -24,8 +26,10 @@ import time
 import numpy as np
 import pytest
 from sklearn.cluster import KMeans as SKKMeans
+from sklearn.cluster import kmeans_plusplus as sk_kmeans_plusplus
 
 from fastgmm import KMeans
+from fastgmm.kmeans import kmeans_plusplus
 
 QUICK = bool(os.environ.get("FASTGMM_BENCH_QUICK"))
 SIZES = [20_000] if QUICK else [100_000, 1_000_000]
@@ -51,7 +55,16 @@ def fit_sklearn(X, init):
     return SKKMeans(N_CLUSTERS, init=init, n_init=1, max_iter=MAX_ITER, tol=0.0, algorithm="lloyd").fit(X)
 
 
+def seed_ours(X, init):
+    return kmeans_plusplus(X, N_CLUSTERS, random_state=0)
+
+
+def seed_sklearn(X, init):
+    return sk_kmeans_plusplus(X, N_CLUSTERS, random_state=0)[0]
+
+
 IMPLEMENTATIONS = {"fastgmm": fit_ours, "sklearn": fit_sklearn}
+SEEDERS = {"fastgmm": seed_ours, "sklearn": seed_sklearn}
 
 
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
@@ -65,6 +78,16 @@ def test_kmeans_fit(benchmark, n, impl, dtype):
     reference = fit_sklearn(X, init) if impl == "fastgmm" else fit_ours(X, init)
     assert model.n_iter_ == reference.n_iter_
     assert np.mean(model.labels_ == reference.labels_) > 0.99
+
+
+@pytest.mark.parametrize("impl", list(SEEDERS))
+@pytest.mark.parametrize("n", SIZES)
+def test_kmeans_plusplus(benchmark, n, impl):
+    X, init = make_data(n, np.float32)
+    seed_ours(X[:100], init)
+    benchmark.group = f"k-means++ seeding n={n} float32"
+    centers = benchmark(SEEDERS[impl], X, init)
+    assert centers.shape == (N_CLUSTERS, N_FEATURES) and len(np.unique(centers, axis=0)) == N_CLUSTERS
 
 
 def _seconds(fn, X, init) -> float:
@@ -95,6 +118,13 @@ def main() -> None:
                 f"{n:>9} {np.dtype(dtype).name:>8} {t_ours:>10.4f} {t_sk:>10.4f} {t_sk / t_ours:>8.2f}x"
                 f"  (n_iter {ours.n_iter_}/{ref.n_iter_}, labels agree {100 * agree:.3f}%)"
             )
+        X, init = make_data(n, np.float32)
+        seed_ours(X[:100], init)
+        t_ours = t_sk = np.inf
+        for _ in range(args.repeat):
+            t_ours = min(t_ours, _seconds(seed_ours, X, init))
+            t_sk = min(t_sk, _seconds(seed_sklearn, X, init))
+        print(f"{n:>9} {'float32':>8} {t_ours:>10.4f} {t_sk:>10.4f} {t_sk / t_ours:>8.2f}x  (k-means++ seeding only)")
 
 
 if __name__ == "__main__":
