@@ -266,3 +266,31 @@ def test_bad_data():
         kmeans_plusplus(X, 0)
     with pytest.raises(ValueError, match="at least 40"):
         kmeans_plusplus(X, 40)
+
+
+def test_weighted_search_is_searchsorted_right():
+    from fastgmm._lloyd import weighted_search
+
+    rng = np.random.default_rng(91)
+    w = rng.uniform(0, 1, size=500)
+    w[rng.integers(0, 500, size=100)] = 0.0
+    closest = rng.uniform(0, 2, size=500)
+    cum = np.cumsum(w * closest)
+    targets = np.sort(np.concatenate([rng.uniform(0, cum[-1], size=20), [0.0, cum[5]]]))
+    np.testing.assert_array_equal(
+        weighted_search(500, w, closest, targets), np.searchsorted(cum, targets, side="right")
+    )
+    last_positive = np.flatnonzero(w * closest > 0)[-1]
+    assert weighted_search(500, w, closest, np.array([cum[-1] * 2]))[0] == last_positive
+    np.testing.assert_array_equal(weighted_search(4, np.empty(0), np.empty(0), np.array([0.0, 2.5, 9.0])), [0, 2, 3])
+
+
+def test_farthest_points_order_and_ties():
+    from fastgmm._lloyd import farthest_points
+
+    X = np.array([[0.0], [3.0], [-3.0], [1.0], [3.0], [10.0], [9.5]])
+    centers = np.array([[0.0], [10.0]])
+    rows, labels = farthest_points(X, centers, 4)
+    # distances to the nearest centre: 0, 9, 9, 1, 9, 0, 0.25 -> rows 1, 2, 4 (tied, by index), then 3
+    np.testing.assert_array_equal(rows, [1, 2, 4, 3])
+    np.testing.assert_array_equal(labels, [0, 0, 0, 0])
