@@ -22,37 +22,54 @@ from .mixture import GaussianMixture
 
 
 @kernel()
-def _colour_histogram(pixels: np.ndarray, inverse: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Distinct rows of uint8 ``pixels`` (N, C), C in {1, 3}, in increasing key order.
+def _colour_histogram(pixels: np.ndarray, table: np.ndarray, inverse: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct rows of uint8 ``pixels`` (N, C), C in {1, 3}, in lexicographic order.
 
     Returns (uniques (U, C) uint8, counts (U,) int64) and writes into ``inverse`` (N,) the index of
-    every pixel's row in ``uniques``.  One lookup table of 256^C entries replaces sorting.
+    every pixel's row in ``uniques``.  ``table`` (256^C int32 zeros, from ``np.zeros`` so that the
+    operating system hands out its zero pages lazily) gives each colour an id at its first
+    appearance; it is indexed in Morton (bit-interleaved) order, so similar colours share memory
+    pages and only the pages of the image's colour range are ever touched.
+    The few distinct colours are then sorted and the ids renumbered.
     """
     N, C = pixels.shape
-    n_keys = 1 << (8 * C)
-    table = np.zeros(n_keys, dtype=np.int32)
+    spread = np.zeros(256, dtype=np.int64)  # bit b of v moves to bit C * b
+    for v in range(256):
+        for bit in range(8):
+            spread[v] |= ((v >> bit) & 1) << (C * bit)
+    # table entries: 0 = colour not seen yet, else its id + 1
+    first = np.empty(min(N, 1 << (8 * C)), dtype=np.int64)
+    seen_counts = np.zeros(first.shape[0], dtype=np.int64)
+    n_unique = 0
     for n in range(N):
         key = 0
         for c in range(C):
-            key = (key << 8) | pixels[n, c]
-        inverse[n] = key
-        table[key] += 1
-    n_unique = 0
-    for key in range(n_keys):
-        if table[key] > 0:
+            key |= spread[pixels[n, c]] << (C - 1 - c)
+        ident = table[key] - 1
+        if ident < 0:
+            ident = n_unique
+            table[key] = ident + 1
+            first[ident] = n
             n_unique += 1
+        seen_counts[ident] += 1
+        inverse[n] = ident
+    keys = np.empty(n_unique, dtype=np.int64)
+    for u in range(n_unique):
+        key = 0
+        for c in range(C):
+            key = (key << 8) | pixels[first[u], c]
+        keys[u] = key
+    order = np.argsort(keys)
+    rank = np.empty(n_unique, dtype=np.int64)
     uniques = np.empty((n_unique, C), dtype=np.uint8)
     counts = np.empty(n_unique, dtype=np.int64)
-    u = 0
-    for key in range(n_keys):
-        if table[key] > 0:
-            counts[u] = table[key]
-            for c in range(C):
-                uniques[u, c] = (key >> (8 * (C - 1 - c))) & 255
-            table[key] = u
-            u += 1
+    for u in range(n_unique):
+        rank[order[u]] = u
+        counts[u] = seen_counts[order[u]]
+        for c in range(C):
+            uniques[u, c] = pixels[first[order[u]], c]
     for n in range(N):
-        inverse[n] = table[inverse[n]]
+        inverse[n] = rank[inverse[n]]
     return uniques, counts
 
 
@@ -64,7 +81,8 @@ def unique_colours(pixels: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarr
     """
     if pixels.dtype == np.uint8:
         inverse = np.empty(pixels.shape[0], dtype=np.int64)
-        uniques, counts = _colour_histogram(np.ascontiguousarray(pixels), inverse)
+        table = np.zeros(1 << (8 * pixels.shape[1]), dtype=np.int32)
+        uniques, counts = _colour_histogram(np.ascontiguousarray(pixels), table, inverse)
         return uniques, counts, inverse
     uniques, inverse, counts = np.unique(pixels, axis=0, return_inverse=True, return_counts=True)
     return uniques, counts, inverse.reshape(-1)
