@@ -131,7 +131,7 @@ class FrameAverage(_OfflineBackground):
 
     Parameters
     ----------
-    threshold : float, default=25.0
+    threshold : float, default=30.0
         Largest distance from the background that still counts as background.
     alpha : float in [0, 1], default=0.0
         After each :meth:`apply` the background becomes ``(1 - alpha) * background + alpha * frame``
@@ -144,7 +144,7 @@ class FrameAverage(_OfflineBackground):
         The current background.
     """
 
-    def __init__(self, threshold: float = 25.0, *, alpha: float = 0.0, distance: str = "euclidean") -> None:
+    def __init__(self, threshold: float = 30.0, *, alpha: float = 0.0, distance: str = "euclidean") -> None:
         self.threshold = threshold
         self.alpha = alpha
         self.distance = distance
@@ -178,7 +178,7 @@ class KMeansBackground(_OfflineBackground):
     Parameters
     ----------
     n_clusters : int, default=2
-    threshold : float, default=25.0
+    threshold : float, default=30.0
     max_iter : int, default=100
         Lloyd iterations per pixel at most (they stop when no assignment changes).
     distance : {"euclidean", "max"}, default="euclidean"
@@ -192,7 +192,7 @@ class KMeansBackground(_OfflineBackground):
     """
 
     def __init__(
-        self, n_clusters: int = 2, *, threshold: float = 25.0, max_iter: int = 100, distance: str = "euclidean"
+        self, n_clusters: int = 2, *, threshold: float = 30.0, max_iter: int = 100, distance: str = "euclidean"
     ) -> None:
         self.n_clusters = n_clusters
         self.threshold = threshold

@@ -35,10 +35,10 @@ class PixelGMM(_OfflineBackground):
         EM iterations per pixel at most; 0 keeps the start (useful to inspect it).
     tol : float, default=1e-3
         A pixel's EM stops when its mean log-likelihood changes by less than this.
-    reg_covar : float, default=4.0
-        Added to every variance (intensity units squared; 4 means a standard deviation of at
-        least 2 gray levels).
-    threshold : float, default=3.0
+    reg_covar : float, default=25.0
+        Added to every variance (intensity units squared: every standard deviation is at least 5
+        gray levels, which absorbs 8-bit quantisation, compression and dithering noise).
+    threshold : float, default=3.5
         Mahalanobis distance (in standard deviations) within which a value is background.
     background_ratio : float in (0, 1], default=0.5
 
@@ -58,8 +58,8 @@ class PixelGMM(_OfflineBackground):
         *,
         max_iter: int = 100,
         tol: float = 1e-3,
-        reg_covar: float = 4.0,
-        threshold: float = 3.0,
+        reg_covar: float = 25.0,
+        threshold: float = 3.5,
         background_ratio: float = 0.5,
     ) -> None:
         self.n_components = n_components
