@@ -76,9 +76,12 @@ def _colour_histogram(pixels: np.ndarray, table: np.ndarray, inverse: np.ndarray
 def unique_colours(pixels: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Distinct colours of a pixel matrix (N, C): ``(uniques, counts, inverse)``.
 
-    ``uniques[inverse]`` reconstructs ``pixels``.  uint8 input goes through a lookup-table kernel;
-    float input through :func:`numpy.unique` on rows.
+    ``uniques[inverse]`` reconstructs ``pixels``.  uint8 input (and float input holding only whole
+    numbers in 0..255, returned as uint8 uniques) goes through a lookup-table kernel; other float
+    input through :func:`numpy.unique` on rows.
     """
+    if pixels.dtype != np.uint8 and pixels.min() >= 0 and pixels.max() <= 255 and np.all(pixels == np.rint(pixels)):
+        pixels = pixels.astype(np.uint8)  # whole numbers in 0..255: the same colours as uint8
     if pixels.dtype == np.uint8:
         inverse = np.empty(pixels.shape[0], dtype=np.int64)
         table = np.zeros(1 << (8 * pixels.shape[1]), dtype=np.int32)

@@ -80,6 +80,9 @@ def test_gray_shapes_and_float_input():
     np.testing.assert_array_equal(rf.labels, r2.labels)
     np.testing.assert_allclose(rf.model.means_, r2.model.means_, rtol=1e-5)
     assert_same_partition(rf.labels, regions)
+    scaled = fastgmm.segment(img / 255.0, 3, random_state=0)  # not whole numbers: fitted on np.unique rows
+    assert_same_partition(scaled.labels, regions)
+    np.testing.assert_allclose(scaled.model.means_ * 255.0, r3.model.means_, rtol=1e-3)
 
 
 def test_colored_and_palette():
