@@ -80,7 +80,7 @@ def test_shared_contract(cls):
     assert cls().fit(frames).background_image().shape == (6, 7, 1)
     mask = model.apply(gray[0].astype(np.float32))
     assert mask.shape == (6, 7) and mask.dtype == np.uint8
-    with pytest.raises(ValueError, match=r"initialised with \(6, 7\)"):
+    with pytest.raises(ValueError, match=r"fitted on frames of shape \(6, 7\)"):
         model.apply(np.zeros((6, 8), dtype=np.uint8))
     with pytest.raises(ValueError, match="threshold"):
         cls(threshold=-1.0).fit(frames)

@@ -19,7 +19,6 @@ from .._validate import (
     check_frames,
     check_is_fitted,
     check_option,
-    check_same_frame_shape,
     check_scalar,
 )
 from . import _offline
@@ -90,7 +89,12 @@ class _OfflineBackground:
         """
         check_is_fitted(self, "background_")
         frame = check_frame(frame)
-        check_same_frame_shape(frame, self._frame_shape)
+        if frame.shape != self._frame_shape:
+            H, W, C = self._frame_shape
+            raise ValueError(
+                f"frame has shape {frame.shape[:2]} with {frame.shape[2]} channel(s), but the model was fitted on "
+                f"frames of shape {(H, W)} with {C} channel(s); fit a new model for a different video."
+            )
         H, W = frame.shape[:2]
         if out is None:
             out = np.empty((H, W), dtype=np.uint8)
