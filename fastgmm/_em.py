@@ -229,8 +229,9 @@ def em_pass(X, w, means, prec, log_const, diag, mode, n_blocks, out_logprob, out
     (K,) float64; ``diag`` bool; ``mode`` a bit set of MODE_*; ``n_blocks`` row blocks;
     outputs (N,), (N,) int64 and (N, K), or empty arrays when their mode bit is not set.
 
-    Returns per-block ``(loglik, weight, nk, sum_dx, scatter)``; only the diagonal of
-    ``scatter`` is filled when ``diag``.  ``sum_dx`` and ``scatter`` are centred on ``means``.
+    Returns per-block ``(loglik, weight, nk, sum_dx, scatter)``; ``scatter`` holds the lower
+    triangle (only the diagonal is guaranteed when ``diag``).  ``sum_dx`` and ``scatter`` are
+    centred on ``means``.
     """
     n, d = X.shape
     K = means.shape[0]
