@@ -1,0 +1,398 @@
+"""Numba kernels for per-pixel Gaussian-mixture background models (MOG2 and bgsegm MOG).
+
+Every pixel owns one record of the state, so a ``prange`` over blocks of pixels needs no
+synchronisation.  Kernels see the structured state array (one record per pixel, see ``_state``)
+as a C-contiguous float32 matrix ``st`` of shape (H*W, R) (R floats per record) plus, for MOG2, a
+uint8 view ``cnt`` of the same records whose column 0 is the mode count.  Mode ``m`` of pixel
+``p`` starts at float ``off + m * L`` (``L`` floats per mode: MOG2 ``[weight, variance, mean...]``
+after one float of count+padding, MOG ``[sort_key, weight, mean..., variance...]``), so swapping
+two modes, the background image and the block loop are shared by both models.  Frames arrive
+as (H*W, C) and masks as (H*W,).
+
+All arithmetic is float32, in the same order as OpenCV's C++ (the kernels are compiled without
+fast-math, so nothing is reassociated or fused) -- this is what makes the masks bit-identical.
+Channel counts are 1 or 3: each public kernel has a ``_c1`` and a ``_c3`` entry point that pass
+the channel count as a constant to the shared body, so after inlining LLVM specialises it at compile
+time, and only the entry point a video needs is ever compiled.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .._jit import kernel, prange
+
+_exact = kernel(parallel=False, fastmath=False)
+_exact_parallel = kernel(parallel=True, fastmath=False)
+
+FLT_EPSILON = np.float32(1.1920929e-07)
+
+
+@_exact
+def _swap_modes(st, p, a, b, L):
+    """Swap the ``L`` floats starting at offsets ``a`` and ``b`` of record ``p``."""
+    for q in range(L):
+        t = st[p, a + q]
+        st[p, a + q] = st[p, b + q]
+        st[p, b + q] = t
+
+
+# ---------------------------------------------------------------------------------------- MOG2
+_M2 = 1  # float offset of mode 0 in a MOG2 record (float 0 holds the uint8 count + padding)
+
+
+@_exact
+def _mog2_shadow(st, p, nm, C, x0, x1, x2, Tb, TB, tau):
+    """Prati et al. shadow test on the updated modes of pixel p (OpenCV detectShadowGMM)."""
+    L = 2 + C
+    tw = np.float32(0.0)
+    for m in range(nm):
+        o = _M2 + m * L
+        m0 = st[p, o + 2]
+        num = x0 * m0
+        den = m0 * m0
+        if C == 3:
+            m1 = st[p, o + 3]
+            m2 = st[p, o + 4]
+            num = num + x1 * m1
+            num = num + x2 * m2
+            den = den + m1 * m1
+            den = den + m2 * m2
+        if den == np.float32(0.0):
+            return False
+        if num <= den and num >= tau * den:
+            a = num / den
+            d = a * m0 - x0
+            dist2a = d * d
+            if C == 3:
+                d = a * st[p, o + 3] - x1
+                dist2a = dist2a + d * d
+                d = a * st[p, o + 4] - x2
+                dist2a = dist2a + d * d
+            if dist2a < Tb * st[p, o + 1] * a * a:
+                return True
+        tw = tw + st[p, o]
+        if tw > TB:
+            return False
+    return False
+
+
+@_exact
+def _mog2_block(b, frame, st, cnt, known_fg, use_known_fg, mask, C, K, alpha, prune, Tb, TB, Tg,
+                var_init, var_min, var_max, tau, detect_shadows, shadow_value, block):
+    """MOG2 update + classification of pixels [b*block, (b+1)*block), step by step as OpenCV's
+    MOG2Invoker (the per-pixel body is written inline: a call per pixel costs more than the work)."""
+    L = 2 + C
+    alpha1 = np.float32(1.0) - alpha
+    for p in range(b * block, min(frame.shape[0], (b + 1) * block)):
+        if use_known_fg and known_fg[p] != 0:
+            mask[p] = 255
+            continue
+        x0 = np.float32(frame[p, 0])
+        x1 = np.float32(0.0)
+        x2 = np.float32(0.0)
+        if C == 3:
+            x1 = np.float32(frame[p, 1])
+            x2 = np.float32(frame[p, 2])
+        background = False
+        fits = False
+        nm = np.int64(cnt[p, 0])
+        total = np.float32(0.0)
+        m = 0
+        while m < nm:
+            o = _M2 + m * L
+            w = alpha1 * st[p, o] + prune
+            swaps = 0
+            if not fits:
+                var = st[p, o + 1]
+                d0 = st[p, o + 2] - x0
+                d1 = np.float32(0.0)
+                d2 = np.float32(0.0)
+                if C == 3:
+                    d1 = st[p, o + 3] - x1
+                    d2 = st[p, o + 4] - x2
+                    dist2 = d0 * d0 + d1 * d1 + d2 * d2
+                else:
+                    dist2 = d0 * d0
+                if total < TB and dist2 < Tb * var:
+                    background = True
+                if dist2 < Tg * var:
+                    fits = True
+                    w = w + alpha
+                    k = alpha / w
+                    st[p, o + 2] = st[p, o + 2] - k * d0
+                    if C == 3:
+                        st[p, o + 3] = st[p, o + 3] - k * d1
+                        st[p, o + 4] = st[p, o + 4] - k * d2
+                    vnew = var + k * (dist2 - var)
+                    vnew = vnew if vnew > var_min else var_min
+                    vnew = vnew if vnew < var_max else var_max
+                    st[p, o + 1] = vnew
+                    for q in range(m, 0, -1):
+                        if w < st[p, _M2 + (q - 1) * L]:
+                            break
+                        swaps += 1
+                        _swap_modes(st, p, _M2 + q * L, _M2 + (q - 1) * L, L)
+            if w < -prune:
+                w = np.float32(0.0)
+                nm -= 1
+            st[p, _M2 + (m - swaps) * L] = w
+            total = total + w
+            m += 1
+        inv = np.float32(0.0)
+        if abs(total) > FLT_EPSILON:
+            inv = np.float32(1.0) / total
+        for m in range(nm):
+            st[p, _M2 + m * L] = st[p, _M2 + m * L] * inv
+        if not fits and alpha > np.float32(0.0):
+            if nm == K:
+                mode = K - 1
+            else:
+                mode = nm
+                nm += 1
+            o = _M2 + mode * L
+            if nm == 1:
+                st[p, o] = np.float32(1.0)
+            else:
+                st[p, o] = alpha
+                for q in range(nm - 1):
+                    st[p, _M2 + q * L] = st[p, _M2 + q * L] * alpha1
+            st[p, o + 1] = var_init
+            st[p, o + 2] = x0
+            if C == 3:
+                st[p, o + 3] = x1
+                st[p, o + 4] = x2
+            for q in range(nm - 1, 0, -1):
+                if alpha < st[p, _M2 + (q - 1) * L]:
+                    break
+                _swap_modes(st, p, _M2 + q * L, _M2 + (q - 1) * L, L)
+        cnt[p, 0] = nm
+        if background:
+            mask[p] = 0
+        elif detect_shadows and _mog2_shadow(st, p, nm, C, x0, x1, x2, Tb, TB, tau):
+            mask[p] = shadow_value
+        else:
+            mask[p] = 255
+
+
+@_exact_parallel
+def mog2_update_c1(frame, st, cnt, known_fg, use_known_fg, mask, K, alpha, prune, Tb, TB, Tg,
+                   var_init, var_min, var_max, tau, detect_shadows, shadow_value, block):
+    """MOG2 update of a gray frame (H*W, 1); mask (H*W,); blocks of ``block`` pixels in parallel."""
+    for b in prange((frame.shape[0] + block - 1) // block):
+        _mog2_block(b, frame, st, cnt, known_fg, use_known_fg, mask, 1, K, alpha, prune, Tb, TB, Tg,
+                    var_init, var_min, var_max, tau, detect_shadows, shadow_value, block)
+
+
+@_exact_parallel
+def mog2_update_c3(frame, st, cnt, known_fg, use_known_fg, mask, K, alpha, prune, Tb, TB, Tg,
+                   var_init, var_min, var_max, tau, detect_shadows, shadow_value, block):
+    """MOG2 update of a colour frame (H*W, 3); mask (H*W,); blocks of ``block`` pixels in parallel."""
+    for b in prange((frame.shape[0] + block - 1) // block):
+        _mog2_block(b, frame, st, cnt, known_fg, use_known_fg, mask, 3, K, alpha, prune, Tb, TB, Tg,
+                    var_init, var_min, var_max, tau, detect_shadows, shadow_value, block)
+
+
+# ----------------------------------------------------------------------------------------- MOG
+@_exact
+def _mog_sort_key(st, p, o, w, C):
+    """bgsegm sort key: the (old) weight over sqrt of the summed per-channel variances."""
+    vo = o + 2 + C
+    if C == 3:
+        v = st[p, vo] + st[p, vo + 1]
+        v = v + st[p, vo + 2]
+        return w / np.sqrt(v)
+    return w / np.sqrt(st[p, vo])
+
+
+@_exact
+def _mog_update_block(b, frame, st, known_fg, use_known_fg, mask, C, K, alpha, T, vT, min_var, var0,
+                      w0, sk0, block):
+    """bgsegm-MOG update + classification of a block of pixels (alpha > 0), as OpenCV contrib."""
+    L = 2 + 2 * C
+    for p in range(b * block, min(frame.shape[0], (b + 1) * block)):
+        if use_known_fg and known_fg[p] != 0:
+            mask[p] = 255
+            continue
+        x0 = np.float32(frame[p, 0])
+        x1 = np.float32(0.0)
+        x2 = np.float32(0.0)
+        if C == 3:
+            x1 = np.float32(frame[p, 1])
+            x2 = np.float32(frame[p, 2])
+        wsum = np.float32(0.0)
+        k_hit = -1
+        k_fg = -1
+        k = 0
+        while k < K:
+            o = k * L
+            vo = o + 2 + C
+            w = st[p, o + 1]
+            wsum = wsum + w
+            if w < FLT_EPSILON:
+                break
+            d0 = x0 - st[p, o + 2]
+            d1 = np.float32(0.0)
+            d2 = np.float32(0.0)
+            if C == 3:
+                d1 = x1 - st[p, o + 3]
+                d2 = x2 - st[p, o + 4]
+                dsq = d0 * d0 + d1 * d1
+                dsq = dsq + d2 * d2
+                vs = st[p, vo] + st[p, vo + 1]
+                vs = vs + st[p, vo + 2]
+                hit = dsq < vT * vs
+            else:
+                hit = d0 * d0 < vT * st[p, vo]
+            if hit:
+                wsum = wsum - w
+                st[p, o + 1] = w + alpha * (np.float32(1.0) - w)
+                st[p, o + 2] = st[p, o + 2] + alpha * d0
+                v = st[p, vo]
+                v = v + alpha * (d0 * d0 - v)
+                st[p, vo] = v if v > min_var else min_var
+                if C == 3:
+                    st[p, o + 3] = st[p, o + 3] + alpha * d1
+                    st[p, o + 4] = st[p, o + 4] + alpha * d2
+                    v = st[p, vo + 1]
+                    v = v + alpha * (d1 * d1 - v)
+                    st[p, vo + 1] = v if v > min_var else min_var
+                    v = st[p, vo + 2]
+                    v = v + alpha * (d2 * d2 - v)
+                    st[p, vo + 2] = v if v > min_var else min_var
+                st[p, o] = _mog_sort_key(st, p, o, w, C)
+                k1 = k - 1
+                while k1 >= 0:
+                    if st[p, k1 * L] >= st[p, (k1 + 1) * L]:
+                        break
+                    _swap_modes(st, p, k1 * L, (k1 + 1) * L, L)
+                    k1 -= 1
+                k_hit = k1 + 1
+                break
+            k += 1
+        if k_hit < 0:
+            k = min(k, K - 1)
+            k_hit = k
+            o = k * L
+            vo = o + 2 + C
+            wsum = wsum + (w0 - st[p, o + 1])
+            st[p, o] = sk0
+            st[p, o + 1] = w0
+            st[p, o + 2] = x0
+            st[p, vo] = var0
+            if C == 3:
+                st[p, o + 3] = x1
+                st[p, o + 4] = x2
+                st[p, vo + 1] = var0
+                st[p, vo + 2] = var0
+        else:
+            while k < K:
+                wsum = wsum + st[p, k * L + 1]
+                k += 1
+        wscale = np.float32(1.0) / wsum
+        wsum = np.float32(0.0)
+        for k in range(K):
+            o = k * L
+            w = st[p, o + 1] * wscale
+            st[p, o + 1] = w
+            wsum = wsum + w
+            st[p, o] = st[p, o] * wscale
+            if wsum > T and k_fg < 0:
+                k_fg = k + 1
+        mask[p] = 255 if k_hit >= k_fg else 0
+
+
+@_exact
+def _mog_frozen_block(b, frame, st, known_fg, use_known_fg, mask, C, K, T, vT, block):
+    """bgsegm-MOG classification of a block of pixels without any update (alpha == 0)."""
+    L = 2 + 2 * C
+    for p in range(b * block, min(frame.shape[0], (b + 1) * block)):
+        if use_known_fg and known_fg[p] != 0:
+            mask[p] = 255
+            continue
+        x0 = np.float32(frame[p, 0])
+        k_hit = -1
+        for k in range(K):
+            o = k * L
+            vo = o + 2 + C
+            if st[p, o + 1] < FLT_EPSILON:
+                break
+            d0 = x0 - st[p, o + 2]
+            if C == 3:
+                d1 = np.float32(frame[p, 1]) - st[p, o + 3]
+                d2 = np.float32(frame[p, 2]) - st[p, o + 4]
+                dsq = d0 * d0 + d1 * d1
+                dsq = dsq + d2 * d2
+                vs = st[p, vo] + st[p, vo + 1]
+                vs = vs + st[p, vo + 2]
+                hit = dsq < vT * vs
+            else:
+                hit = d0 * d0 < vT * st[p, vo]
+            if hit:
+                k_hit = k
+                break
+        k_fg = -1
+        if k_hit >= 0:
+            wsum = np.float32(0.0)
+            for k in range(K):
+                wsum = wsum + st[p, k * L + 1]
+                if wsum > T:
+                    k_fg = k + 1
+                    break
+        mask[p] = 255 if (k_hit < 0 or k_hit >= k_fg) else 0
+
+
+@_exact
+def _mog_block(b, frame, st, known_fg, use_known_fg, mask, C, K, alpha, T, vT, min_var, var0, w0,
+               sk0, block):
+    if alpha > np.float32(0.0):
+        _mog_update_block(b, frame, st, known_fg, use_known_fg, mask, C, K, alpha, T, vT, min_var,
+                          var0, w0, sk0, block)
+    else:
+        _mog_frozen_block(b, frame, st, known_fg, use_known_fg, mask, C, K, T, vT, block)
+
+
+@_exact_parallel
+def mog_update_c1(frame, st, known_fg, use_known_fg, mask, K, alpha, T, vT, min_var, var0, w0, sk0,
+                  block):
+    """bgsegm-MOG update of a gray frame (H*W, 1), blocks of pixels in parallel."""
+    for b in prange((frame.shape[0] + block - 1) // block):
+        _mog_block(b, frame, st, known_fg, use_known_fg, mask, 1, K, alpha, T, vT, min_var, var0,
+                   w0, sk0, block)
+
+
+@_exact_parallel
+def mog_update_c3(frame, st, known_fg, use_known_fg, mask, K, alpha, T, vT, min_var, var0, w0, sk0,
+                  block):
+    """bgsegm-MOG update of a colour frame (H*W, 3), blocks of pixels in parallel."""
+    for b in prange((frame.shape[0] + block - 1) // block):
+        _mog_block(b, frame, st, known_fg, use_known_fg, mask, 3, K, alpha, T, vT, min_var, var0,
+                   w0, sk0, block)
+
+
+# ---------------------------------------------------------------------------------- background
+@_exact_parallel
+def background_image(st, nmodes, off, L, w_idx, mean_idx, ratio, out):
+    """Weight-average the leading modes' means until the cumulative weight exceeds ``ratio``.
+
+    OpenCV getBackgroundImage: float32 accumulation, times 1/total (0 when total <= FLT_EPSILON),
+    rounded half-to-even and saturated to uint8.  ``nmodes`` (H*W,) gives the modes in use,
+    ``out`` is (H*W, C) uint8.
+    """
+    C = out.shape[1]
+    for p in prange(out.shape[0]):
+        for c in range(C):
+            acc = np.float32(0.0)
+            total = np.float32(0.0)
+            for m in range(np.int64(nmodes[p])):
+                o = off + m * L
+                w = st[p, o + w_idx]
+                acc = acc + w * st[p, o + mean_idx + c]
+                total = total + w
+                if total > ratio:
+                    break
+            inv = np.float32(0.0)
+            if abs(total) > FLT_EPSILON:
+                inv = np.float32(1.0) / total
+            v = np.rint(acc * inv)
+            out[p, c] = np.uint8(min(max(v, np.float32(0.0)), np.float32(255.0)))

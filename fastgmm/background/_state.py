@@ -1,0 +1,326 @@
+"""Shared machinery of the per-pixel mixture subtractors: state allocation, apply(), save/load.
+
+State layout
+------------
+The model lives in one numpy *structured* array with one record per pixel::
+
+    n_modes : uint8              (modes in use; MOG2 only)
+    modes   : K x {per-mode fields}  (MOG2: weight, variance, mean[C];
+                                      MOG: sort_key, weight, mean[C], variance[C])
+
+so everything a pixel needs is in one contiguous record: a pixel that uses only its first one or
+two modes (most background pixels) touches one cache line, and a row of pixels is one
+sequential stream for the hardware prefetcher.  Kernels receive two C-contiguous views of the
+same buffer (no copies): float32 (H*W, R) and uint8 (H*W, bytes) whose column 0 is the mode count;
+swapping two modes is a swap of ``L`` consecutive floats.  Records are padded to whole cache lines and the buffer is
+64-byte aligned when that measured faster (see ``RECORD_ALIGN`` and bench/background_table.py).
+"""
+
+from __future__ import annotations
+
+import json
+import numbers
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .._validate import check_frame, check_same_frame_shape, check_scalar
+from ..exceptions import NotFittedError
+
+FORMAT_VERSION = 1
+CACHE_LINE = 64
+RECORD_ALIGN = 1
+"""Records are padded to a multiple of this many bytes (1 = no padding)."""
+BLOCK_ROWS = 4
+"""Rows per ``prange`` iteration."""
+
+
+def _aligned_zeros(dtype: np.dtype, shape: tuple[int, ...]) -> np.ndarray:
+    """Zero-filled array of ``dtype`` whose data starts on a cache-line boundary."""
+    nbytes = int(np.prod(shape)) * dtype.itemsize
+    raw = np.zeros(nbytes + CACHE_LINE, dtype=np.uint8)
+    start = (-raw.ctypes.data) % CACHE_LINE
+    return raw[start:start + nbytes].view(dtype).reshape(shape)
+
+
+def record_dtype(mode_fields: list[tuple], n_mixtures: int, with_count: bool) -> np.dtype:
+    """Per-pixel record: optional uint8 mode count, then ``n_mixtures`` modes of float32 fields."""
+    mode = np.dtype(mode_fields)
+    names, formats, offsets = [], [], []
+    offset = 0
+    if with_count:
+        names.append("n_modes")
+        formats.append(np.uint8)
+        offsets.append(0)
+        offset = 4
+    names.append("modes")
+    formats.append((mode, (n_mixtures,)))
+    offsets.append(offset)
+    size = offset + mode.itemsize * n_mixtures
+    if RECORD_ALIGN > 1:
+        size = -(-size // RECORD_ALIGN) * RECORD_ALIGN
+    return np.dtype({"names": names, "formats": formats, "offsets": offsets, "itemsize": size})
+
+
+class PixelMixtureSubtractor:
+    """Base class: validation, state handling, learning-rate schedule and persistence.
+
+    Subclasses define ``_PARAMS`` (constructor parameter names), ``_AUTO_RATE_FACTOR`` (2 for MOG2,
+    1 for MOG), ``_WEIGHT_FIELD``/``_MEAN_FIELD`` (positions in a mode), ``_mode_fields(C)``,
+    ``_WITH_COUNT`` and ``_run(frame, mask, alpha, known_fg, use_known_fg)``.
+    """
+
+    _PARAMS: tuple[str, ...] = ()
+    _AUTO_RATE_FACTOR = 1
+    _WITH_COUNT = True
+    _WEIGHT_FIELD = 0
+    _MEAN_FIELD = 2
+
+    def __init__(self) -> None:
+        self.reset()
+
+    # ------------------------------------------------------------------ state
+    def reset(self) -> None:
+        """Forget the model; the next frame starts a new one (and may have another shape)."""
+        self.n_frames_ = 0
+        self.state_: np.ndarray | None = None
+        self._frame_shape: tuple[int, int, int] | None = None
+        self._frame_ndim = 3
+        self._st: np.ndarray | None = None
+        self._cnt: np.ndarray | None = None
+        self._stage: dict[Any, np.ndarray] = {}
+
+    def _mode_fields(self, n_channels: int) -> list[tuple]:
+        raise NotImplementedError
+
+    def _allocate(self, shape: tuple[int, int, int], ndim: int) -> None:
+        H, W, C = shape
+        dtype = record_dtype(self._mode_fields(C), self.n_mixtures, self._WITH_COUNT)
+        self._bind(_aligned_zeros(dtype, (H, W)), shape, ndim)
+
+    def _bind(self, state: np.ndarray, shape: tuple[int, int, int], ndim: int) -> None:
+        """Make ``state`` the model and build the kernel views of it (no copies)."""
+        H, W, C = shape
+        rec = state.dtype.itemsize
+        flat = state.reshape(-1).view(np.uint8).reshape(H * W, rec)
+        self._st = flat.view(np.float32)  # (H*W, R) floats of each record
+        self._cnt = flat  # (H*W, bytes); column 0 is the MOG2 mode count
+        self._mode_offset = state.dtype.fields["modes"][1] // 4
+        self._mode_len = state.dtype["modes"].base.itemsize // 4
+        self.state_ = state
+        self._frame_shape = shape
+        self._frame_ndim = ndim
+
+    # ------------------------------------------------------------------ apply
+    def _check_learning_rate(self, learning_rate: Any) -> float:
+        if isinstance(learning_rate, bool) or not isinstance(learning_rate, numbers.Real):
+            raise TypeError(f"learning_rate must be a real number; got {learning_rate!r}.")
+        lr = float(learning_rate)
+        if lr != lr or lr > 1.0:
+            raise ValueError(
+                f"learning_rate must be <= 1 (negative = automatic, 0 = frozen, 1 = re-initialise); got {lr!r}."
+            )
+        return lr
+
+    def _staged(self, arr: np.ndarray, key: str) -> np.ndarray:
+        """``arr`` as a C-contiguous array, copying into a reused buffer when its strides are odd."""
+        if arr.flags.c_contiguous:
+            return arr
+        buf = self._stage.get((key, arr.dtype.str))
+        if buf is None or buf.shape != arr.shape:
+            buf = np.empty(arr.shape, dtype=arr.dtype)
+            self._stage[(key, arr.dtype.str)] = buf
+        np.copyto(buf, arr)
+        return buf
+
+    def apply(
+        self,
+        frame: np.ndarray,
+        learning_rate: float = -1.0,
+        *,
+        known_foreground: np.ndarray | None = None,
+        out: np.ndarray | None = None,
+    ) -> np.ndarray:
+        """Update the model with ``frame`` and return its foreground mask.
+
+        Parameters
+        ----------
+        frame : ndarray
+            (H, W), (H, W, 1) or (H, W, 3); uint8, or float32/float64 with values in [0, 255];
+            any strides.  The first frame fixes the shape and channel count until :meth:`reset`.
+        learning_rate : float, default -1
+            Negative: automatic (see the class docstring); 0: the model is not updated;
+            1: re-initialise the model from this frame; in between: the update rate.
+        known_foreground : ndarray of bool or uint8, shape (H, W), optional
+            Nonzero pixels are reported as foreground (255) and their models are left untouched.
+        out : ndarray of uint8, shape (H, W), C-contiguous, optional
+            Receives the mask; nothing is allocated per frame when it is given.
+
+        Returns
+        -------
+        mask : ndarray of uint8, shape (H, W)
+            0 background, 255 foreground (MOG2: ``shadow_value`` for shadows).
+        """
+        f = check_frame(frame)
+        lr = self._check_learning_rate(learning_rate)
+        if self._frame_shape is not None:
+            check_same_frame_shape(f, self._frame_shape)
+        H, W = f.shape[:2]
+        if known_foreground is None:
+            kf = self._dummy_known_fg()
+            use_kf = False
+        else:
+            kf = self._check_known_fg(known_foreground, H, W)
+            use_kf = True
+        mask = self._check_out(out, H, W)
+        if self._frame_shape is None:
+            self._allocate(f.shape, np.ndim(frame))
+        f = self._staged(f, "frame")
+        if self.n_frames_ == 0 or lr >= 1.0:
+            self.state_[...] = 0
+            self.n_frames_ = 0
+        self.n_frames_ += 1
+        n = self.n_frames_
+        alpha = lr if (lr >= 0.0 and n > 1) else 1.0 / min(self._AUTO_RATE_FACTOR * n, self.history)
+        self._run(f.reshape(H * W, f.shape[2]), mask.reshape(H * W), alpha, kf.reshape(-1), use_kf)
+        return mask
+
+    def _dummy_known_fg(self) -> np.ndarray:
+        kf = self._stage.get("no_known_fg")
+        if kf is None:
+            kf = np.zeros((1, 1), dtype=np.uint8)
+            self._stage["no_known_fg"] = kf
+        return kf
+
+    @staticmethod
+    def _check_known_fg(known_fg: Any, H: int, W: int) -> np.ndarray:
+        kf = np.asarray(known_fg)
+        if kf.dtype not in (np.bool_, np.uint8):
+            raise TypeError(f"known_foreground must be a bool or uint8 array; got dtype {kf.dtype}.")
+        if kf.ndim == 3 and kf.shape[2] == 1:
+            kf = kf[:, :, 0]
+        if kf.shape != (H, W):
+            raise ValueError(f"known_foreground must have shape {(H, W)} like the frame; got {kf.shape}.")
+        kf = np.ascontiguousarray(kf)
+        return kf.view(np.uint8)
+
+    @staticmethod
+    def _check_out(out: Any, H: int, W: int) -> np.ndarray:
+        if out is None:
+            return np.empty((H, W), dtype=np.uint8)
+        if not isinstance(out, np.ndarray) or out.dtype != np.uint8:
+            raise TypeError(f"out must be a uint8 numpy array; got {type(out).__name__} "
+                            f"{getattr(out, 'dtype', '')}.")
+        if out.shape != (H, W) or not out.flags.c_contiguous or not out.flags.writeable:
+            raise ValueError(f"out must be a writeable C-contiguous array of shape {(H, W)}; got shape "
+                             f"{out.shape}.")
+        return out
+
+    def _run(self, frame: np.ndarray, mask: np.ndarray, alpha: float, known_fg: np.ndarray,
+             use_known_fg: bool) -> None:
+        raise NotImplementedError
+
+    # ------------------------------------------------------------ background
+    def _mode_counts(self) -> np.ndarray:
+        """Modes in use per pixel, (H*W,)."""
+        return self._cnt[:, 0]
+
+    def background_image(self) -> np.ndarray:
+        """The background as an image: uint8, same shape and channels as the frames.
+
+        Per pixel, the means of the modes (in their sorted order) are weight-averaged until the
+        cumulative weight exceeds ``background_ratio`` (OpenCV ``getBackgroundImage``), then rounded
+        half-to-even and clipped to 0..255.
+        """
+        if self.state_ is None or self.n_frames_ == 0:
+            raise NotFittedError(
+                f"This {type(self).__name__} has seen no frame yet; call apply(frame) before background_image()."
+            )
+        from ._pixel import background_image
+
+        H, W, C = self._frame_shape
+        out = np.empty((H, W, C), dtype=np.uint8)
+        background_image(self._st, self._mode_counts(), self._mode_offset, self._mode_len,
+                         self._WEIGHT_FIELD, self._MEAN_FIELD, np.float32(self.background_ratio),
+                         out.reshape(H * W, C))
+        return out[:, :, 0] if self._frame_ndim == 2 else out
+
+    # ------------------------------------------------------------ persistence
+    def get_params(self) -> dict[str, Any]:
+        """Constructor parameters."""
+        return {name: getattr(self, name) for name in self._PARAMS}
+
+    def state_dict(self) -> dict[str, Any]:
+        """Everything needed to continue this model elsewhere (copies, not views)."""
+        return {
+            "format_version": FORMAT_VERSION,
+            "class_name": type(self).__name__,
+            "params": self.get_params(),
+            "n_frames": self.n_frames_,
+            "frame_shape": None if self._frame_shape is None else tuple(self._frame_shape),
+            "frame_ndim": self._frame_ndim,
+            "state": None if self.state_ is None else self.state_.copy(),
+        }
+
+    def save(self, path: str | Path) -> None:
+        """Write the model to ``path`` as an ``.npz`` file (written as given, no suffix added)."""
+        sd = self.state_dict()
+        meta = {k: sd[k] for k in ("format_version", "class_name", "params", "n_frames",
+                                   "frame_shape", "frame_ndim")}
+        arrays = {"meta": np.array(json.dumps(meta))}
+        if sd["state"] is not None:
+            arrays["state"] = sd["state"]
+        with open(path, "wb") as fh:
+            np.savez(fh, **arrays)
+
+    @classmethod
+    def load(cls, path: str | Path):
+        """Read a model written by :meth:`save`; raises ``ValueError`` for a corrupt or foreign file."""
+        bad = f"{path} is not a saved {cls.__name__} (corrupt, truncated or foreign file)"
+        try:
+            with np.load(path, allow_pickle=False) as data:
+                meta = json.loads(str(data["meta"][()]))
+                state = data["state"] if "state" in data.files else None
+        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile, json.JSONDecodeError,
+                UnicodeDecodeError, TypeError) as exc:
+            raise ValueError(f"{bad}: {exc}") from None
+        if not isinstance(meta, dict) or meta.get("class_name") != cls.__name__:
+            raise ValueError(f"{bad}: it holds {meta.get('class_name') if isinstance(meta, dict) else meta!r}.")
+        if meta.get("format_version") != FORMAT_VERSION:
+            raise ValueError(f"{bad}: format version {meta.get('format_version')!r}, expected {FORMAT_VERSION}.")
+        try:
+            model = cls(**meta["params"])
+            n_frames = int(meta["n_frames"])
+            shape, ndim = meta["frame_shape"], int(meta["frame_ndim"])
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ValueError(f"{bad}: {exc}") from None
+        if shape is None:
+            if state is not None or n_frames != 0:
+                raise ValueError(f"{bad}: state without a frame shape.")
+            return model
+        shape = tuple(int(s) for s in shape)
+        if state is None or len(shape) != 3 or shape[2] not in (1, 3) or ndim not in (2, 3) or n_frames < 1:
+            raise ValueError(f"{bad}: inconsistent frame shape {shape} / frame count {n_frames}.")
+        expected = record_dtype(model._mode_fields(shape[2]), model.n_mixtures, model._WITH_COUNT)
+        if state.dtype != expected or state.shape != shape[:2]:
+            raise ValueError(f"{bad}: state has dtype {state.dtype} and shape {state.shape}, expected "
+                             f"{expected} and {shape[:2]}.")
+        values = _float_values(state)
+        if not np.isfinite(values).all():
+            raise ValueError(f"{bad}: the state holds NaN or infinity.")
+        if model._WITH_COUNT and (state["n_modes"] > model.n_mixtures).any():
+            raise ValueError(f"{bad}: mode counts exceed n_mixtures.")
+        aligned = _aligned_zeros(expected, shape[:2])
+        aligned[...] = state
+        model._bind(aligned, shape, ndim)
+        model.n_frames_ = n_frames
+        return model
+
+
+def _float_values(state: np.ndarray) -> np.ndarray:
+    """All float fields of the modes, flattened (for the finiteness check of a loaded file)."""
+    modes = state["modes"]
+    return np.concatenate([np.asarray(modes[name], dtype=np.float32).ravel()
+                           for name in modes.dtype.names])

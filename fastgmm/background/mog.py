@@ -1,0 +1,91 @@
+"""KaewTraKulPong-Bowden Gaussian mixture background subtractor (OpenCV contrib bgsegm MOG)."""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from .._validate import check_scalar
+from . import _pixel
+from ._state import BLOCK_ROWS, PixelMixtureSubtractor
+
+_VAR_THRESHOLD = 2.5 * 2.5
+_DEFAULT_NOISE_SIGMA = 15.0
+_INITIAL_WEIGHT = 0.05
+
+
+class BackgroundSubtractorMOG(PixelMixtureSubtractor):
+    """Gaussian-mixture background subtraction of KaewTraKulPong & Bowden (2001), as bgsegm MOG.
+
+    Every pixel has ``n_mixtures`` Gaussian modes with a diagonal (per-channel) variance, sorted
+    by weight / sqrt(summed variance).  A pixel matching a mode within 2.5 standard deviations
+    updates it; otherwise the weakest mode is replaced.  The pixel is background when the matched
+    mode is among the leading modes whose cumulative weight first exceeds ``background_ratio``.
+    The float32 arithmetic follows ``opencv_contrib/modules/bgsegm/src/bgfg_gaussmix.cpp`` step by
+    step (masks match ``cv2.bgsegm.createBackgroundSubtractorMOG`` with the same parameters).
+
+    The learning rate of :meth:`apply` is ``1 / min(n_frames, history)`` when negative (so the
+    first frame has rate 1), the given value otherwise; 0 classifies without updating and 1
+    re-initialises the model.
+
+    :meth:`background_image` is not in OpenCV's MOG; here it is defined as for MOG2: per pixel the
+    weight-averaged mean of the leading modes (sorted order) until their cumulative weight exceeds
+    ``background_ratio``, rounded to uint8.
+
+    Parameters
+    ----------
+    history : int, default 200
+        Length of the history for the automatic learning rate.
+    n_mixtures : int, default 5
+        Modes per pixel (1..255; OpenCV caps it at 8).
+    background_ratio : float, default 0.7
+        Cumulative weight of the modes that form the background, in (0, 1].
+    noise_sigma : float, default 0
+        Minimum standard deviation of a mode; 0 means OpenCV's default, 15.
+
+    Attributes
+    ----------
+    n_frames_ : int
+        Frames seen since the last (re)initialisation.
+    state_ : structured ndarray of shape (H, W) or None
+        The model: per pixel ``modes[k]`` = (sort_key, weight, mean[C], variance[C]).
+    """
+
+    _PARAMS = ("history", "n_mixtures", "background_ratio", "noise_sigma")
+    _AUTO_RATE_FACTOR = 1
+    _WITH_COUNT = False
+    _WEIGHT_FIELD = 1
+    _MEAN_FIELD = 2
+
+    def __init__(self, *, history: int = 200, n_mixtures: int = 5, background_ratio: float = 0.7,
+                 noise_sigma: float = 0.0) -> None:
+        self.history = int(check_scalar(history, "history", kind=numbers.Integral, min_val=1))
+        self.n_mixtures = int(check_scalar(n_mixtures, "n_mixtures", kind=numbers.Integral, min_val=1, max_val=255))
+        self.background_ratio = float(check_scalar(background_ratio, "background_ratio", min_val=0.0,
+                                                   max_val=1.0, min_inclusive=False))
+        self.noise_sigma = float(check_scalar(noise_sigma, "noise_sigma", min_val=0.0))
+        sigma = _DEFAULT_NOISE_SIGMA if self.noise_sigma <= 0 else self.noise_sigma
+        w0 = np.float32(_INITIAL_WEIGHT)
+        self._consts = (np.float32(self.background_ratio), np.float32(_VAR_THRESHOLD),
+                        np.float32(sigma * sigma), np.float32(_DEFAULT_NOISE_SIGMA ** 2 * 4), w0)
+        self._sk0 = {1: np.float32(float(w0) / (_DEFAULT_NOISE_SIGMA * 2)),
+                     3: np.float32(float(w0) / (_DEFAULT_NOISE_SIGMA * 2 * np.sqrt(3.0)))}
+        super().__init__()
+
+    def _mode_fields(self, n_channels: int) -> list[tuple]:
+        return [("sort_key", np.float32), ("weight", np.float32), ("mean", np.float32, (n_channels,)),
+                ("variance", np.float32, (n_channels,))]
+
+    def _mode_counts(self) -> np.ndarray:
+        """Modes in use: OpenCV's loops stop at the first weight below FLT_EPSILON."""
+        w = self._st[:, self._mode_offset + self._WEIGHT_FIELD::self._mode_len][:, :self.n_mixtures]
+        unused = w < _pixel.FLT_EPSILON
+        return np.where(unused.any(axis=1), unused.argmax(axis=1), self.n_mixtures).astype(np.int64)
+
+    def _run(self, frame, mask, alpha, known_fg, use_known_fg):
+        T, vT, min_var, var0, w0 = self._consts
+        C = frame.shape[1]
+        update = _pixel.mog_update_c3 if C == 3 else _pixel.mog_update_c1
+        update(frame, self._st, known_fg, use_known_fg, mask, self.n_mixtures, np.float32(alpha), T, vT,
+               min_var, var0, w0, self._sk0[C], BLOCK_ROWS * self._frame_shape[1])

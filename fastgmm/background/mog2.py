@@ -1,0 +1,124 @@
+"""Zivkovic's adaptive Gaussian mixture background subtractor (OpenCV's MOG2), Numba-compiled.
+
+The per-pixel state layout (one structured record per pixel) is described in
+:mod:`fastgmm.background._state`; the kernels are in :mod:`fastgmm.background._pixel`.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from .._validate import check_scalar
+from . import _pixel
+from ._state import BLOCK_ROWS, PixelMixtureSubtractor
+
+
+class BackgroundSubtractorMOG2(PixelMixtureSubtractor):
+    """Adaptive Gaussian-mixture background subtraction (Zivkovic 2004/2006), as OpenCV's MOG2.
+
+    Each pixel keeps up to ``n_mixtures`` isotropic Gaussian modes sorted by weight; the number of
+    modes adapts per pixel (modes whose weight falls under the complexity-reduction prior are
+    dropped, a new mode is created when no mode is within ``var_threshold_gen`` squared
+    Mahalanobis distance).  A pixel is background when it lies within ``var_threshold`` of one
+    of the modes whose cumulative weight is below ``background_ratio``; other pixels are tested
+    for being a shadow (Prati et al. 2003) when ``detect_shadows`` is set.  The float32
+    arithmetic follows OpenCV's ``bgfg_gaussmix2.cpp`` step by step, so masks are identical to
+    ``cv2.createBackgroundSubtractorMOG2`` given the same parameters and frames.
+
+    The learning rate of :meth:`apply` is ``1 / min(2 * n_frames, history)`` when negative
+    (the first frame counts, so the first rate is 1/2), the given value otherwise; 0 freezes the
+    model (no new modes) and 1 re-initialises it from the frame.
+
+    Parameters
+    ----------
+    history : int, default 500
+        Length of the history for the automatic learning rate.
+    var_threshold : float, default 16
+        Squared Mahalanobis distance under which a pixel matches a background mode.
+    detect_shadows : bool, default True
+        Mark shadows with ``shadow_value`` instead of 255.
+    n_mixtures : int, default 5
+        Maximum number of modes per pixel (1..255).
+    background_ratio : float, default 0.9
+        Cumulative weight of the modes that form the background.
+    var_threshold_gen : float, default 9
+        Squared Mahalanobis distance under which a pixel updates a mode instead of making a new one.
+    var_init, var_min, var_max : float, default 15, 4, 75
+        Initial, minimum and maximum variance of a mode.
+    complexity_reduction_threshold : float, default 0.05
+        Prior weight subtracted per sample; drives unused modes out.
+    shadow_value : int, default 127
+        Mask value of shadow pixels.
+    shadow_threshold : float, default 0.5
+        How much darker than the background a shadow may be (``tau``).
+
+    Attributes
+    ----------
+    n_frames_ : int
+        Frames seen since the last (re)initialisation.
+    state_ : structured ndarray of shape (H, W) or None
+        The model: per pixel ``n_modes`` and ``modes[k]`` = (weight, variance, mean[C]).
+    """
+
+    _PARAMS = ("history", "var_threshold", "detect_shadows", "n_mixtures", "background_ratio",
+               "var_threshold_gen", "var_init", "var_min", "var_max",
+               "complexity_reduction_threshold", "shadow_value", "shadow_threshold")
+    _AUTO_RATE_FACTOR = 2
+    _WITH_COUNT = True
+    _WEIGHT_FIELD = 0
+    _MEAN_FIELD = 2
+
+    def __init__(
+        self,
+        *,
+        history: int = 500,
+        var_threshold: float = 16.0,
+        detect_shadows: bool = True,
+        n_mixtures: int = 5,
+        background_ratio: float = 0.9,
+        var_threshold_gen: float = 9.0,
+        var_init: float = 15.0,
+        var_min: float = 4.0,
+        var_max: float = 75.0,
+        complexity_reduction_threshold: float = 0.05,
+        shadow_value: int = 127,
+        shadow_threshold: float = 0.5,
+    ) -> None:
+        self.history = check_scalar(history, "history", kind=numbers.Integral, min_val=1)
+        self.var_threshold = float(check_scalar(var_threshold, "var_threshold", min_val=0.0))
+        if not isinstance(detect_shadows, (bool, np.bool_)):
+            raise TypeError(f"detect_shadows must be a bool; got {detect_shadows!r}.")
+        self.detect_shadows = bool(detect_shadows)
+        self.n_mixtures = check_scalar(n_mixtures, "n_mixtures", kind=numbers.Integral, min_val=1, max_val=255)
+        self.background_ratio = float(check_scalar(background_ratio, "background_ratio", min_val=0.0, max_val=1.0))
+        self.var_threshold_gen = float(check_scalar(var_threshold_gen, "var_threshold_gen", min_val=0.0))
+        self.var_init = float(check_scalar(var_init, "var_init", min_val=0.0))
+        self.var_min = float(check_scalar(var_min, "var_min", min_val=0.0))
+        self.var_max = float(check_scalar(var_max, "var_max", min_val=0.0))
+        if self.var_min > self.var_max:
+            raise ValueError(f"var_min ({self.var_min}) must not exceed var_max ({self.var_max}).")
+        self.complexity_reduction_threshold = float(check_scalar(
+            complexity_reduction_threshold, "complexity_reduction_threshold", min_val=0.0))
+        self.shadow_value = check_scalar(shadow_value, "shadow_value", kind=numbers.Integral, min_val=0, max_val=255)
+        self.shadow_threshold = float(check_scalar(shadow_threshold, "shadow_threshold", min_val=0.0, max_val=1.0))
+        self.history = int(self.history)
+        self.n_mixtures = int(self.n_mixtures)
+        self.shadow_value = int(self.shadow_value)
+        f32 = np.float32
+        self._consts = (f32(self.var_threshold), f32(self.background_ratio), f32(self.var_threshold_gen),
+                        f32(self.var_init), f32(self.var_min), f32(self.var_max), f32(self.shadow_threshold),
+                        self.detect_shadows, np.uint8(self.shadow_value))
+        self._ct = float(np.float32(self.complexity_reduction_threshold))
+        super().__init__()
+
+    def _mode_fields(self, n_channels: int) -> list[tuple]:
+        return [("weight", np.float32), ("variance", np.float32), ("mean", np.float32, (n_channels,))]
+
+    def _run(self, frame, mask, alpha, known_fg, use_known_fg):
+        Tb, TB, Tg, vinit, vmin, vmax, tau, shadows, sval = self._consts
+        update = _pixel.mog2_update_c3 if frame.shape[1] == 3 else _pixel.mog2_update_c1
+        update(frame, self._st, self._cnt, known_fg, use_known_fg, mask, self.n_mixtures,
+               np.float32(alpha), np.float32(-alpha * self._ct), Tb, TB, Tg,
+               vinit, vmin, vmax, tau, shadows, sval, BLOCK_ROWS * self._frame_shape[1])
