@@ -51,9 +51,9 @@ class _OfflineBackground:
         first = frames[0] if isinstance(frames, (list, tuple)) and frames else None
         no_channel_axis = np.ndim(first) == 2 if first is not None else np.ndim(frames) == 3
         frames = check_frames(frames)
+        self._fit(frames)
         self._gray = no_channel_axis
         self._frame_shape = frames.shape[1:]
-        self._fit(frames)
         return self
 
     def _check_parameters(self) -> None:
@@ -118,7 +118,6 @@ class _OfflineBackground:
         check_is_fitted(self, "background_")
         img = np.clip(np.rint(self.background_), 0, 255).astype(np.uint8)
         return img[:, :, 0] if self._gray else img
-
 
 
 def _check_distance(distance: str) -> bool:
