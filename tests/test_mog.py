@@ -1,0 +1,169 @@
+"""BackgroundSubtractorMOG: exact agreement with the naive reference and bgsegm MOG, the
+background image, invariants, persistence and bad input."""
+
+from __future__ import annotations
+
+import tracemalloc
+
+import numpy as np
+import pytest
+
+import fastgmm
+from fastgmm import BackgroundSubtractorMOG
+from fastgmm.exceptions import NotFittedError
+from naive.mog import NaiveMOG
+from test_mog2 import highway, schedule, synthetic_video  # noqa: F401  (highway is a fixture)
+
+cv2 = pytest.importorskip("cv2")
+
+
+def opencv_mog(**kw):
+    return cv2.bgsegm.createBackgroundSubtractorMOG(history=kw.get("history", 200),
+                                                    nmixtures=kw.get("n_mixtures", 5),
+                                                    backgroundRatio=kw.get("background_ratio", 0.7),
+                                                    noiseSigma=kw.get("noise_sigma", 0.0))
+
+
+def agreement(ours, theirs, frames, lr):
+    return float(np.mean([np.mean(ours.apply(f, schedule(lr, t)) == theirs.apply(f, learningRate=schedule(lr, t)))
+                          for t, f in enumerate(frames)]))
+
+
+@pytest.mark.parametrize("C", [1, 3])
+@pytest.mark.parametrize("kw,lr", [({}, -1.0), ({"n_mixtures": 3}, 0.05), ({"background_ratio": 0.5}, 0.0),
+                                   ({"n_mixtures": 2, "noise_sigma": 4.0, "history": 10}, -1.0)])
+def test_matches_naive_exactly(C, kw, lr):
+    rng = np.random.default_rng(20 + C)
+    frames = synthetic_video(rng, 6, 7, C, 45, noise=10.0, p_object=0.15)
+    ours, ref = BackgroundSubtractorMOG(**kw), NaiveMOG(**kw)
+    for t, f in enumerate(frames):
+        frame = f[:, :, 0] if C == 1 else f
+        np.testing.assert_array_equal(ours.apply(frame, schedule(lr, t)), ref.apply(frame, schedule(lr, t)),
+                                      err_msg=f"frame {t}")
+    np.testing.assert_array_equal(ours.state_["modes"]["weight"].reshape(-1, ours.n_mixtures), ref.weights())
+
+
+@pytest.mark.parametrize("gray", [False, True])
+@pytest.mark.parametrize("lr", [-1.0, 0.01, 0.0])
+def test_highway_equals_bgsegm(highway, gray, lr):  # noqa: F811
+    frames = highway if lr == -1.0 else highway[:150, 60:180, 80:240]
+    frames = [np.ascontiguousarray(cv2.cvtColor(f, cv2.COLOR_BGR2GRAY) if gray else f) for f in frames]
+    assert agreement(BackgroundSubtractorMOG(), opencv_mog(), frames, lr) >= 0.995
+
+
+def test_traffic_gif_and_generated_equal_bgsegm(data_dir):
+    import imageio.v3 as iio
+
+    frames = iio.imread(data_dir / "seed" / "videos" / "traffic.gif")
+    frames = np.ascontiguousarray(frames[..., :3]) if frames.ndim == 4 else frames
+    assert agreement(BackgroundSubtractorMOG(), opencv_mog(), frames, -1.0) >= 0.995
+    rng = np.random.default_rng(21)
+    video = synthetic_video(rng, 40, 50, 3, 80)
+    for kw in ({}, {"n_mixtures": 3, "background_ratio": 0.9, "noise_sigma": 8.0}):
+        assert agreement(BackgroundSubtractorMOG(**kw), opencv_mog(**kw), video, -1.0) == 1.0
+        assert agreement(BackgroundSubtractorMOG(**kw), opencv_mog(**kw), video[..., 0], 0.01) == 1.0
+
+
+def test_known_foreground_leaves_model_untouched():
+    rng = np.random.default_rng(22)
+    frames = synthetic_video(rng, 5, 6, 3, 12)
+    kf = rng.random((5, 6)) < 0.3
+    ours, ref = BackgroundSubtractorMOG(), NaiveMOG()
+    for f in frames[:10]:
+        ours.apply(f), ref.apply(f)
+    before = ours.state_.copy()
+    mask = ours.apply(frames[10], known_foreground=kf)
+    np.testing.assert_array_equal(mask, ref.apply(frames[10], known_foreground=kf))
+    assert (mask[kf] == 255).all()
+    np.testing.assert_array_equal(ours.state_[kf], before[kf])
+
+
+def test_background_image_definition():
+    """Weight-averaged means of the leading modes up to background_ratio, computed here in numpy."""
+    rng = np.random.default_rng(23)
+    frames = synthetic_video(rng, 20, 24, 3, 60)
+    model = BackgroundSubtractorMOG()
+    for f in frames:
+        model.apply(f)
+    modes = model.state_["modes"].reshape(-1, model.n_mixtures)
+    expected = np.empty((modes.shape[0], 3))
+    for p, px in enumerate(modes):
+        cum = np.cumsum(px["weight"].astype(np.float64))
+        n = min(int(np.searchsorted(cum, model.background_ratio, side="right")) + 1, int((px["weight"] > 0).sum()))
+        expected[p] = (px["weight"][:n, None] * px["mean"][:n]).sum(0) / px["weight"][:n].sum()
+    got = model.background_image().reshape(-1, 3).astype(float)
+    assert np.abs(got - expected).max() <= 1.0
+    static = frames[0]
+    still = BackgroundSubtractorMOG(history=20)
+    for _ in range(40):
+        still.apply(static)
+    np.testing.assert_array_equal(still.background_image(), static)
+    gray = BackgroundSubtractorMOG()
+    gray.apply(static[..., 0])
+    assert gray.background_image().shape == (20, 24)
+
+
+def test_noise_keeps_state_finite_and_normalised():
+    rng = np.random.default_rng(24)
+    model = BackgroundSubtractorMOG(n_mixtures=4)
+    out = np.empty((12, 16), np.uint8)
+    for _ in range(3000):
+        model.apply(rng.integers(0, 256, (12, 16, 3), dtype=np.uint8), out=out)
+    w = model.state_["modes"]["weight"]
+    assert np.isfinite(model._st).all() and (w >= 0).all()
+    np.testing.assert_allclose(w.sum(-1), 1.0, atol=1e-4)
+    assert (model.state_["modes"]["variance"][w > 0] >= 15.0 ** 2 - 1e-3).all()
+
+
+def test_save_load_and_allocation(tmp_path):
+    rng = np.random.default_rng(25)
+    frames = synthetic_video(rng, 24, 32, 1, 50)[..., 0]
+    full = BackgroundSubtractorMOG(n_mixtures=3)
+    masks = [full.apply(f) for f in frames]
+    half = BackgroundSubtractorMOG(n_mixtures=3)
+    for f in frames[:20]:
+        half.apply(f)
+    half.save(tmp_path / "mog.npz")
+    loaded = BackgroundSubtractorMOG.load(tmp_path / "mog.npz")
+    out = np.empty((24, 32), np.uint8)
+    loaded.apply(frames[20], out=out)
+    np.testing.assert_array_equal(out, masks[20])
+    tracemalloc.start()
+    base, _ = tracemalloc.get_traced_memory()
+    tracemalloc.reset_peak()
+    for t in range(21, 50):
+        loaded.apply(frames[t], out=out)
+        assert np.array_equal(out, masks[t])
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert peak - base < 4096
+    from fastgmm import BackgroundSubtractorMOG2
+
+    BackgroundSubtractorMOG2().save(tmp_path / "mog2.npz")
+    with pytest.raises(ValueError):
+        BackgroundSubtractorMOG.load(tmp_path / "mog2.npz")
+
+
+@pytest.mark.parametrize("kw,exc", [({"n_mixtures": 0}, ValueError), ({"n_mixtures": 300}, ValueError),
+                                    ({"history": -3}, ValueError), ({"background_ratio": 0.0}, ValueError),
+                                    ({"background_ratio": 1.2}, ValueError), ({"noise_sigma": -1.0}, ValueError),
+                                    ({"history": "200"}, TypeError)])
+def test_bad_parameters(kw, exc):
+    with pytest.raises(exc):
+        BackgroundSubtractorMOG(**kw)
+
+
+def test_bad_input():
+    model = BackgroundSubtractorMOG()
+    with pytest.raises(NotFittedError):
+        model.background_image()
+    with pytest.raises(ValueError):
+        model.apply(np.zeros((4, 4, 2), np.uint8))
+    with pytest.raises(TypeError):
+        model.apply(np.zeros((4, 4), np.int64))
+    with pytest.raises(ValueError):
+        model.apply(np.zeros((4, 4)), float("nan"))
+    model.apply(np.zeros((4, 4), np.uint8))
+    with pytest.raises(ValueError, match="reset"):
+        model.apply(np.zeros((4, 5), np.uint8))
+    assert fastgmm.BackgroundSubtractorMOG is BackgroundSubtractorMOG
