@@ -158,17 +158,18 @@ def _tile_log_prob(xt, m, means, prec, log_const, diag, diff, y, lp):  # pragma:
     for k in range(K):
         for t in range(m):
             lp[k, t] = 0.0
-        for i in range(d):
-            mu = means[k, i]
-            for t in range(m):
-                diff[i, t] = xt[i, t] - mu
         if diag:
             for i in range(d):
+                mu = means[k, i]
                 c = prec[k, i, i]
                 for t in range(m):
-                    v = diff[i, t] * c
+                    v = (xt[i, t] - mu) * c
                     lp[k, t] += v * v
         else:
+            for i in range(d):
+                mu = means[k, i]
+                for t in range(m):
+                    diff[i, t] = xt[i, t] - mu
             for j in range(d):
                 c = prec[k, 0, j]
                 for t in range(m):
@@ -322,15 +323,14 @@ def em_pass(X, w, means, prec, log_const, diag, mode, n_blocks, out_logprob, out
                 nk[b, k] += acc
                 for i in range(d):
                     mu = means[k, i]
-                    for t in range(m):
-                        diff[i, t] = xt[i, t] - mu
-                for i in range(d):
                     acc = 0.0
                     acc2 = 0.0
                     for t in range(m):
-                        r = lp[k, t] * diff[i, t]
+                        a = xt[i, t] - mu
+                        diff[i, t] = a
+                        r = lp[k, t] * a
                         acc += r
-                        acc2 += r * diff[i, t]
+                        acc2 += r * a
                     sx[b, k, i] += acc
                     sxx[b, k, i, i] += acc2
                     if not diag:
