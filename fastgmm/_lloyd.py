@@ -13,6 +13,11 @@ Conventions shared by every kernel here:
   order afterwards, so results are bitwise independent of the thread count and of scheduling.
 * Within a block, rows are copied into a transposed ``(d, TILE)`` tile so that distance loops run
   along rows and vectorise (SIMD) even for d = 3.
+* Every kernel is compiled with ``fastmath=False``: with reassociation allowed, LLVM vectorises
+  reductions and guards the vector loop with run-time checks on array addresses, so the order of
+  a sum (and its last bits) could change from call to call.  Without it each sum has one fixed
+  order, and results are bitwise reproducible; the distance loops still vectorise (they are
+  element-wise).
 * Nothing here allocates an ``n x K`` array; the largest allocation is ``O(nb * K * d * d)``.
 * Nearest centre: the lowest index among equal distances (every kernel uses ``_tile_nearest``).
 """
@@ -29,7 +34,7 @@ _MAX_BLOCK_FLOATS = 4_000_000  # cap on nb * (floats per block accumulator): 32 
 TILE = 512  # rows per tile: a block is processed as transposed (n_features, TILE) tiles
 
 
-@kernel()
+@kernel(fastmath=False)
 def _n_blocks(n, floats_per_block):
     """Number of row blocks for ``n`` rows, each needing ``floats_per_block`` accumulator slots."""
     nb = (n + _MIN_ROWS_PER_BLOCK - 1) // _MIN_ROWS_PER_BLOCK
@@ -38,7 +43,7 @@ def _n_blocks(n, floats_per_block):
     return max(1, nb)
 
 
-@kernel()
+@kernel(fastmath=False)
 def _load_tile(X, start, m, xt):
     """Copy rows ``start .. start+m`` of X into the transposed tile ``xt`` ((d, TILE), X's dtype)."""
     d = X.shape[1]
@@ -47,7 +52,7 @@ def _load_tile(X, start, m, xt):
             xt[j, r] = X[start + r, j]
 
 
-@kernel()
+@kernel(fastmath=False)
 def _tile_sqdist(xt, m, centers, k, dist):
     """``dist[r] = |x_r - centers[k]|^2`` for the first ``m`` rows of a tile, in the tile's dtype.
 
@@ -65,7 +70,7 @@ def _tile_sqdist(xt, m, centers, k, dist):
             dist[r] += t * t
 
 
-@kernel()
+@kernel(fastmath=False)
 def _tile_nearest(xt, m, centers, dist, bestd, best):
     """Nearest centre (``best``, lowest index on ties) and its squared distance (``bestd``) per tile row."""
     _tile_sqdist(xt, m, centers, 0, bestd)
@@ -79,7 +84,7 @@ def _tile_nearest(xt, m, centers, dist, bestd, best):
             best[r] = k if better else best[r]
 
 
-@kernel(parallel=True)
+@kernel(parallel=True, fastmath=False)
 def lloyd_pass(X, w, centers, sums, weights):
     """One Lloyd pass: assign each row to its nearest centre and accumulate per-cluster statistics.
 
@@ -121,7 +126,7 @@ def lloyd_pass(X, w, centers, sums, weights):
                 sums[k, j] += bsums[b, k, j]
 
 
-@kernel(parallel=True)
+@kernel(parallel=True, fastmath=False)
 def assign_inertia(X, w, centers, labels):
     """Return the inertia ``sum_i w_i min_k |x_i - c_k|^2`` (float64).
 
@@ -156,7 +161,7 @@ def assign_inertia(X, w, centers, labels):
     return total
 
 
-@kernel(parallel=True)
+@kernel(parallel=True, fastmath=False)
 def farthest_points(X, centers, m_far):
     """Indices and nearest-centre labels of the ``m_far`` rows farthest from their nearest centre.
 
@@ -210,7 +215,7 @@ def farthest_points(X, centers, m_far):
     return topi, topl
 
 
-@kernel()
+@kernel(fastmath=False)
 def feature_variance(X):
     """Population variance of every column (float64, two passes; serial: it runs once per fit)."""
     n, d = X.shape
@@ -227,7 +232,7 @@ def feature_variance(X):
     return var / n
 
 
-@kernel(parallel=True)
+@kernel(parallel=True, fastmath=False)
 def update_closest(X, w, center, closest):
     """``closest[i] = min(closest[i], |x_i - center[0]|^2)`` in place; return ``sum_i w_i closest[i]``.
 
@@ -259,7 +264,7 @@ def update_closest(X, w, center, closest):
     return total
 
 
-@kernel(parallel=True)
+@kernel(parallel=True, fastmath=False)
 def candidate_potentials(X, w, closest, candidates):
     """For each candidate row ``c`` of ``candidates`` return ``sum_i w_i min(closest[i], |x_i - c|^2)``.
 
@@ -292,7 +297,7 @@ def candidate_potentials(X, w, closest, candidates):
     return pots
 
 
-@kernel()
+@kernel(fastmath=False)
 def weighted_search(n, w, closest, targets):
     """Inverse-CDF sampling without materialising the cumulative sum (one serial scan).
 
@@ -331,7 +336,7 @@ def weighted_search(n, w, closest, targets):
     return out
 
 
-@kernel(parallel=True)
+@kernel(parallel=True, fastmath=False)
 def _hard_assignment_stats(X, w, centers, centers64, nk, sum_x, scatter):
     n, d = X.shape
     K = centers.shape[0]
