@@ -15,6 +15,10 @@ The k-means++ seeding (``kmeans_plusplus``, float32) is timed the same way.
 Side-by-side ratio table without pytest (alternating runs, best of ``--repeat``)::
 
     python bench/bench_kmeans.py [--quick] [--repeat 3]
+
+On a busy machine compare per-core speed instead (both libraries on one thread)::
+
+    NUMBA_NUM_THREADS=1 OMP_NUM_THREADS=1 python bench/bench_kmeans.py
 """
 
 from __future__ import annotations
