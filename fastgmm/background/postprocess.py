@@ -1,0 +1,91 @@
+"""Clean-up of foreground masks: a binary median (majority-vote) filter.
+
+For a mask whose detected pixels are 255, the median of a ``size x size`` window of a binary
+image is a majority vote: the output is 255 when more than half of the window's pixels are 255.
+At the borders the window is clipped to the image and the vote is over the pixels inside it.
+Other values (MOG2's shadow value 127, 0) count as not detected, so the output is 0/255.
+
+The filter is separable: a parallel pass counts detections along each row over the window's
+width, a second counts those counts down each column, so the cost per pixel does not depend on
+``size``.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from .._jit import kernel, prange
+from .._validate import check_scalar
+
+
+@kernel(parallel=True)
+def _row_counts(mask, r, counts):
+    """counts[i, j] = number of 255s in mask[i, j-r .. j+r] (clipped)."""
+    H, W = mask.shape
+    for i in prange(H):
+        c = 0
+        for j in range(min(r, W)):
+            c += mask[i, j] == 255
+        for j in range(W):
+            if j + r < W:
+                c += mask[i, j + r] == 255
+            if j - r - 1 >= 0:
+                c -= mask[i, j - r - 1] == 255
+            counts[i, j] = c
+
+
+@kernel(parallel=True)
+def _column_vote(counts, r, out):
+    """out[i, j] = 255 when the window sum exceeds half the (clipped) window area."""
+    H, W = counts.shape
+    for i in prange(H):
+        i0 = max(i - r, 0)
+        i1 = min(i + r, H - 1)
+        rows = i1 - i0 + 1
+        for j in range(W):
+            cols = min(j + r, W - 1) - max(j - r, 0) + 1
+            s = 0
+            for k in range(i0, i1 + 1):
+                s += counts[k, j]
+            out[i, j] = 255 if 2 * s > rows * cols else 0
+
+
+class MedianFilter:
+    """Binary median filter of foreground masks with reusable scratch memory.
+
+    Parameters
+    ----------
+    size : int, default 5
+        Odd window width and height (1 = copy the detections, as 0/255).
+    """
+
+    def __init__(self, size: int = 5) -> None:
+        check_scalar(size, "size", kind=numbers.Integral, min_val=1)
+        if size % 2 == 0:
+            raise ValueError(f"size must be odd (the window is centred on the pixel); got {size}.")
+        self.size = int(size)
+        self._counts: np.ndarray | None = None
+
+    def __call__(self, mask: np.ndarray, *, out: np.ndarray | None = None) -> np.ndarray:
+        """Filter a (H, W) uint8 mask; ``out`` may be ``mask`` itself (filtered in place)."""
+        if not (isinstance(mask, np.ndarray) and mask.dtype == np.uint8 and mask.ndim == 2):
+            raise TypeError(
+                f"mask must be a 2-D uint8 array; got {getattr(mask, 'dtype', type(mask).__name__)} "
+                f"with shape {getattr(mask, 'shape', None)}."
+            )
+        if out is None:
+            out = np.empty_like(mask)
+        elif not (isinstance(out, np.ndarray) and out.dtype == np.uint8 and out.shape == mask.shape):
+            raise ValueError(f"out must be a uint8 array of shape {mask.shape}.")
+        if self._counts is None or self._counts.shape != mask.shape:
+            self._counts = np.empty(mask.shape, dtype=np.int32)
+        _row_counts(np.ascontiguousarray(mask), self.size // 2, self._counts)
+        _column_vote(self._counts, self.size // 2, out)
+        return out
+
+
+def median_filter(mask: np.ndarray, size: int = 5) -> np.ndarray:
+    """Binary median (majority vote) of a foreground mask; see :class:`MedianFilter`."""
+    return MedianFilter(size)(mask)
