@@ -31,7 +31,7 @@ from ..exceptions import NotFittedError
 
 FORMAT_VERSION = 1
 CACHE_LINE = 64
-RECORD_ALIGN = 1
+RECORD_ALIGN = 64
 """Records are padded to a multiple of this many bytes (1 = no padding)."""
 BLOCK_ROWS = 4
 """Rows per ``prange`` iteration."""
