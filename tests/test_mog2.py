@@ -9,7 +9,6 @@ import subprocess
 import sys
 import textwrap
 import tracemalloc
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -20,7 +19,6 @@ from fastgmm.exceptions import NotFittedError
 from naive.mog2 import NaiveMOG2
 
 cv2 = pytest.importorskip("cv2")
-REPO = Path(__file__).resolve().parents[1]
 
 
 def synthetic_video(rng, H, W, C, T, *, noise=6.0, p_object=0.08):
@@ -422,6 +420,22 @@ def test_bad_frames_and_arguments():
     model.reset()
     model.apply(good[:, :4, 0])  # a new shape after reset() is fine
     assert model.background_image().shape == (6, 4)
+
+
+def test_warm_up_compiles_only_the_requested_specialisation():
+    script = textwrap.dedent("""
+        import numpy as np
+        from fastgmm import BackgroundSubtractorMOG2
+        from fastgmm.background import _pixel
+        BackgroundSubtractorMOG2.warm_up(channels=1, dtype=np.float32)
+        print(len(_pixel.mog2_update_c1.signatures), len(_pixel.mog2_update_c3.signatures),
+              _pixel.mog2_update_c1.signatures[0][0].dtype)
+    """)
+    res = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
+    assert res.returncode == 0, res.stderr
+    assert res.stdout.split() == ["1", "0", "float32"]
+    with pytest.raises(ValueError):
+        BackgroundSubtractorMOG2.warm_up(channels=2)
 
 
 def test_exported_from_package():
