@@ -59,18 +59,30 @@ class FrameReader:
     Attributes
     ----------
     path : Path
-    kind : {"folder", "video", "gif", "image"}
+    kind : {"folder", "files", "video", "gif", "image"}
+        ``files`` is an explicit list of image files, read in the given order.
     n_frames : int or None
         Number of frames when known without decoding (folders, images; videos' container
         estimate, may be None).
     """
 
-    def __init__(self, path: str | os.PathLike) -> None:
+    def __init__(self, path: str | os.PathLike | list[str | os.PathLike]) -> None:
+        self._files: list[Path] = []
+        self.n_frames: int | None = None
+        if isinstance(path, (list, tuple)):
+            if not path:
+                raise ValueError("no input given.")
+            self._files = [Path(p) for p in path]
+            for p in self._files:
+                if not p.is_file():
+                    raise FileNotFoundError(f"no such image file: {p}")
+            self.path = self._files[0].parent
+            self.kind = "files"
+            self.n_frames = len(self._files)
+            return
         self.path = Path(path)
         if not self.path.exists():
             raise FileNotFoundError(f"no such file or folder: {self.path}")
-        self._files: list[Path] = []
-        self.n_frames: int | None = None
         if self.path.is_dir():
             self.kind = "folder"
             files = [p for p in self.path.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES]
@@ -115,7 +127,7 @@ class FrameReader:
     def _raw(self) -> Iterator[tuple[str, np.ndarray]]:
         import imageio.v3 as iio
 
-        if self.kind == "folder":
+        if self.kind in ("folder", "files"):
             for p in self._files:
                 try:
                     img = iio.imread(p)
@@ -162,8 +174,8 @@ def _reason(exc: BaseException) -> str:
     return text[:200]
 
 
-def open_frames(path: str | os.PathLike) -> FrameReader:
-    """Open a video, GIF, image or folder of images for lazy ``(name, frame)`` iteration."""
+def open_frames(path: str | os.PathLike | list[str | os.PathLike]) -> FrameReader:
+    """Open a video, GIF, image, folder of images or list of image files for lazy ``(name, frame)`` iteration."""
     return FrameReader(path)
 
 

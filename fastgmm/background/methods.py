@@ -140,3 +140,59 @@ def subtract(
     n_train = max(1, int(np.ceil(train_fraction * len(frames))))
     model.fit(frames[:n_train])
     return model, (model.apply(f) for f in frames)
+
+
+def evaluate_cdnet(
+    sequence: Any,
+    method: str = "default",
+    *,
+    last: int | None = None,
+    train_fraction: float = 0.6,
+    progress: Callable[[Iterable, int], Iterable] | None = None,
+) -> dict[str, Any]:
+    """Run a method over frames ``1..last`` of a :class:`fastgmm.datasets.CDnetSequence`, in order,
+    and score the frames of its temporal ROI (within ``1..last``) with CDnet's conventions.
+
+    Returns a dict with ``scores`` (:class:`fastgmm.metrics.Scores`), ``fps`` (frames per second
+    of the method alone: fitting and applying, not decoding JPEGs) and ``scored_frames``
+    (first, last).  ``progress(iterable, total)`` may wrap the frame loop (e.g. a tqdm bar).
+    """
+    import time
+
+    from ..metrics import ConfusionAccumulator
+
+    spec = get_method(method)
+    last = sequence.n_frames if last is None else int(last)
+    first_scored = sequence.temporal_roi[0]
+    last_scored = min(sequence.temporal_roi[1], last)
+    if first_scored > last_scored:
+        raise ValueError(
+            f"frames 1-{last} contain no scored frame; the temporal ROI is {sequence.temporal_roi[0]}-"
+            f"{sequence.temporal_roi[1]}."
+        )
+    acc = ConfusionAccumulator(sequence.roi)
+    wrap = progress if progress is not None else (lambda it, n: it)
+    elapsed = 0.0
+    if spec.online:
+        model = spec.build()
+        mask = None
+        for number, frame in wrap(sequence.frames(1, last), last):
+            t0 = time.perf_counter()
+            mask = model.apply(frame, out=mask)
+            elapsed += time.perf_counter() - t0
+            if number >= first_scored and number <= last_scored:
+                acc.update(mask, sequence.groundtruth(number))
+    else:
+        frames = [f for _, f in wrap(sequence.frames(1, last), last)]
+        t0 = time.perf_counter()
+        model, masks = subtract(frames, spec.name, train_fraction=train_fraction)
+        elapsed += time.perf_counter() - t0
+        it = iter(masks)
+        for number in range(1, last + 1):
+            t0 = time.perf_counter()
+            mask = next(it)
+            elapsed += time.perf_counter() - t0
+            if number >= first_scored and number <= last_scored:
+                acc.update(mask, sequence.groundtruth(number))
+    return {"scores": acc.scores(), "fps": last / elapsed if elapsed > 0 else float("inf"),
+            "scored_frames": (first_scored, last_scored)}

@@ -1,0 +1,200 @@
+"""The ``fastgmm`` command: segment an image, subtract backgrounds, evaluate on CDnet, run the demo.
+
+Every sub-command reports bad input (missing file, unreadable video, folder without images,
+frames of different sizes, bad option values) as one line on stderr and exit code 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+
+EXIT_USAGE = 2
+
+
+class UsageError(ValueError):
+    """A bad command-line value (reported as one line, exit code 2)."""
+
+
+def _progress(iterable: Any, *, quiet: bool, total: int | None = None, desc: str = "") -> Any:
+    from tqdm import tqdm
+
+    return tqdm(iterable, total=total, desc=desc, unit="frame", file=sys.stderr, disable=quiet, leave=False)
+
+
+def _check_method(name: str) -> str:
+    from .background.methods import METHODS
+
+    if name not in METHODS:
+        raise UsageError(f"unknown method {name!r}; choose one of {', '.join(METHODS)}.")
+    return name
+
+
+def _cmd_segment(args: argparse.Namespace) -> int:
+    import imageio.v3 as iio
+
+    from .io import open_frames
+    from .segment import segment
+
+    if args.k < 1:
+        raise UsageError(f"-k must be at least 1; got {args.k}.")
+    reader = open_frames(args.image)
+    if reader.kind not in ("image", "files"):
+        raise UsageError(f"{args.image} is not a single image file.")
+    _, image = next(iter(reader))
+    result = segment(image, args.k, random_state=args.seed)
+    out = result.palette_image() if args.palette else result.colored()
+    Path(args.output).parent.mkdir(parents=True, exist_ok=True)
+    iio.imwrite(args.output, out)
+    if not args.quiet:
+        counts = np.bincount(result.labels.ravel(), minlength=args.k)
+        print(f"{args.output}: {args.k} segments, pixels per segment {counts.tolist()}")
+    return 0
+
+
+def _cmd_subtract(args: argparse.Namespace) -> int:
+    import imageio.v3 as iio
+
+    from .background.methods import get_method, subtract
+    from .io import open_frames, open_writer
+
+    spec = get_method(_check_method(args.method))
+    if not 0.0 < args.train_fraction <= 1.0:
+        raise UsageError(f"--train-fraction must be in (0, 1]; got {args.train_fraction}.")
+    reader = open_frames(args.input[0] if len(args.input) == 1 else args.input)
+    if spec.online:
+        pairs = iter(reader)
+        names: list[str] = []
+
+        def frames():
+            for name, frame in pairs:
+                names.append(name)
+                yield frame
+
+        model, masks = subtract(frames(), spec.name)
+        named = ((names[i], m) for i, m in enumerate(masks))
+        total = reader.n_frames
+    else:
+        names, frame_list = reader.read_all()
+        model, masks = subtract(frame_list, spec.name, train_fraction=args.train_fraction)
+        named = zip(names, masks)
+        total = len(names)
+    count = 0
+    start = time.perf_counter()
+    with open_writer(args.output, fps=args.fps) as writer:
+        for name, mask in _progress(named, quiet=args.quiet, total=total, desc=spec.name):
+            writer.write(name, mask)
+            count += 1
+    elapsed = time.perf_counter() - start
+    if args.background:
+        Path(args.background).parent.mkdir(parents=True, exist_ok=True)
+        iio.imwrite(args.background, model.background_image())
+    if not args.quiet:
+        print(f"{count} masks ({spec.name}) written to {args.output} in {elapsed:.1f} s")
+    return 0
+
+
+def _cmd_evaluate(args: argparse.Namespace) -> int:
+    from .background.methods import evaluate_cdnet
+    from .datasets import CDnetSequence
+
+    method = _check_method(args.method)
+    if not 0.0 < args.train_fraction <= 1.0:
+        raise UsageError(f"--train-fraction must be in (0, 1]; got {args.train_fraction}.")
+    seq = CDnetSequence(args.sequence)
+    if args.frames is not None and not 1 <= args.frames:
+        raise UsageError(f"--frames must be at least 1; got {args.frames}.")
+    last = seq.n_frames if args.frames is None else min(args.frames, seq.n_frames)
+    result = evaluate_cdnet(seq, method, last=last, train_fraction=args.train_fraction,
+                            progress=lambda it, n: _progress(it, quiet=args.quiet, total=n, desc=method))
+    scores = result["scores"]
+    first_scored, last_scored = result["scored_frames"]
+    print(f"CDnet {seq.name}: method {method}, frames 1-{last}, scored {first_scored}-{last_scored}")
+    rows = [("F-measure", scores.f_measure), ("precision", scores.precision), ("recall", scores.recall),
+            ("specificity", scores.specificity), ("FPR", scores.fpr), ("FNR", scores.fnr),
+            ("PWC", scores.pwc)]
+    print("| metric | value |\n| --- | --- |")
+    for name, value in rows:
+        print(f"| {name} | {value:.4f} |")
+    print(f"| TP / FP / FN / TN | {scores.tp} / {scores.fp} / {scores.fn} / {scores.tn} |")
+    print(f"| frames per second | {result['fps']:.1f} |")
+    if args.json:
+        print(json.dumps({"sequence": seq.name, "method": method, **scores.as_dict(), "fps": result["fps"],
+                          "n_frames": last, "scored_frames": [first_scored, last_scored]}))
+    return 0
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from .demo import run_demo
+
+    run_demo(args.output, quiet=args.quiet)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``fastgmm`` command."""
+    from .background.methods import METHODS
+
+    parser = argparse.ArgumentParser(prog="fastgmm", description="Gaussian mixtures for images and video.")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--quiet", "-q", action="store_true", help="no progress bars or summaries")
+    sub = parser.add_subparsers(dest="command", required=True)
+    methods = ", ".join(f"{name} ({m.description})" for name, m in METHODS.items())
+
+    p = sub.add_parser("segment", parents=[common], help="segment an image with a Gaussian mixture of its colours")
+    p.add_argument("image", help="input image file")
+    p.add_argument("-k", type=int, required=True, help="number of segments (>= 1)")
+    p.add_argument("-o", "--output", required=True, help="output PNG")
+    p.add_argument("--palette", action="store_true", help="colour segments with a distinct palette "
+                   "instead of their mean colour")
+    p.add_argument("--seed", type=int, default=0, help="random seed of the initialisation (default 0)")
+    p.set_defaults(func=_cmd_segment)
+
+    p = sub.add_parser("subtract", parents=[common], help="foreground masks of a video, GIF or folder of images")
+    p.add_argument("input", nargs="+", help="a video, a GIF, a folder of images, or several image files")
+    p.add_argument("-o", "--output", required=True,
+                   help="a folder (one PNG mask per frame, named after the frame) or a video/GIF file")
+    p.add_argument("--method", default="default", help=f"one of: {methods}")
+    p.add_argument("--background", help="also write the final background image here")
+    p.add_argument("--train-fraction", type=float, default=0.6,
+                   help="offline methods fit on this leading fraction of the frames (default 0.6)")
+    p.add_argument("--fps", type=float, default=25.0, help="frame rate of a video/GIF output (default 25)")
+    p.set_defaults(func=_cmd_subtract)
+
+    p = sub.add_parser("evaluate", parents=[common], help="score a method on a CDnet sequence folder")
+    p.add_argument("sequence", help="CDnet sequence folder (input/, groundtruth/, ROI.bmp, temporalROI.txt)")
+    p.add_argument("--method", default="default", help=f"one of: {methods}")
+    p.add_argument("--json", action="store_true", help="end with one line of JSON")
+    p.add_argument("--frames", type=int, help="only run the first N frames (score the temporal ROI within them)")
+    p.add_argument("--train-fraction", type=float, default=0.6,
+                   help="offline methods fit on this leading fraction of the frames (default 0.6)")
+    p.set_defaults(func=_cmd_evaluate)
+
+    p = sub.add_parser("demo", parents=[common], help="synthetic scene: run every method and write the results")
+    p.add_argument("-o", "--output", default="fastgmm-demo", help="output folder (default ./fastgmm-demo)")
+    p.set_defaults(func=_cmd_demo)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``fastgmm`` command; returns the exit code (2 for bad input, with one line on stderr)."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except (UsageError, FileNotFoundError, ValueError, TypeError, IndexError, OSError) as exc:
+        message = " ".join(str(exc).split()) or type(exc).__name__
+        if isinstance(exc, FileNotFoundError) and exc.filename and str(exc.filename) not in message:
+            message = f"{message}: {exc.filename}"
+        print(f"fastgmm {args.command}: error: {message}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+if __name__ == "__main__":
+    sys.exit(main())
