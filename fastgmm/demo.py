@@ -80,7 +80,8 @@ def make_scene(
     background = np.clip(base, 0, 255)
 
     # waving foliage: a high-contrast texture wider than its window, shifted by a few pixels per frame
-    wy0, wy1, wx0, wx1 = 4, horizon + 12, W - 56, W - 6
+    wy0, wy1 = max(1, H * 4 // 120), horizon + H * 12 // 120
+    wx0, wx1 = W - max(4, W * 56 // 160), W - max(1, W * 6 // 160)
     waving = np.zeros((H, W), dtype=bool)
     waving[wy0:wy1, wx0:wx1] = True
     leaf_h, leaf_w = wy1 - wy0, wx1 - wx0 + 8
@@ -90,7 +91,8 @@ def make_scene(
     # objects: position, velocity, size, shape, colour
     objects = []
     for k in range(n_objects):
-        h_, w_ = int(rng.integers(14, 26)), int(rng.integers(20, 36))
+        h_ = int(rng.integers(max(2, H * 14 // 120), max(3, H * 26 // 120)))
+        w_ = int(rng.integers(max(2, W * 20 // 160), max(3, W * 36 // 160)))
         y = float(rng.uniform(horizon + 2, H - h_ - 2)) if k % 2 == 0 else float(rng.uniform(2, H - h_ - 2))
         x = float(rng.uniform(0, W))
         speed = float(rng.uniform(0.8, 2.2)) * (1 if k % 2 == 0 else -1)
