@@ -184,7 +184,8 @@ class FrameWriter:
 
     Use :func:`open_writer` to build one.  For a folder, :meth:`write` names the file after the
     frame (``name + ".png"``).  Videos are written with pyav (H.264 for mp4/mkv/mov, MPEG-4
-    otherwise) at ``fps``; GIFs with Pillow.
+    otherwise) at ``fps``; GIFs with Pillow, which merges identical consecutive frames into one
+    longer-displayed frame (use a folder or a video for exactly one output frame per input).
     """
 
     def __init__(self, path: str | os.PathLike, *, fps: float = 25.0) -> None:

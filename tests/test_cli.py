@@ -1,0 +1,136 @@
+"""The fastgmm command: sub-commands in-process via main([...]), one console-script smoke test."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import imageio.v3 as iio
+import numpy as np
+import pytest
+
+from fastgmm.cli import main
+
+
+def _write_folder(folder, names, h=24, w=32):
+    folder.mkdir()
+    rng = np.random.default_rng(0)
+    bg = rng.integers(60, 120, (h, w, 3), dtype=np.uint8)
+    for t, name in enumerate(names):
+        f = bg.copy()
+        x = (2 * t) % (w - 6)
+        f[8:14, x:x + 6] = 250
+        iio.imwrite(folder / name, f)
+    return folder
+
+
+def _one_error_line(capsys):
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1, err
+    assert "Traceback" not in err[0]
+    return err[0]
+
+
+@pytest.mark.parametrize("method", ["mog2", "average"])
+def test_subtract_names_masks_after_frames(tmp_path, method):
+    names = [f"b{n:05d}.bmp" for n in (247, 9, 1000, 10)]
+    src = _write_folder(tmp_path / "in", names)
+    out = tmp_path / "out"
+    bg = tmp_path / "bg.png"
+    assert main(["subtract", str(src), "-o", str(out), "--method", method, "--background", str(bg), "-q"]) == 0
+    assert sorted(p.name for p in out.iterdir()) == sorted(n.replace(".bmp", ".png") for n in names)
+    mask = iio.imread(out / "b01000.png")
+    assert mask.shape == (24, 32) and set(np.unique(mask)) <= {0, 127, 255}
+    assert iio.imread(bg).shape == (24, 32, 3)
+
+
+def test_subtract_video_to_gif(tmp_path):
+    frames = np.random.default_rng(1).integers(80, 100, (6, 32, 48, 3), dtype=np.uint8)
+    frames[3:, 10:20, 10:20] = 250
+    video = tmp_path / "in.gif"
+    iio.imwrite(video, frames, duration=40, loop=0)
+    assert main(["subtract", str(video), "-o", str(tmp_path / "m"), "-q"]) == 0
+    assert sorted(p.name for p in (tmp_path / "m").iterdir())[:2] == ["frame_000000.png", "frame_000001.png"]
+    assert main(["subtract", str(video), "-o", str(tmp_path / "m.avi"), "-q", "--method", "mog"]) == 0
+    assert iio.imread(tmp_path / "m.avi", plugin="pyav").shape[0] == 6
+    assert main(["subtract", str(video), "-o", str(tmp_path / "m.gif"), "-q"]) == 0
+    assert iio.imread(tmp_path / "m.gif").shape[1:3] == (32, 48)
+
+
+def test_segment(tmp_path, capsys):
+    img = np.zeros((20, 20, 3), np.uint8)
+    img[:, 10:] = (200, 30, 30)
+    img[5:9, 2:6] = (20, 200, 40)
+    path = tmp_path / "img.png"
+    iio.imwrite(path, img)
+    assert main(["segment", str(path), "-k", "3", "-o", str(tmp_path / "s.png"), "--palette"]) == 0
+    seg = iio.imread(tmp_path / "s.png")
+    assert seg.shape == (20, 20, 3) and len(np.unique(seg.reshape(-1, 3), axis=0)) == 3
+    assert "3 segments" in capsys.readouterr().out
+
+
+def test_error_paths_exit_2_with_one_line(tmp_path, capsys):
+    img = tmp_path / "img.png"
+    iio.imwrite(img, np.zeros((8, 8, 3), np.uint8) + np.arange(8, dtype=np.uint8)[:, None, None])
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    bad_video = tmp_path / "bad.avi"
+    bad_video.write_bytes(b"\x00garbage" * 50)
+    mixed = tmp_path / "mixed"
+    mixed.mkdir()
+    iio.imwrite(mixed / "1.png", np.zeros((8, 8), np.uint8))
+    iio.imwrite(mixed / "2.png", np.zeros((9, 8), np.uint8))
+    cases = [
+        (["segment", str(tmp_path / "missing.png"), "-k", "2", "-o", str(tmp_path / "o.png")], "missing"),
+        (["segment", str(img), "-k", "0", "-o", str(tmp_path / "o.png")], "-k"),
+        (["subtract", str(tmp_path / "missing.mp4"), "-o", str(tmp_path / "o")], "missing.mp4"),
+        (["subtract", str(bad_video), "-o", str(tmp_path / "o")], "cannot read"),
+        (["subtract", str(empty), "-o", str(tmp_path / "o")], "no images"),
+        (["subtract", str(mixed), "-o", str(tmp_path / "o"), "--method", "mog2"], "different sizes"),
+        (["subtract", str(mixed), "-o", str(tmp_path / "o"), "--method", "average"], "different sizes"),
+        (["subtract", str(img), "-o", str(tmp_path / "o"), "--method", "nope"], "unknown method"),
+        (["evaluate", str(tmp_path), "--method", "nope"], "unknown method"),
+        (["evaluate", str(empty)], "not a CDnet"),
+    ]
+    for argv, expected in cases:
+        assert main(argv + ["-q"]) == 2, argv
+        line = _one_error_line(capsys)
+        assert expected in line, (argv, line)
+
+
+def test_evaluate_json_on_tiny_cdnet_folder(tmp_path, capsys):
+    seq = tmp_path / "tiny"
+    (seq / "input").mkdir(parents=True)
+    (seq / "groundtruth").mkdir()
+    (seq / "temporalROI.txt").write_text("8 12\n")
+    iio.imwrite(seq / "ROI.bmp", np.full((16, 16), 255, np.uint8))
+    for n in range(1, 13):
+        f = np.full((16, 16, 3), 100, np.uint8)
+        gt = np.zeros((16, 16), np.uint8)
+        if n >= 8:  # a box that appears in frame 8 and jumps to a new place every frame
+            f[4:10, 3 * (n - 8):3 * (n - 7)] = 240
+            gt[4:10, 3 * (n - 8):3 * (n - 7)] = 255
+        iio.imwrite(seq / "input" / f"in{n:06d}.jpg", f, quality=95)
+        iio.imwrite(seq / "groundtruth" / f"gt{n:06d}.png", gt)
+    assert main(["evaluate", str(seq), "--method", "mog2", "--json", "-q"]) == 0
+    last = capsys.readouterr().out.strip().splitlines()[-1]
+    result = json.loads(last)
+    assert result["method"] == "mog2" and result["scored_frames"] == [8, 12]
+    for key in ("f_measure", "precision", "recall", "pwc", "fps"):
+        assert isinstance(result[key], float)
+    assert result["recall"] > 0.5  # the bright box on a flat background is found
+
+
+def test_console_script_smoke(tmp_path):
+    beside = Path(sys.executable).parent / "fastgmm"
+    exe = str(beside) if beside.exists() else shutil.which("fastgmm")
+    if exe is None:
+        pytest.skip("the fastgmm console script is not installed in this environment")
+    proc = subprocess.run([exe, "segment", str(tmp_path / "nope.png"), "-k", "2", "-o", str(tmp_path / "o.png")],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2 and len(proc.stderr.strip().splitlines()) == 1
+    proc = subprocess.run([exe, "--help"], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0 and "subtract" in proc.stdout
