@@ -134,3 +134,23 @@ def test_console_script_smoke(tmp_path):
     assert proc.returncode == 2 and len(proc.stderr.strip().splitlines()) == 1
     proc = subprocess.run([exe, "--help"], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0 and "subtract" in proc.stdout
+
+
+def test_evaluate_default_beats_opencv_knn_on_highway_subset(data_dir, capsys):
+    """Frames 1-700 of CDnet highway (scored 470-700): the default method's F >= OpenCV KNN's."""
+    cv2 = pytest.importorskip("cv2")
+    from fastgmm.datasets import CDnetSequence
+    from fastgmm.metrics import ConfusionAccumulator
+
+    seq_dir = data_dir / "cdnet2012_baseline_highway"
+    assert main(["evaluate", str(seq_dir), "--frames", "700", "--json", "-q"]) == 0
+    ours = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert ours["method"] == "default" and ours["scored_frames"] == [470, 700]
+    seq = CDnetSequence(seq_dir)
+    knn = cv2.createBackgroundSubtractorKNN()
+    acc = ConfusionAccumulator(seq.roi)
+    for number, frame in seq.frames(1, 700):
+        mask = knn.apply(np.ascontiguousarray(frame[:, :, ::-1]))
+        if number >= 470:
+            acc.update(mask, seq.groundtruth(number))
+    assert ours["f_measure"] >= acc.scores().f_measure
