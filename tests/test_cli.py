@@ -34,7 +34,7 @@ def _one_error_line(capsys):
     return err[0]
 
 
-@pytest.mark.parametrize("method", ["mog2", "average"])
+@pytest.mark.parametrize("method", ["mog2", "average", "pixelgmm", "kmeans"])
 def test_subtract_names_masks_after_frames(tmp_path, method):
     names = [f"b{n:05d}.bmp" for n in (247, 9, 1000, 10)]
     src = _write_folder(tmp_path / "in", names)
@@ -93,6 +93,8 @@ def test_error_paths_exit_2_with_one_line(tmp_path, capsys):
         (["subtract", str(mixed), "-o", str(tmp_path / "o"), "--method", "average"], "different sizes"),
         (["subtract", str(img), "-o", str(tmp_path / "o"), "--method", "nope"], "unknown method"),
         (["evaluate", str(tmp_path), "--method", "nope"], "unknown method"),
+        (["subtract", str(img), "-o", str(tmp_path / "o"), "--method", "average", "--train-fraction", "0"],
+         "train-fraction"),
         (["evaluate", str(empty)], "not a CDnet"),
     ]
     for argv, expected in cases:

@@ -30,3 +30,19 @@ def test_same_seed_same_scene_and_perfect_masks_score_one():
     np.testing.assert_array_equal(a.frames, b.frames)
     s = score_scene(a, a.truth, warmup=0)
     assert s.f_measure == 1.0 and s.pwc == 0.0
+
+
+def test_run_demo_writes_every_method(tmp_path, capsys):
+    from fastgmm.background.methods import METHODS
+    from fastgmm.demo import WARMUP, run_demo
+
+    results = run_demo(tmp_path / "demo", n_frames=WARMUP + 20)
+    assert set(results) == set(METHODS)
+    names = {p.name for p in (tmp_path / "demo").iterdir()}
+    for m in METHODS:
+        assert {f"masks_{m}.gif", f"background_{m}.png"} <= names
+        assert 0.0 <= results[m]["f_measure"] <= 1.0 and results[m]["fps"] > 0
+    assert {"input.gif", "truth.gif", "segmentation.png", "results.json"} <= names
+    table = capsys.readouterr().out
+    assert all(f"| {m} |" in table for m in METHODS)
+    assert results["mog2"]["f_measure"] > 0.5  # the online mixture finds the objects after the warm-up
