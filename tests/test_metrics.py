@@ -76,14 +76,28 @@ def test_median_filter_border_votes_over_clipped_window():
     assert median_filter(mask, 3)[0, 0] == 255
 
 
-def test_median_filter_in_place_and_errors():
+def test_median_filter_errors():
     mask = np.zeros((6, 6), np.uint8)
-    mask[2:5, 2:5] = 255
-    mask[0, 5] = 255  # isolated speck
-    f = MedianFilter(3)
-    f(mask, out=mask)
-    assert mask[0, 5] == 0 and mask[3, 3] == 255
+    with pytest.raises(ValueError, match="share memory"):
+        MedianFilter(3)(mask, out=mask)
     with pytest.raises(ValueError, match="odd"):
         MedianFilter(4)
     with pytest.raises(TypeError):
-        f(np.zeros((3, 3), np.float64))
+        MedianFilter(3)(np.zeros((3, 3), np.float64))
+    with pytest.raises(ValueError, match="restore_radius"):
+        MedianFilter(3, restore_radius=-1)
+
+
+def test_restore_puts_back_edges_near_objects_only():
+    mask = np.zeros((20, 20), np.uint8)
+    mask[4:14, 4:14] = 255      # a square: the 7x7 vote rounds off its corners
+    mask[3, 8] = 255            # a one-pixel bump on its edge
+    mask[18, 1] = 255           # an isolated speck far from the square
+    plain = median_filter(mask, 7)
+    restored = median_filter(mask, 7, restore_radius=2)
+    assert plain[4, 4] == 0 and plain[3, 8] == 0     # corner and bump lost by the vote
+    assert restored[4, 4] == 255 and restored[3, 8] == 255  # both within 2 px of the voted square
+    assert restored[18, 1] == 0                     # the speck stays removed
+    # restoration only adds input detections to the vote
+    assert ((restored == 255) <= ((plain == 255) | (mask == 255))).all()
+    assert ((plain == 255) <= (restored == 255)).all()

@@ -1,9 +1,14 @@
-"""Clean-up of foreground masks: a binary median (majority-vote) filter.
+"""Clean-up of foreground masks: a binary median (majority-vote) filter with optional edge restoration.
 
 For a mask whose detected pixels are 255, the median of a ``size x size`` window of a binary
 image is a majority vote: the output is 255 when more than half of the window's pixels are 255.
 At the borders the window is clipped to the image and the vote is over the pixels inside it.
 Other values (MOG2's shadow value 127, 0) count as not detected, so the output is 0/255.
+
+A majority vote removes speckle but also rounds off object corners and thin parts.  With
+``restore_radius = r > 0`` the input's detections that lie within ``r`` pixels (a
+``(2r+1) x (2r+1)`` square) of a voted foreground pixel are put back, so outlines come from the
+original mask while isolated specks far from any object stay removed.
 
 The filter is separable: a parallel pass counts detections along each row over the window's
 width, a second counts those counts down each column, so the cost per pixel does not depend on
@@ -52,6 +57,23 @@ def _column_vote(counts, r, out):
             out[i, j] = 255 if 2 * s > rows * cols else 0
 
 
+@kernel(parallel=True)
+def _column_restore(counts, r, raw, out):
+    """out[i, j] |= 255 where raw is 255 and the window of ``counts`` (voted pixels) is non-empty."""
+    H, W = counts.shape
+    for i in prange(H):
+        i0 = max(i - r, 0)
+        i1 = min(i + r, H - 1)
+        for j in range(W):
+            if out[i, j] == 255 or raw[i, j] != 255:
+                continue
+            s = 0
+            for k in range(i0, i1 + 1):
+                s += counts[k, j]
+            if s > 0:
+                out[i, j] = 255
+
+
 class MedianFilter:
     """Binary median filter of foreground masks with reusable scratch memory.
 
@@ -59,9 +81,13 @@ class MedianFilter:
     ----------
     size : int, default 5
         Odd window width and height (1 = copy the detections, as 0/255).
+    restore_radius : int, default 0
+        Put back the input's detections within this many pixels of the voted foreground (0: off).
     """
 
-    def __init__(self, size: int = 5) -> None:
+    def __init__(self, size: int = 5, *, restore_radius: int = 0) -> None:
+        check_scalar(restore_radius, "restore_radius", kind=numbers.Integral, min_val=0)
+        self.restore_radius = int(restore_radius)
         check_scalar(size, "size", kind=numbers.Integral, min_val=1)
         if size % 2 == 0:
             raise ValueError(f"size must be odd (the window is centred on the pixel); got {size}.")
@@ -69,7 +95,7 @@ class MedianFilter:
         self._counts: np.ndarray | None = None
 
     def __call__(self, mask: np.ndarray, *, out: np.ndarray | None = None) -> np.ndarray:
-        """Filter a (H, W) uint8 mask; ``out`` may be ``mask`` itself (filtered in place)."""
+        """Filter a (H, W) uint8 mask into ``out`` (a new array when None; must not be ``mask``)."""
         if not (isinstance(mask, np.ndarray) and mask.dtype == np.uint8 and mask.ndim == 2):
             raise TypeError(
                 f"mask must be a 2-D uint8 array; got {getattr(mask, 'dtype', type(mask).__name__)} "
@@ -81,11 +107,17 @@ class MedianFilter:
             raise ValueError(f"out must be a uint8 array of shape {mask.shape}.")
         if self._counts is None or self._counts.shape != mask.shape:
             self._counts = np.empty(mask.shape, dtype=np.int32)
-        _row_counts(np.ascontiguousarray(mask), self.size // 2, self._counts)
+        if out is mask or np.shares_memory(out, mask):
+            raise ValueError("out must not share memory with mask; pass a separate array.")
+        mask = np.ascontiguousarray(mask)
+        _row_counts(mask, self.size // 2, self._counts)
         _column_vote(self._counts, self.size // 2, out)
+        if self.restore_radius:
+            _row_counts(out, self.restore_radius, self._counts)
+            _column_restore(self._counts, self.restore_radius, mask, out)
         return out
 
 
-def median_filter(mask: np.ndarray, size: int = 5) -> np.ndarray:
+def median_filter(mask: np.ndarray, size: int = 5, *, restore_radius: int = 0) -> np.ndarray:
     """Binary median (majority vote) of a foreground mask; see :class:`MedianFilter`."""
-    return MedianFilter(size)(mask)
+    return MedianFilter(size, restore_radius=restore_radius)(mask)
