@@ -149,9 +149,7 @@ class FrameReader:
             for img in iio.imiter(self.path, **kwargs):
                 yield f"frame_{t:06d}", img
                 t += 1
-        except (ValueError, OSError) as exc:
-            if isinstance(exc, ValueError) and str(exc).startswith("frames of different sizes"):
-                raise
+        except Exception as exc:  # noqa: BLE001 - pyav's errors are not all OSError/ValueError
             raise ValueError(f"cannot read {self.kind} {self.path} (after {t} frames): {_reason(exc)}") from None
         if t == 0:
             raise ValueError(f"{self.path} holds no frames.")
@@ -184,7 +182,7 @@ class FrameWriter:
 
     Use :func:`open_writer` to build one.  For a folder, :meth:`write` names the file after the
     frame (``name + ".png"``).  Videos are written with pyav (H.264 for mp4/mkv/mov, MPEG-4
-    otherwise) at ``fps``; GIFs with Pillow, which merges identical consecutive frames into one
+    otherwise) at ``fps``, odd sizes padded by one row/column; GIFs with Pillow, which merges identical consecutive frames into one
     longer-displayed frame (use a folder or a video for exactly one output frame per input).
     """
 
@@ -220,12 +218,17 @@ class FrameWriter:
         elif self.kind == "gif":
             self._gif.append(frame)
         else:
-            if self._video is None:
-                codec = "libx264" if self.path.suffix.lower() in {".mp4", ".mkv", ".mov", ".m4v"} else "mpeg4"
-                self._video = iio.imopen(self.path, "w", plugin="pyav")
-                self._video.init_video_stream(codec, fps=self.fps)
             rgb = np.repeat(frame[:, :, None], 3, axis=2) if frame.ndim == 2 else frame
-            self._video.write_frame(rgb)
+            # the encoders' yuv420p needs even sizes: repeat the last row/column when odd
+            rgb = np.pad(rgb, ((0, rgb.shape[0] % 2), (0, rgb.shape[1] % 2), (0, 0)), mode="edge")
+            try:
+                if self._video is None:
+                    codec = "libx264" if self.path.suffix.lower() in {".mp4", ".mkv", ".mov", ".m4v"} else "mpeg4"
+                    self._video = iio.imopen(self.path, "w", plugin="pyav")
+                    self._video.init_video_stream(codec, fps=self.fps)
+                self._video.write_frame(rgb)
+            except Exception as exc:  # noqa: BLE001 - pyav's errors are not all OSError/ValueError
+                raise ValueError(f"cannot write video {self.path}: {_reason(exc)}") from None
         self.n_written += 1
 
     def close(self) -> None:

@@ -47,6 +47,14 @@ def test_gif_and_video_round_trip(tmp_path):
         assert means[0] < 30 and means[1] > 225, (suffix, means)
 
 
+def test_odd_sized_video_is_padded(tmp_path):
+    with open_writer(tmp_path / "odd.mp4") as w:
+        for i in range(3):
+            w.write(str(i), np.zeros((21, 31), np.uint8))
+    frames = [f for _, f in open_frames(tmp_path / "odd.mp4")]
+    assert len(frames) == 3 and frames[0].shape == (22, 32, 3)
+
+
 def test_folder_writer_names_files(tmp_path):
     with open_writer(tmp_path / "out") as w:
         w.write("b00247", np.zeros((4, 4), np.uint8))
