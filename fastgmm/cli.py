@@ -22,6 +22,13 @@ class UsageError(ValueError):
     """A bad command-line value (reported as one line, exit code 2)."""
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with one-line errors (``prog: error: message``, exit code 2) instead of usage + error."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see {self.prog.split()[0]} --help)\n")
+
+
 def _progress(iterable: Any, *, quiet: bool, total: int | None = None, desc: str = "") -> Any:
     from tqdm import tqdm
 
@@ -141,8 +148,8 @@ def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``fastgmm`` command."""
     from .background.methods import METHODS
 
-    parser = argparse.ArgumentParser(prog="fastgmm", description="Gaussian mixtures for images and video.")
-    common = argparse.ArgumentParser(add_help=False)
+    parser = _Parser(prog="fastgmm", description="Gaussian mixtures for images and video.")
+    common = _Parser(add_help=False)
     common.add_argument("--quiet", "-q", action="store_true", help="no progress bars or summaries")
     sub = parser.add_subparsers(dest="command", required=True)
     methods = ", ".join(f"{name} ({m.description})" for name, m in METHODS.items())

@@ -103,6 +103,17 @@ def test_error_paths_exit_2_with_one_line(tmp_path, capsys):
         assert expected in line, (argv, line)
 
 
+def test_argparse_errors_are_one_line(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["segment", "img.png", "-k", "x", "-o", "o.png"])
+    assert exc.value.code == 2
+    assert "-k" in _one_error_line(capsys)
+    with pytest.raises(SystemExit) as exc:
+        main(["subtract"])
+    assert exc.value.code == 2
+    _one_error_line(capsys)
+
+
 def test_evaluate_json_on_tiny_cdnet_folder(tmp_path, capsys):
     seq = tmp_path / "tiny"
     (seq / "input").mkdir(parents=True)
