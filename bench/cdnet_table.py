@@ -3,7 +3,8 @@
 Every method runs over the same frames in order (1..N) and is scored on the temporal ROI with
 fastgmm.metrics (CDnet's conventions: mask value 255 = detected).  OpenCV gets BGR frames, ours
 RGB (same pixels).  Frames per second count the method alone (fit + apply, not JPEG decoding),
-measured one method after the other in the same run; on a busy machine compare ratios.
+measured one method after the other in the same run (Numba kernels compiled beforehand on three
+frames); on a busy machine compare ratios.
 
     python bench/cdnet_table.py                  # full sequence (frames 1-1700, scored 470-1700)
     python bench/cdnet_table.py --frames 700     # quick smoke run (scored 470-700)
@@ -31,6 +32,8 @@ def _score(masks, seq, first, last):
 
 
 def run_fastgmm(frames, method, train_fraction):
+    for _ in subtract(list(frames[:3]), method, train_fraction=train_fraction)[1]:
+        pass  # compile the kernels before timing
     masks = np.empty(frames.shape[:3], dtype=np.uint8)
     t0 = time.perf_counter()
     _, it = subtract(list(frames) if not METHODS[method].online else frames, method, train_fraction=train_fraction)
