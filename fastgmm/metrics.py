@@ -22,11 +22,6 @@ import numpy as np
 
 from ._jit import kernel, prange
 
-POSITIVE = 255
-NEGATIVE = (0, 50)
-IGNORED = (85, 170)
-DETECTED = 255
-
 
 @kernel(parallel=True)
 def _count_rows(mask, gt, roi, rows):
