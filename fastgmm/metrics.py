@@ -130,8 +130,10 @@ class ConfusionAccumulator:
             arr = arr[:, :, 0]
         if arr.ndim != 2:
             raise ValueError(f"{name} must be a 2-D (H, W) label image; got shape {arr.shape}.")
+        if arr.dtype == np.bool_:
+            return arr.astype(np.uint8) * np.uint8(255)  # True = detected / positive
         if arr.dtype != np.uint8:
-            if arr.dtype.kind not in "biu" or arr.size and (arr.min() < 0 or arr.max() > 255):
+            if arr.dtype.kind not in "iu" or arr.size and (arr.min() < 0 or arr.max() > 255):
                 raise TypeError(f"{name} must hold integer labels in 0..255 (uint8); got dtype {arr.dtype}.")
             arr = arr.astype(np.uint8)
         return arr

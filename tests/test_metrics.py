@@ -44,6 +44,12 @@ def test_no_roi_scores_every_pixel_and_empty_ratios_are_zero():
     assert Scores.from_counts(0, 0, 0, 0).pwc == 0.0
 
 
+def test_boolean_masks_mean_detected():
+    acc = ConfusionAccumulator()
+    acc.update(np.array([[True, False]]), np.array([[255, 255]], np.uint8))
+    assert acc.counts.tolist() == [1, 0, 1, 0]
+
+
 def test_bad_shapes_and_types():
     acc = ConfusionAccumulator()
     with pytest.raises(ValueError, match="must match"):
