@@ -19,7 +19,7 @@ import numpy as np
 
 from fastgmm.background.methods import METHODS
 from fastgmm.demo import make_scene, run_method
-from fastgmm.segment import segment
+from fastgmm.segmentation import segment
 
 FRAME = 200
 GAP = 3

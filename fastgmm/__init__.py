@@ -21,8 +21,8 @@ _EXPORTS = {
     "PixelGMM": "fastgmm.background.pixel_gmm",
     "FrameAverage": "fastgmm.background.baselines",
     "KMeansBackground": "fastgmm.background.baselines",
-    "segment": "fastgmm.segment",
-    "SegmentationResult": "fastgmm.segment",
+    "segment": "fastgmm.segmentation",
+    "SegmentationResult": "fastgmm.segmentation",
 }
 
 __all__ = sorted(_EXPORTS) + ["__version__"]

@@ -47,7 +47,7 @@ def _cmd_segment(args: argparse.Namespace) -> int:
     import imageio.v3 as iio
 
     from .io import open_frames
-    from .segment import segment
+    from .segmentation import segment
 
     if args.k < 1:
         raise UsageError(f"-k must be at least 1; got {args.k}.")

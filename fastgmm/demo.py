@@ -162,7 +162,7 @@ def run_demo(
     from tqdm import tqdm
 
     from .background.methods import METHODS
-    from .segment import segment
+    from .segmentation import segment
 
     out = Path(output)
     out.mkdir(parents=True, exist_ok=True)
