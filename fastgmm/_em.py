@@ -69,6 +69,19 @@ _LOG2E = 1.4426950408889634
 _LN2_HI = 0.693145751953125
 _LN2_LO = 1.4286068203094173e-06
 _EXP_MIN = -708.0
+# Taylor coefficients of e^r, highest degree first: 1/13!, 1/12!, ..., 1/2!, 1/1!, 1/0!
+_EXP_TAYLOR = tuple(1.0 / math.factorial(k) for k in range(13, -1, -1))
+# 2 atanh(z) / (2 z) = sum z^(2k) / (2k + 1): 1/23, 1/21, ..., 1/3, 1
+_ATANH_SERIES = tuple(1.0 / k for k in range(23, 0, -2))
+
+
+@kernel()
+def _horner(coefficients, x):  # pragma: no cover - jitted
+    """Polynomial with ``coefficients`` (highest degree first) at ``x`` by Horner's rule."""
+    p = coefficients[0]
+    for i in range(1, len(coefficients)):
+        p = p * x + coefficients[i]
+    return p
 
 
 @kernel()
@@ -81,20 +94,7 @@ def _exp(x):  # pragma: no cover - jitted
     xc = max(x, _EXP_MIN)
     n = math.floor(xc * _LOG2E + 0.5)
     r = (xc - n * _LN2_HI) - n * _LN2_LO
-    p = 1.0 / 6227020800.0
-    p = p * r + 1.0 / 479001600.0
-    p = p * r + 1.0 / 39916800.0
-    p = p * r + 1.0 / 3628800.0
-    p = p * r + 1.0 / 362880.0
-    p = p * r + 1.0 / 40320.0
-    p = p * r + 1.0 / 5040.0
-    p = p * r + 1.0 / 720.0
-    p = p * r + 1.0 / 120.0
-    p = p * r + 1.0 / 24.0
-    p = p * r + 1.0 / 6.0
-    p = p * r + 0.5
-    p = p * r + 1.0
-    p = p * r + 1.0
+    p = _horner(_EXP_TAYLOR, r)
     scale = _bits_to_float((np.int64(n) + 1023) << 52)
     return p * scale if x >= _EXP_MIN else 0.0
 
@@ -113,19 +113,7 @@ def _log(x):  # pragma: no cover - jitted
     m = m * 0.5 if big else m
     e = e + 1 if big else e
     z = (m - 1.0) / (m + 1.0)
-    z2 = z * z
-    p = 1.0 / 23.0
-    p = p * z2 + 1.0 / 21.0
-    p = p * z2 + 1.0 / 19.0
-    p = p * z2 + 1.0 / 17.0
-    p = p * z2 + 1.0 / 15.0
-    p = p * z2 + 1.0 / 13.0
-    p = p * z2 + 1.0 / 11.0
-    p = p * z2 + 1.0 / 9.0
-    p = p * z2 + 1.0 / 7.0
-    p = p * z2 + 1.0 / 5.0
-    p = p * z2 + 1.0 / 3.0
-    p = p * z2 + 1.0
+    p = _horner(_ATANH_SERIES, z * z)
     fe = np.float64(e)
     return fe * _LN2_HI + (fe * _LN2_LO + 2.0 * z * p)
 

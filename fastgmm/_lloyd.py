@@ -32,6 +32,7 @@ _MAX_BLOCKS = 256
 _MIN_ROWS_PER_BLOCK = 1024
 _MAX_BLOCK_FLOATS = 4_000_000  # cap on nb * (floats per block accumulator): 32 MB of float64
 TILE = 512  # rows per tile: a block is processed as transposed (n_features, TILE) tiles
+_NO_CENTERS = np.empty((0, 0))  # float64 centres argument when no second moments are wanted
 
 
 @kernel(fastmath=False)
@@ -41,6 +42,32 @@ def _n_blocks(n, floats_per_block):
     nb = min(nb, _MAX_BLOCKS)
     nb = min(nb, max(1, _MAX_BLOCK_FLOATS // max(1, floats_per_block)))
     return max(1, nb)
+
+
+@kernel(fastmath=False)
+def _tile_buffers(X):
+    """Per-block scratch of the tiled kernels: the transposed tile ``xt`` (d, TILE), squared distances
+    ``dist`` and ``bestd`` (TILE,) in X's dtype, and nearest-centre indices ``best`` (TILE,)."""
+    return (np.empty((X.shape[1], TILE), dtype=X.dtype), np.empty(TILE, dtype=X.dtype),
+            np.empty(TILE, dtype=X.dtype), np.empty(TILE, dtype=np.int64))
+
+
+@kernel(fastmath=False)
+def _insert_top(top_d, top_i, top_l, dd, i, label):
+    """Insert (distance ``dd``, row ``i``, ``label``) into the decreasing top list if it beats its last
+    entry; equal distances keep the earlier entry first."""
+    last = top_d.shape[0] - 1
+    if not dd > top_d[last]:
+        return
+    p = last
+    while p > 0 and top_d[p - 1] < dd:
+        top_d[p] = top_d[p - 1]
+        top_i[p] = top_i[p - 1]
+        top_l[p] = top_l[p - 1]
+        p -= 1
+    top_d[p] = dd
+    top_i[p] = i
+    top_l[p] = label
 
 
 @kernel(fastmath=False)
@@ -85,25 +112,30 @@ def _tile_nearest(xt, m, centers, dist, bestd, best):
 
 
 @kernel(parallel=True, fastmath=False)
-def lloyd_pass(X, w, centers, sums, weights):
-    """One Lloyd pass: assign each row to its nearest centre and accumulate per-cluster statistics.
+def assigned_stats(X, w, centers, centers64, nk, sum_x, scatter):
+    """Assign each row to its nearest centre and accumulate per-cluster statistics (no labels kept).
 
-    Overwrites ``sums`` ((K, d) float64) with the weighted sum of the rows assigned to each centre
-    and ``weights`` ((K,) float64) with their total weight.  No labels are stored.
+    Overwrites ``nk`` ((K,) float64) with the total weight of the rows assigned to each centre and
+    ``sum_x`` ((K, d) float64) with their weighted sum.  When ``scatter`` has K rows ((K, d, d)
+    float64) it also gets ``sum w (x - c)(x - c)^T`` centred on ``centers64`` (the centres in
+    float64); pass a (0, d, d) array to skip the second moments (a Lloyd pass).
     """
     n, d = X.shape
     K = centers.shape[0]
     unit = w.shape[0] == 0
-    nb = _n_blocks(n, K * (d + 1))
-    bsums = np.zeros((nb, K, d))
-    bw = np.zeros((nb, K))
+    second = scatter.shape[0] != 0
+    Ks = K if second else 0
+    nb = _n_blocks(n, K * (1 + d) + Ks * d * d)
+    bn = np.zeros((nb, K))
+    bs = np.zeros((nb, K, d))
+    bss = np.zeros((nb, Ks, d, d))
     for b in prange(nb):
-        xt = np.empty((d, TILE), dtype=X.dtype)
-        dist = np.empty(TILE, dtype=X.dtype)
-        bestd = np.empty(TILE, dtype=X.dtype)
-        best = np.empty(TILE, dtype=np.int64)
-        acc = np.zeros((K, d))
-        accw = np.zeros(K)
+        xt, dist, bestd, best = _tile_buffers(X)
+        diff = np.empty(d)
+        # thread-local accumulators, copied out once: no false sharing between neighbouring blocks
+        acc_n = np.zeros(K)
+        acc_s = np.zeros((K, d))
+        acc_ss = np.zeros((Ks, d, d))
         stop = (b + 1) * n // nb
         for start in range(b * n // nb, stop, TILE):
             m = min(TILE, stop - start)
@@ -112,18 +144,41 @@ def lloyd_pass(X, w, centers, sums, weights):
             for r in range(m):
                 k = best[r]
                 wi = 1.0 if unit else w[start + r]
-                accw[k] += wi
+                acc_n[k] += wi
                 for j in range(d):
-                    acc[k, j] += wi * xt[j, r]
-        bsums[b] = acc
-        bw[b] = accw
-    sums[:] = 0.0
-    weights[:] = 0.0
+                    acc_s[k, j] += wi * xt[j, r]
+                if second:
+                    for j in range(d):
+                        diff[j] = np.float64(xt[j, r]) - centers64[k, j]
+                    for j in range(d):
+                        wdj = wi * diff[j]
+                        for l in range(j, d):
+                            acc_ss[k, j, l] += wdj * diff[l]
+        bn[b] = acc_n
+        bs[b] = acc_s
+        bss[b] = acc_ss
+    nk[:] = 0.0
+    sum_x[:] = 0.0
+    scatter[:] = 0.0
     for b in range(nb):
         for k in range(K):
-            weights[k] += bw[b, k]
+            nk[k] += bn[b, k]
             for j in range(d):
-                sums[k, j] += bsums[b, k, j]
+                sum_x[k, j] += bs[b, k, j]
+    for b in range(nb):
+        for k in range(Ks):
+            for j in range(d):
+                for l in range(j, d):
+                    scatter[k, j, l] += bss[b, k, j, l]
+    for k in range(Ks):
+        for j in range(d):
+            for l in range(j + 1, d):
+                scatter[k, l, j] = scatter[k, j, l]
+
+
+def lloyd_pass(X: np.ndarray, w: np.ndarray, centers: np.ndarray, sums: np.ndarray, weights: np.ndarray) -> None:
+    """One Lloyd pass: ``weights`` (K,) and ``sums`` (K, d) of the rows nearest to each centre (in place)."""
+    assigned_stats(X, w, centers, _NO_CENTERS, weights, sums, np.empty((0, X.shape[1], X.shape[1])))
 
 
 @kernel(parallel=True, fastmath=False)
@@ -139,10 +194,7 @@ def assign_inertia(X, w, centers, labels):
     nb = _n_blocks(n, 1)
     part = np.zeros(nb)
     for b in prange(nb):
-        xt = np.empty((d, TILE), dtype=X.dtype)
-        dist = np.empty(TILE, dtype=X.dtype)
-        bestd = np.empty(TILE, dtype=X.dtype)
-        best = np.empty(TILE, dtype=np.int64)
+        xt, dist, bestd, best = _tile_buffers(X)
         s = 0.0
         stop = (b + 1) * n // nb
         for start in range(b * n // nb, stop, TILE):
@@ -174,44 +226,22 @@ def farthest_points(X, centers, m_far):
     bi = np.full((nb, m_far), -1, dtype=np.int64)
     bl = np.full((nb, m_far), -1, dtype=np.int64)
     for b in prange(nb):
-        xt = np.empty((d, TILE), dtype=X.dtype)
-        dist = np.empty(TILE, dtype=X.dtype)
-        bestd = np.empty(TILE, dtype=X.dtype)
-        best = np.empty(TILE, dtype=np.int64)
+        xt, dist, bestd, best = _tile_buffers(X)
+        top_d, top_i, top_l = bd[b], bi[b], bl[b]
         stop = (b + 1) * n // nb
         for start in range(b * n // nb, stop, TILE):
             m = min(TILE, stop - start)
             _load_tile(X, start, m, xt)
             _tile_nearest(xt, m, centers, dist, bestd, best)
             for r in range(m):
-                dd = np.float64(bestd[r])
-                if dd > bd[b, m_far - 1]:
-                    p = m_far - 1
-                    while p > 0 and bd[b, p - 1] < dd:
-                        bd[b, p] = bd[b, p - 1]
-                        bi[b, p] = bi[b, p - 1]
-                        bl[b, p] = bl[b, p - 1]
-                        p -= 1
-                    bd[b, p] = dd
-                    bi[b, p] = start + r
-                    bl[b, p] = best[r]
+                _insert_top(top_d, top_i, top_l, np.float64(bestd[r]), start + r, best[r])
     topd = np.full(m_far, -1.0)
     topi = np.full(m_far, -1, dtype=np.int64)
     topl = np.full(m_far, -1, dtype=np.int64)
     for b in range(nb):
         for q in range(m_far):
-            dd = bd[b, q]
-            if bi[b, q] < 0 or not dd > topd[m_far - 1]:
-                continue
-            p = m_far - 1
-            while p > 0 and topd[p - 1] < dd:
-                topd[p] = topd[p - 1]
-                topi[p] = topi[p - 1]
-                topl[p] = topl[p - 1]
-                p -= 1
-            topd[p] = dd
-            topi[p] = bi[b, q]
-            topl[p] = bl[b, q]
+            if bi[b, q] >= 0:
+                _insert_top(topd, topi, topl, bd[b, q], bi[b, q], bl[b, q])
     return topi, topl
 
 
@@ -243,8 +273,7 @@ def update_closest(X, w, center, closest):
     nb = _n_blocks(n, 1)
     part = np.zeros(nb)
     for b in prange(nb):
-        xt = np.empty((d, TILE), dtype=X.dtype)
-        dist = np.empty(TILE, dtype=X.dtype)
+        xt, dist, _, _ = _tile_buffers(X)
         s = 0.0
         stop = (b + 1) * n // nb
         for start in range(b * n // nb, stop, TILE):
@@ -276,8 +305,7 @@ def candidate_potentials(X, w, closest, candidates):
     nb = _n_blocks(n, t_count)
     part = np.zeros((nb, t_count))
     for b in prange(nb):
-        xt = np.empty((d, TILE), dtype=X.dtype)
-        dist = np.empty(TILE, dtype=X.dtype)
+        xt, dist, _, _ = _tile_buffers(X)
         stop = (b + 1) * n // nb
         for start in range(b * n // nb, stop, TILE):
             m = min(TILE, stop - start)
@@ -336,54 +364,6 @@ def weighted_search(n, w, closest, targets):
     return out
 
 
-@kernel(parallel=True, fastmath=False)
-def _hard_assignment_stats(X, w, centers, centers64, nk, sum_x, scatter):
-    n, d = X.shape
-    K = centers.shape[0]
-    unit = w.shape[0] == 0
-    nb = _n_blocks(n, K * (1 + d + d * d))
-    bn = np.zeros((nb, K))
-    bs = np.zeros((nb, K, d))
-    bss = np.zeros((nb, K, d, d))
-    for b in prange(nb):
-        xt = np.empty((d, TILE), dtype=X.dtype)
-        dist = np.empty(TILE, dtype=X.dtype)
-        bestd = np.empty(TILE, dtype=X.dtype)
-        best = np.empty(TILE, dtype=np.int64)
-        diff = np.empty(d)
-        stop = (b + 1) * n // nb
-        for start in range(b * n // nb, stop, TILE):
-            m = min(TILE, stop - start)
-            _load_tile(X, start, m, xt)
-            _tile_nearest(xt, m, centers, dist, bestd, best)
-            for r in range(m):
-                k = best[r]
-                wi = 1.0 if unit else w[start + r]
-                bn[b, k] += wi
-                for j in range(d):
-                    xj = np.float64(xt[j, r])
-                    bs[b, k, j] += wi * xj
-                    diff[j] = xj - centers64[k, j]
-                for j in range(d):
-                    wdj = wi * diff[j]
-                    for l in range(j, d):
-                        bss[b, k, j, l] += wdj * diff[l]
-    nk[:] = 0.0
-    sum_x[:] = 0.0
-    scatter[:] = 0.0
-    for b in range(nb):
-        for k in range(K):
-            nk[k] += bn[b, k]
-            for j in range(d):
-                sum_x[k, j] += bs[b, k, j]
-                for l in range(j, d):
-                    scatter[k, j, l] += bss[b, k, j, l]
-    for k in range(K):
-        for j in range(d):
-            for l in range(j + 1, d):
-                scatter[k, l, j] = scatter[k, j, l]
-
-
 def hard_assignment_stats(
     X: np.ndarray, sample_weight: np.ndarray | None, centers: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -423,7 +403,7 @@ def hard_assignment_stats(
     nk = np.empty(K)
     sum_x = np.empty((K, d))
     scatter = np.empty((K, d, d))
-    _hard_assignment_stats(X, w, centers64.astype(X.dtype), centers64, nk, sum_x, scatter)
+    assigned_stats(X, w, centers64.astype(X.dtype), centers64, nk, sum_x, scatter)
     return nk, sum_x, scatter
 
 
