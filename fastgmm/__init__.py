@@ -21,6 +21,7 @@ _EXPORTS = {
     "PixelGMM": "fastgmm.background.pixel_gmm",
     "FrameAverage": "fastgmm.background.baselines",
     "KMeansBackground": "fastgmm.background.baselines",
+    "DefaultSubtractor": "fastgmm.background.methods",
     "segment": "fastgmm.segmentation",
     "SegmentationResult": "fastgmm.segmentation",
 }
