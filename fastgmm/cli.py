@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -65,16 +66,33 @@ def _cmd_segment(args: argparse.Namespace) -> int:
     return 0
 
 
-def _cmd_subtract(args: argparse.Namespace) -> int:
+def subtract_one(
+    source: str | Path | list[str | Path],
+    output: str | Path,
+    *,
+    method: str = "default",
+    train_fraction: float = 0.6,
+    fps: float = 25.0,
+    background: str | Path | None = None,
+    quiet: bool = True,
+) -> int:
+    """Foreground masks of one sequence written to ``output``; returns the number of masks.
+
+    ``source`` is a video, GIF, image, folder of images or a list of image files (one
+    sequence); ``output`` a folder (one PNG per frame, named after the frame) or a video/GIF
+    file.  ``background`` also writes the model's final background image.  This is what
+    ``fastgmm subtract`` does for one input, and what each worker of
+    :func:`fastgmm.distributed.subtract_many` does for its video.
+    """
     import imageio.v3 as iio
 
     from .background.methods import get_method, subtract
     from .io import open_frames, open_writer
 
-    spec = get_method(_check_method(args.method))
-    if not 0.0 < args.train_fraction <= 1.0:
-        raise UsageError(f"--train-fraction must be in (0, 1]; got {args.train_fraction}.")
-    reader = open_frames(args.input[0] if len(args.input) == 1 else args.input)
+    spec = get_method(_check_method(method))
+    if not 0.0 < train_fraction <= 1.0:
+        raise UsageError(f"--train-fraction must be in (0, 1]; got {train_fraction}.")
+    reader = open_frames(source)
     if spec.online:
         pairs = iter(reader)
         names: list[str] = []
@@ -89,22 +107,94 @@ def _cmd_subtract(args: argparse.Namespace) -> int:
         total = reader.n_frames
     else:
         names, frame_list = reader.read_all()
-        model, masks = subtract(frame_list, spec.name, train_fraction=args.train_fraction)
+        model, masks = subtract(frame_list, spec.name, train_fraction=train_fraction)
         named = zip(names, masks)
         total = len(names)
     count = 0
-    start = time.perf_counter()
-    with open_writer(args.output, fps=args.fps) as writer:
-        for name, mask in _progress(named, quiet=args.quiet, total=total, desc=spec.name):
+    with open_writer(output, fps=fps) as writer:
+        for name, mask in _progress(named, quiet=quiet, total=total, desc=spec.name):
             writer.write(name, mask)
             count += 1
-    elapsed = time.perf_counter() - start
-    if args.background:
-        Path(args.background).parent.mkdir(parents=True, exist_ok=True)
-        iio.imwrite(args.background, model.background_image())
+    if background:
+        Path(background).parent.mkdir(parents=True, exist_ok=True)
+        iio.imwrite(background, model.background_image())
+    return count
+
+
+def _many_videos(args: argparse.Namespace) -> bool:
+    """Whether the inputs are several videos (one output folder each) rather than one sequence."""
+    from .io import IMAGE_SUFFIXES
+
+    if args.workers is not None or args.scheduler is not None:
+        return True
+    return len(args.input) > 1 and not all(
+        Path(p).suffix.lower() in IMAGE_SUFFIXES and not Path(p).is_dir() for p in args.input
+    )
+
+
+def _cmd_subtract(args: argparse.Namespace) -> int:
+    if _many_videos(args):
+        return _subtract_many(args)
+    start = time.perf_counter()
+    count = subtract_one(args.input[0] if len(args.input) == 1 else args.input, args.output, method=args.method,
+                         train_fraction=args.train_fraction, fps=args.fps, background=args.background,
+                         quiet=args.quiet)
     if not args.quiet:
-        print(f"{count} masks ({spec.name}) written to {args.output} in {elapsed:.1f} s")
+        print(f"{count} masks ({args.method}) written to {args.output} in {time.perf_counter() - start:.1f} s")
     return 0
+
+
+def _subtract_many(args: argparse.Namespace) -> int:
+    """Several videos, each to OUTPUT/<stem>/, on Dask workers (--workers N local, or --scheduler)."""
+    from .io import GIF_SUFFIXES, VIDEO_SUFFIXES
+
+    _check_method(args.method)
+    if args.background:
+        raise UsageError("--background takes one input; with several videos each output folder gets masks only.")
+    if Path(args.output).suffix.lower() in VIDEO_SUFFIXES | GIF_SUFFIXES:
+        raise UsageError(f"with several videos -o must be a folder (one sub-folder per video); got {args.output}.")
+    if args.workers is not None and args.scheduler is not None:
+        raise UsageError("give --workers or --scheduler, not both.")
+    if args.workers is not None and args.workers < 1:
+        raise UsageError(f"--workers must be at least 1; got {args.workers}.")
+    if not 0.0 < args.train_fraction <= 1.0:
+        raise UsageError(f"--train-fraction must be in (0, 1]; got {args.train_fraction}.")
+    for path in args.input:
+        if not Path(path).exists():
+            raise FileNotFoundError(f"no such file or folder: {path}")
+    try:
+        import distributed
+
+        from .distributed import close_client, local_client, subtract_many
+    except ImportError:
+        raise UsageError("several videos run on Dask, which is not installed; pip install 'fastgmm[dask]'") from None
+    start = time.perf_counter()
+    if args.scheduler is not None:
+        try:
+            client = distributed.Client(args.scheduler, timeout=args.timeout, set_as_default=False)
+        except (OSError, TimeoutError) as exc:
+            raise UsageError(
+                f"cannot reach the Dask scheduler at {args.scheduler} within {args.timeout:g} s: {exc}"
+            ) from None
+        close = client.close
+    else:
+        client = local_client(args.workers or min(len(args.input), os.cpu_count() or 1))
+        close = lambda: close_client(client)  # noqa: E731
+    try:
+        results = subtract_many(args.input, args.output, method=args.method, client=client,
+                                progress=not args.quiet, train_fraction=args.train_fraction, fps=args.fps)
+    finally:
+        close()
+    failed = [r for r in results.values() if not r.ok]
+    for r in failed:
+        where = "" if r.source in r.error else f"{r.source}: "
+        print(f"fastgmm subtract: error: {where}{r.error}", file=sys.stderr)
+    if not args.quiet:
+        done = len(results) - len(failed)
+        masks = sum(r.n_masks for r in results.values())
+        print(f"{done} of {len(results)} videos ({masks} masks, {args.method}) written to {args.output} "
+              f"in {time.perf_counter() - start:.1f} s")
+    return EXIT_USAGE if failed else 0
 
 
 def _cmd_evaluate(args: argparse.Namespace) -> int:
@@ -163,15 +253,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0, help="random seed of the initialisation (default 0)")
     p.set_defaults(func=_cmd_segment)
 
-    p = sub.add_parser("subtract", parents=[common], help="foreground masks of a video, GIF or folder of images")
-    p.add_argument("input", nargs="+", help="a video, a GIF, a folder of images, or several image files")
+    p = sub.add_parser("subtract", parents=[common], help="foreground masks of videos, GIFs or folders of images")
+    p.add_argument("input", nargs="+", help="a video, a GIF, a folder of images or several image files (one "
+                   "sequence); or several videos/GIFs/folders, each processed on its own Dask worker")
     p.add_argument("-o", "--output", required=True,
-                   help="a folder (one PNG mask per frame, named after the frame) or a video/GIF file")
+                   help="a folder (one PNG mask per frame, named after the frame) or a video/GIF file; with "
+                   "several videos a folder, one sub-folder per video (named after its stem)")
     p.add_argument("--method", default="default", help=f"one of: {methods}")
     p.add_argument("--background", help="also write the final background image here")
     p.add_argument("--train-fraction", type=float, default=0.6,
                    help="offline methods fit on this leading fraction of the frames (default 0.6)")
     p.add_argument("--fps", type=float, default=25.0, help="frame rate of a video/GIF output (default 25)")
+    p.add_argument("--workers", type=int, help="several videos: run them on a local Dask cluster of N worker "
+                   "processes (default: one per video, at most one per core); needs fastgmm[dask]")
+    p.add_argument("--scheduler", help="several videos: run them on the Dask cluster at this address "
+                   "(e.g. tcp://10.0.0.5:8786); needs fastgmm[dask]")
+    p.add_argument("--timeout", type=float, default=10.0,
+                   help="seconds to wait for --scheduler to answer (default 10)")
     p.set_defaults(func=_cmd_subtract)
 
     p = sub.add_parser("evaluate", parents=[common], help="score a method on a CDnet sequence folder")

@@ -9,6 +9,10 @@ Public pieces:
 
 The per-cluster hard-assignment statistics used by the mixture initialiser live in
 :func:`fastgmm._lloyd.hard_assignment_stats`.
+
+:class:`KMeans` and :func:`lloyd` also take a ``dask.array.Array``: each pass over the data is
+then the mirror function of :mod:`fastgmm._dask` (per-chunk kernel, summed statistics) and the
+iteration loop below is the same.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from . import _lloyd
+from ._dask import is_dask_array
 from ._lloyd import _weights_or_empty
 from ._validate import (
     check_array,
@@ -119,9 +124,9 @@ def lloyd(
 
     Parameters
     ----------
-    X : ndarray of shape (n_samples, n_features), C-contiguous float32 or float64
+    X : ndarray of shape (n_samples, n_features), C-contiguous float32 or float64, or dask array
         Already validated data (no checks are made here; use :class:`KMeans` for checked input).
-    sample_weight : ndarray of shape (n_samples,) float64, or None
+    sample_weight : ndarray of shape (n_samples,) float64 (dask array for dask X), or None
         Non-negative weights; ``None`` means all ones (nothing of size n_samples is allocated).
     centers_init : ndarray of shape (n_clusters, n_features)
         Initial centres (copied, converted to X's dtype).
@@ -139,33 +144,62 @@ def lloyd(
     n_iter : int
         Number of iterations run.
     """
-    w = _weights_or_empty(sample_weight)
+    w = sample_weight if is_dask_array(sample_weight) else _weights_or_empty(sample_weight)
     centers, n_iter = _lloyd_iterations(X, w, centers_init, max_iter, _scaled_tol(X, tol))
-    inertia = _lloyd.assign_inertia(X, w, centers, np.empty(0, dtype=np.int32))
-    return centers, inertia, n_iter
+    return centers, _inertia(X, w, centers), n_iter
 
 
-def _scaled_tol(X: np.ndarray, tol: float) -> float:
+def _inertia(X: Any, w: Any, centers: np.ndarray) -> float:
+    """Weighted sum of squared distances of the rows to their nearest centre."""
+    if is_dask_array(X):
+        from ._dask import inertia
+
+        return inertia(X, w, centers)
+    return _lloyd.assign_inertia(X, w, centers, np.empty(0, dtype=np.int32))
+
+
+def _scaled_tol(X: Any, tol: float) -> float:
     """scikit-learn's absolute tolerance: ``tol * mean(var(X, axis=0))``."""
     if tol == 0:
         return 0.0
-    return float(np.mean(_lloyd.feature_variance(X))) * tol
+    feature_variance = _lloyd.feature_variance
+    if is_dask_array(X):
+        from ._dask import feature_variance
+    return float(np.mean(feature_variance(X))) * tol
+
+
+def _farthest_rows(X: np.ndarray, w: np.ndarray, centers: np.ndarray, m_far: int
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The ``m_far`` rows farthest from their nearest centre: (rows float64, their weights, their labels).
+
+    Order and ties as :func:`fastgmm._lloyd.farthest_points` (decreasing distance, lowest row first).
+    """
+    far, far_labels = _lloyd.farthest_points(X, centers, m_far)
+    row_weights = np.ones(m_far) if w.shape[0] == 0 else w[far].astype(np.float64)
+    return X[far].astype(np.float64), row_weights, far_labels
 
 
 def _lloyd_iterations(
-    X: np.ndarray, w: np.ndarray, centers_init: np.ndarray, max_iter: int, abs_tol: float
+    X: Any, w: Any, centers_init: np.ndarray, max_iter: int, abs_tol: float
 ) -> tuple[np.ndarray, int]:
-    """Lloyd loop on validated input; return (final centres in X's dtype, iterations run)."""
+    """Lloyd loop on validated input; return (final centres in X's dtype, iterations run).
+
+    The passes over X are :func:`fastgmm._lloyd.lloyd_pass` and :func:`_farthest_rows`, or
+    their :mod:`fastgmm._dask` mirrors for a dask array.
+    """
+    lloyd_pass, farthest_rows = _lloyd.lloyd_pass, _farthest_rows
+    if is_dask_array(X):
+        from ._dask import farthest_rows, lloyd_pass
     centers = np.array(centers_init, dtype=X.dtype, order="C", copy=True)
     n_clusters, n_features = centers.shape
     sums = np.empty((n_clusters, n_features))
     weights = np.empty(n_clusters)
     n_iter = 0
     for n_iter in range(1, max_iter + 1):
-        _lloyd.lloyd_pass(X, w, centers, sums, weights)
+        lloyd_pass(X, w, centers, sums, weights)
         empty = np.flatnonzero(weights == 0)
         if empty.size:
-            _relocate_empty_clusters(X, w, centers, sums, weights, empty)
+            _relocate_empty_clusters(farthest_rows(X, w, centers, empty.size), sums, weights, empty)
         filled = weights > 0
         new = sums.copy()
         new[filled] /= weights[filled, None]
@@ -178,14 +212,14 @@ def _lloyd_iterations(
 
 
 def _relocate_empty_clusters(
-    X: np.ndarray,
-    w: np.ndarray,
-    centers_old: np.ndarray,
+    farthest: tuple[np.ndarray, np.ndarray, np.ndarray],
     sums: np.ndarray,
     weights: np.ndarray,
     empty: np.ndarray,
 ) -> None:
     """Move each empty cluster onto one of the rows farthest from their centre, in place.
+
+    ``farthest`` is :func:`_farthest_rows` of the old centres for ``len(empty)`` rows.
 
     As in scikit-learn's Lloyd: the ``len(empty)`` rows with the largest unweighted squared distance
     to their nearest old centre are taken, farthest first (ties: lowest row index), and the ``e``-th
@@ -193,10 +227,8 @@ def _relocate_empty_clusters(
     old cluster's sums to the empty cluster's.  (For several empty clusters scikit-learn takes the
     same set of rows, but in an unspecified order.)
     """
-    far, far_labels = _lloyd.farthest_points(X, centers_old, empty.size)
-    for new_id, row, old_id in zip(empty, far, far_labels):
-        wi = 1.0 if w.shape[0] == 0 else float(w[row])
-        contribution = wi * X[row].astype(np.float64)
+    for new_id, row, wi, old_id in zip(empty, *farthest):
+        contribution = wi * row
         sums[old_id] -= contribution
         sums[new_id] = contribution
         weights[new_id] = wi
@@ -232,7 +264,7 @@ class KMeans:
     cluster_centers_ : ndarray of shape (n_clusters, n_features)
         Final centres, in X's dtype.
     labels_ : ndarray of shape (n_samples,), int32
-        Index of the nearest final centre of every training row.
+        Index of the nearest final centre of every training row (a lazy dask array when X was one).
     inertia_ : float
         Weighted sum of squared distances of the training rows to their nearest centre.
     n_iter_ : int
@@ -312,7 +344,8 @@ class KMeans:
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
-            Training data (float32 is kept, other numeric dtypes become float64).
+            Training data (float32 is kept, other numeric dtypes become float64); a dask array
+            is clustered chunk by chunk (seeding on a row sample, see :mod:`fastgmm._dask`).
         y : ignored
         sample_weight : array-like of shape (n_samples,), optional
             Non-negative weights; integer weights are equivalent to repeating rows.
@@ -326,9 +359,15 @@ class KMeans:
         max_iter = check_scalar(self.max_iter, "max_iter", kind=numbers.Integral, min_val=1)
         tol = check_scalar(self.tol, "tol", kind=numbers.Real, min_val=0)
         rng = check_random_state(self.random_state)
-        X = check_array(X, min_samples=n_clusters)
+        if is_dask_array(X):
+            from . import _dask
+
+            X = _dask.check_array(X, min_samples=n_clusters)
+            w = _dask.check_sample_weight(sample_weight, X)[0]
+        else:
+            X = check_array(X, min_samples=n_clusters)
+            w = _weights_or_empty(None if sample_weight is None else check_sample_weight(sample_weight, X.shape[0]))
         init = self._validated_init(X)
-        w = _weights_or_empty(None if sample_weight is None else check_sample_weight(sample_weight, X.shape[0]))
         abs_tol = _scaled_tol(X, tol)
 
         n_runs = 1 if isinstance(init, np.ndarray) else n_init
@@ -336,12 +375,15 @@ class KMeans:
         for _ in range(n_runs):
             centers_init = self._initial_centers(X, init, w, n_clusters, rng)
             centers, n_iter = _lloyd_iterations(X, w, centers_init, max_iter, abs_tol)
-            inertia = _lloyd.assign_inertia(X, w, centers, np.empty(0, dtype=np.int32))
+            inertia = _inertia(X, w, centers)
             if best is None or inertia < best[1]:
                 best = (centers, inertia, n_iter)
-        centers, _, n_iter = best
-        labels = np.empty(X.shape[0], dtype=np.int32)
-        self.inertia_ = float(_lloyd.assign_inertia(X, w, centers, labels))
+        centers, inertia, n_iter = best
+        if is_dask_array(X):
+            self.inertia_, labels = inertia, _dask.labels(X, centers)
+        else:
+            labels = np.empty(X.shape[0], dtype=np.int32)
+            self.inertia_ = float(_lloyd.assign_inertia(X, w, centers, labels))
         self.cluster_centers_ = centers
         self.labels_ = labels
         self.n_iter_ = int(n_iter)
@@ -350,10 +392,14 @@ class KMeans:
 
     @staticmethod
     def _initial_centers(
-        X: np.ndarray, init: str | np.ndarray, w: np.ndarray, n_clusters: int, rng: np.random.Generator
+        X: Any, init: str | np.ndarray, w: Any, n_clusters: int, rng: np.random.Generator
     ) -> np.ndarray:
         if isinstance(init, np.ndarray):
             return init
+        if is_dask_array(X):  # seeds from a row sample (the whole array when it is small)
+            from ._dask import sample_rows
+
+            X, w = sample_rows(X, w, rng, n_clusters)
         if init == "k-means++":
             return _kmeans_plusplus(X, n_clusters, w, rng)
         p = None if w.shape[0] == 0 else w / w.sum()
@@ -365,8 +411,12 @@ class KMeans:
         return X[rng.choice(X.shape[0], size=n_clusters, replace=False, p=p)]
 
     def predict(self, X: Any) -> np.ndarray:
-        """Index (int32) of the nearest fitted centre for every row of X."""
+        """Index (int32) of the nearest fitted centre for every row of X (a lazy dask array for dask input)."""
         check_is_fitted(self, "cluster_centers_")
+        if is_dask_array(X):
+            from . import _dask
+
+            return _dask.labels(_dask.check_array(X, n_features=self.n_features_in_), self.cluster_centers_)
         X = check_array(X, n_features=self.n_features_in_)
         labels = np.empty(X.shape[0], dtype=np.int32)
         _lloyd.assign_inertia(X, np.empty(0), np.ascontiguousarray(self.cluster_centers_, dtype=X.dtype), labels)

@@ -6,6 +6,10 @@ lower bound) together with the sufficient statistics of the M-step, centred on t
 The M-step itself works on those small arrays in float64.  Nothing of size n_samples x
 n_components is ever allocated, and ``sample_weight`` lets a histogram of unique rows stand in
 for the repeated rows.
+
+A ``dask.array.Array`` is accepted wherever X is: the passes over the data then go through the
+mirror functions of :mod:`fastgmm._dask` (per-chunk kernels, tree-reduced statistics) while the
+EM loop and the M-step below stay the same.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from . import _em
+from ._dask import is_dask_array
 from ._validate import (
     check_array,
     check_is_fitted,
@@ -133,6 +138,34 @@ def params_from_stats(
             cov = cov.mean(axis=1)
     weights = nk / (nk.sum() if total_weight is None else total_weight)
     return weights, means, cov, _precision_cholesky(cov, covariance_type)
+
+
+def random_resp_stats(
+    X: np.ndarray, weights: np.ndarray | None, centre: np.ndarray, n_components: int, diag: bool,
+    rng: np.random.Generator,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Statistics ``(nk, sum_dx, scatter)`` of uniform random responsibilities, centred on ``centre`` (d,).
+
+    Drawn and reduced ``_INIT_CHUNK`` rows at a time (never an n_samples x K array); ``scatter``
+    is (K, d) when ``diag`` else (K, d, d), as :func:`params_from_stats` expects.
+    """
+    K, d = n_components, X.shape[1]
+    nk = np.zeros(K)
+    sum_dx = np.zeros((K, d))
+    scatter = np.zeros((K, d) if diag else (K, d, d))
+    for start in range(0, X.shape[0], _INIT_CHUNK):
+        dx = X[start : start + _INIT_CHUNK].astype(np.float64) - centre
+        resp = rng.uniform(size=(dx.shape[0], K))
+        resp /= resp.sum(axis=1, keepdims=True)
+        if weights is not None:
+            resp *= weights[start : start + _INIT_CHUNK, None]
+        nk += resp.sum(axis=0)
+        sum_dx += resp.T @ dx
+        if diag:
+            scatter += resp.T @ (dx * dx)
+        else:
+            scatter += np.einsum("nk,ni,nj->kij", resp, dx, dx, optimize=True)
+    return nk, sum_dx, scatter
 
 
 class GaussianMixture:
@@ -300,10 +333,6 @@ class GaussianMixture:
             raise ValueError(f"{name} contains NaN or infinity.")
         return arr
 
-    def _check_X(self, X: Any) -> np.ndarray:
-        check_is_fitted(self, "means_")
-        return check_array(X, n_features=self.n_features_in_)
-
     # ------------------------------------------------------------------ parameter plumbing
     def _kernel_params(self, dtype: np.dtype) -> tuple[np.ndarray, np.ndarray, np.ndarray, bool]:
         return kernel_params(self.weights_, self.means_, self.precisions_cholesky_, self.covariance_type, dtype)
@@ -345,59 +374,62 @@ class GaussianMixture:
                 self.precisions_cholesky_ = np.sqrt(precisions_init)
                 self.covariances_ = 1.0 / precisions_init
 
-    def _initialize_from_data(self, X: np.ndarray, w: np.ndarray, total_weight: float,
+    def _initialize_from_data(self, X: Any, w: Any, total_weight: float,
                               rng: np.random.Generator, eps: float) -> None:
+        """Initial parameters from X (numpy, or dask: seeds from a row sample, passes per chunk)."""
+        from ._lloyd import hard_assignment_stats
+
         K, d = self.n_components, X.shape[1]
         diag = self.covariance_type in ("diag", "spherical")
         weights = w if w.shape[0] else None
+        rows, row_weights = X, weights  # the rows seeds are drawn from
+        if is_dask_array(X):
+            from . import _dask
+
+            hard_assignment_stats = _dask.hard_assignment_stats
+            if self.init_params != "random":
+                rows, row_weights = _dask.sample_rows(X, w, rng, K)
+                row_weights = row_weights if row_weights.shape[0] else None
         if self.init_params in ("random_from_data", "k-means++"):
             if self.init_params == "random_from_data":
-                p = None if weights is None else weights / weights.sum()
-                idx = rng.choice(X.shape[0], size=K, replace=False, p=p)
-                centre = X[idx].astype(np.float64)
-                nk = np.ones(K) if weights is None else weights[idx].astype(np.float64)
+                p = None if row_weights is None else row_weights / row_weights.sum()
+                idx = rng.choice(rows.shape[0], size=K, replace=False, p=p)
+                centre = rows[idx].astype(np.float64)
+                nk = np.ones(K) if row_weights is None else row_weights[idx].astype(np.float64)
             else:
                 from .kmeans import kmeans_plusplus
 
-                centre = np.asarray(kmeans_plusplus(X, K, sample_weight=weights, random_state=rng), np.float64)
+                centre = np.asarray(kmeans_plusplus(rows, K, sample_weight=row_weights, random_state=rng), np.float64)
                 nk = np.ones(K)
             sum_dx = np.zeros((K, d))
             scatter = np.zeros((K, d) if diag else (K, d, d))
         elif self.init_params == "kmeans":
             # as scikit-learn's KMeans(n_init=1): k-means++ seeding then Lloyd, hard labels
-            from ._lloyd import hard_assignment_stats
             from .kmeans import kmeans_plusplus, lloyd
 
-            seeds = kmeans_plusplus(X, K, sample_weight=weights, random_state=rng)
+            seeds = kmeans_plusplus(rows, K, sample_weight=row_weights, random_state=rng)
             centre = np.asarray(lloyd(X, weights, seeds)[0], dtype=np.float64)
             nk, sum_x, scatter = hard_assignment_stats(X, weights, centre)
             sum_dx = sum_x - nk[:, None] * centre
             if diag:
                 scatter = np.diagonal(scatter, axis1=1, axis2=2).copy()
         else:  # "random": uniform random responsibilities, drawn and reduced chunk by chunk
-            centre = np.tile(np.average(X, axis=0, weights=weights).astype(np.float64), (K, 1))
-            nk = np.zeros(K)
-            sum_dx = np.zeros((K, d))
-            scatter = np.zeros((K, d) if diag else (K, d, d))
-            for start in range(0, X.shape[0], _INIT_CHUNK):
-                dx = X[start : start + _INIT_CHUNK].astype(np.float64) - centre[0]
-                resp = rng.uniform(size=(dx.shape[0], K))
-                resp /= resp.sum(axis=1, keepdims=True)
-                if weights is not None:
-                    resp *= weights[start : start + _INIT_CHUNK, None]
-                nk += resp.sum(axis=0)
-                sum_dx += resp.T @ dx
-                if diag:
-                    scatter += resp.T @ (dx * dx)
-                else:
-                    scatter += np.einsum("nk,ni,nj->kij", resp, dx, dx, optimize=True)
+            if is_dask_array(X):
+                average, resp_stats = _dask.average(X, w), _dask.random_resp_stats
+            else:
+                average, resp_stats = np.average(X, axis=0, weights=weights).astype(np.float64), random_resp_stats
+            centre = np.tile(average, (K, 1))
+            nk, sum_dx, scatter = resp_stats(X, weights, centre[0], K, diag, rng)
         self._set_from_stats(nk, sum_dx, scatter, centre, total_weight, eps)
 
     # ------------------------------------------------------------------ EM
-    def _em_step(self, X: np.ndarray, w: np.ndarray, eps: float) -> float:
+    def _em_step(self, X: Any, w: Any, eps: float) -> float:
         """One fused E+M step; returns the mean log-likelihood under the parameters before it."""
         means, prec, log_const, diag = self._kernel_params(X.dtype)
-        stats = _em.block_stats(X, w, means, prec, log_const, diag)
+        block_stats = _em.block_stats
+        if is_dask_array(X):
+            from ._dask import block_stats
+        stats = block_stats(X, w, means, prec, log_const, diag)
         self._set_from_stats(stats.nk, stats.sum_dx, stats.scatter, means.astype(np.float64), None, eps)
         return stats.loglik / stats.weight
 
@@ -406,9 +438,11 @@ class GaussianMixture:
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : array-like or dask array of shape (n_samples, n_features)
+            A ``dask.array.Array`` is fitted chunk by chunk (rows never gathered to the driver);
+            see :mod:`fastgmm._dask` for what initialisation does differently on it.
         y : ignored
-        sample_weight : array-like of shape (n_samples,), optional
+        sample_weight : array-like or dask array of shape (n_samples,), optional
             Non-negative weights; an integer weight gives the same fit as repeating the row.
 
         Returns
@@ -421,26 +455,27 @@ class GaussianMixture:
     def fit_predict(self, X: Any, y: Any = None, sample_weight: Any = None) -> np.ndarray:
         """Fit, then return the most probable component of every sample (as ``fit(X).predict(X)``)."""
         X = self._fit(X, sample_weight)
-        means, prec, log_const, diag = self._kernel_params(X.dtype)
-        return _em.evaluate(X, means, prec, log_const, diag, label=True)[1]
+        return self._evaluate_valid(X, label=True)[1]
 
-    def _fit(self, X: Any, sample_weight: Any) -> np.ndarray:
+    def _fit(self, X: Any, sample_weight: Any) -> Any:
         self._check_parameters()
-        X = check_array(X, min_samples=max(2, self.n_components))
+        if is_dask_array(X):
+            from . import _dask
+
+            X = _dask.check_array(X, min_samples=max(2, self.n_components))
+            w, total_weight, positive = _dask.check_sample_weight(sample_weight, X)
+        else:
+            X = check_array(X, min_samples=max(2, self.n_components))
+            w = np.empty(0) if sample_weight is None else check_sample_weight(sample_weight, X.shape[0])
+            total_weight = float(w.sum()) if w.shape[0] else float(X.shape[0])
+            positive = int(np.count_nonzero(w)) if w.shape[0] else X.shape[0]
         n, d = X.shape
         inits = self._check_init_arrays(d)
-        if sample_weight is None:
-            w = np.empty(0)
-            total_weight = float(n)
-        else:
-            w = check_sample_weight(sample_weight, n)
-            positive = int(np.count_nonzero(w))
-            if positive < self.n_components:
-                raise ValueError(
-                    f"sample_weight has {positive} positive entries but n_components={self.n_components}; "
-                    "every component needs at least one sample with positive weight."
-                )
-            total_weight = float(w.sum())
+        if positive < self.n_components:
+            raise ValueError(
+                f"sample_weight has {positive} positive entries but n_components={self.n_components}; "
+                "every component needs at least one sample with positive weight."
+            )
         eps = float(np.finfo(X.dtype).eps)
         do_init = not (self.warm_start and getattr(self, "converged_", None) is not None)
         if not do_init and self.means_.shape[1] != d:
@@ -493,25 +528,41 @@ class GaussianMixture:
         return X
 
     # ------------------------------------------------------------------ inference
-    def _evaluate(self, X: Any, **what: bool) -> tuple[np.ndarray | None, ...]:
-        X = self._check_X(X)
+    def _evaluate(self, X: Any, **what: bool) -> tuple[Any, ...]:
+        check_is_fitted(self, "means_")
+        if is_dask_array(X):
+            from ._dask import check_array as check_dask_array
+
+            return self._evaluate_valid(check_dask_array(X, n_features=self.n_features_in_), **what)
+        return self._evaluate_valid(check_array(X, n_features=self.n_features_in_), **what)
+
+    def _evaluate_valid(self, X: Any, **what: bool) -> tuple[Any, ...]:
+        """Per-sample outputs of :func:`fastgmm._em.evaluate` (lazy dask arrays for dask input)."""
         means, prec, log_const, diag = self._kernel_params(X.dtype)
-        return _em.evaluate(X, means, prec, log_const, diag, **what)
+        evaluate = _em.evaluate
+        if is_dask_array(X):
+            from ._dask import evaluate
+        return evaluate(X, means, prec, log_const, diag, **what)
 
     def score_samples(self, X: Any) -> np.ndarray:
-        """Log-likelihood ``log p(x)`` of every sample, shape (n_samples,)."""
+        """Log-likelihood ``log p(x)`` of every sample, shape (n_samples,) (a dask array for dask input)."""
         return self._evaluate(X, logprob=True)[0]
 
     def score(self, X: Any, y: Any = None) -> float:
-        """Mean log-likelihood of the samples."""
-        return float(np.mean(self.score_samples(X), dtype=np.float64))
+        """Mean log-likelihood of the samples (computed, also for dask input)."""
+        logprob = self.score_samples(X)
+        if is_dask_array(logprob):
+            from ._dask import mean
+
+            return mean(logprob)
+        return float(np.mean(logprob, dtype=np.float64))
 
     def predict(self, X: Any) -> np.ndarray:
-        """Most probable component of every sample, shape (n_samples,)."""
+        """Most probable component of every sample, shape (n_samples,) (a dask array for dask input)."""
         return self._evaluate(X, label=True)[1]
 
     def predict_proba(self, X: Any) -> np.ndarray:
-        """Posterior probability of every component for every sample, shape (n_samples, K)."""
+        """Posterior probability of every component for every sample, shape (n_samples, K) (dask for dask input)."""
         return self._evaluate(X, resp=True)[2]
 
     def _n_parameters(self) -> int:

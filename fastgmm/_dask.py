@@ -1,0 +1,364 @@
+"""Dask arrays in :class:`~fastgmm.GaussianMixture` and :class:`~fastgmm.KMeans`.
+
+Every pass over a dask array maps one of the in-memory kernels over its row chunks and reduces
+the small per-chunk results in a tree (``FAN_IN`` results per node) with ``dask.compute``, so it
+runs on whatever scheduler is active (a ``distributed.Client`` when one exists, else dask's
+default).  Only parameters (K x d x d at most) travel to the tasks and only statistics travel back:
+
+* EM: :func:`fastgmm._em.block_stats` per chunk (statistics centred on the current means),
+  merged with :func:`fastgmm._em.merge_stats`; the M-step runs on the driver.
+* Lloyd: :func:`fastgmm._lloyd.lloyd_pass` per chunk, sums and weights added; the centre update
+  runs on the driver in the same loop as in memory (:func:`fastgmm.kmeans._lloyd_iterations`).
+* Predictions are lazy: ``map_blocks`` over :func:`fastgmm._em.evaluate` or
+  :func:`fastgmm._lloyd.assign_inertia`.
+
+The functions here mirror the in-memory ones they replace (same arguments, same results up to
+the order of floating-point sums), so the estimators call one or the other.
+
+Initialisation that needs individual rows (k-means++ seeding, ``random_from_data``, KMeans'
+``random``) works on a sample: a seeded uniform subset of at most ``SAMPLE_BYTES`` of rows
+(kept in their original order) is gathered to the driver and the in-memory seeding runs on it.
+When the whole array fits in that budget the "sample" is the whole array and the seeds equal the
+in-memory ones for the same ``random_state``; otherwise they are drawn from the sample, and
+row-weighted draws are weighted within the sample only.  GaussianMixture's ``random``
+responsibilities are drawn chunk by chunk from one generator per chunk (seeded from
+``random_state``), so they differ from the in-memory draws.
+
+NaN and infinity are detected lazily inside the tasks: a chunk whose statistics are not finite
+is checked and raises ``ValueError`` naming its rows.  Nothing here imports dask until a dask
+array is actually used.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import sys
+from typing import Any, Callable
+
+import numpy as np
+
+from . import _em, _lloyd
+
+FAN_IN = 8
+"""Per-chunk results merged by one task of the reduction tree."""
+SAMPLE_BYTES = 4 << 20
+"""Size bound of the row sample gathered to the driver for seeding (at least n_clusters rows)."""
+
+_FLOATS = (np.float32, np.float64)
+
+
+def is_dask_array(X: Any) -> bool:
+    """True when ``X`` is a ``dask.array.Array`` (never imports dask: no dask module, no dask array)."""
+    module = sys.modules.get("dask.array")
+    return module is not None and isinstance(X, module.Array)
+
+
+# ---------------------------------------------------------------------------------------------- validation
+def check_array(X: Any, *, name: str = "X", min_samples: int = 1, n_features: int | None = None) -> Any:
+    """Validate a 2-D dask array; return it as float32/float64 with all columns in one chunk.
+
+    Same rules and messages as :func:`fastgmm._validate.check_array`, except that NaN/inf are
+    found later, by the tasks that read the chunks.
+    """
+    if X.dtype.kind not in "biuf":
+        raise TypeError(f"{name} must contain real numbers; got dtype {X.dtype}. Convert it with {name}.astype(float).")
+    if X.ndim != 2:
+        hint = " Reshape 1-D data with X.reshape(-1, 1)." if X.ndim == 1 else ""
+        raise ValueError(f"{name} must be 2-D (n_samples, n_features); got shape {X.shape}.{hint}")
+    if any(math.isnan(size) for size in X.shape):
+        raise ValueError(f"{name} has unknown chunk sizes (shape {X.shape}); call {name}.compute_chunk_sizes() first.")
+    if X.shape[0] == 0 or X.shape[1] == 0:
+        raise ValueError(f"{name} is empty (shape {X.shape}); it needs at least one sample and one feature.")
+    if X.dtype not in _FLOATS:
+        X = X.astype(np.float64)
+    if len(X.chunks[1]) > 1:
+        X = X.rechunk({1: -1})
+    if X.shape[0] < min_samples:
+        raise ValueError(
+            f"{name} has {X.shape[0]} samples but at least {min_samples} are needed "
+            f"(one per component/cluster); use fewer components or more data."
+        )
+    if n_features is not None and X.shape[1] != n_features:
+        raise ValueError(f"{name} has {X.shape[1]} features, but the estimator was fitted with {n_features} features.")
+    return X
+
+
+def check_sample_weight(sample_weight: Any, X: Any) -> tuple[Any, float, int]:
+    """Validate weights for the dask array ``X``: ``(weights, total weight, positive count)``.
+
+    ``weights`` is a float64 dask array chunked like X's rows, or an empty numpy array for
+    ``None`` (unit weights).  A numpy array is wrapped; a dask array is rechunked to X's rows.
+    One pass over the weights checks them (finite, non-negative, not all zero).
+    """
+    import dask
+    import dask.array as da
+
+    n = X.shape[0]
+    if sample_weight is None:
+        return np.empty(0), float(n), n
+    sw = sample_weight if is_dask_array(sample_weight) else np.asarray(sample_weight)
+    if sw.dtype.kind not in "biuf":
+        raise TypeError(f"sample_weight must be numeric; got dtype {sw.dtype}.")
+    if sw.ndim == 0 and not is_dask_array(sw):
+        sw = np.full(n, float(sw))
+    if sw.ndim != 1 or sw.shape[0] != n:
+        raise ValueError(f"sample_weight must have shape ({n},) to match X; got shape {sw.shape}.")
+    if is_dask_array(sw):
+        sw = sw.astype(np.float64).rechunk((X.chunks[0],))
+    else:
+        sw = da.from_array(np.ascontiguousarray(sw, dtype=np.float64), chunks=(X.chunks[0],))
+    finite, non_negative, total, positive = dask.compute(
+        da.isfinite(sw).all(), (sw >= 0).all(), sw.sum(), (sw > 0).sum()
+    )
+    if not finite:
+        raise ValueError("sample_weight contains NaN or infinity.")
+    if not non_negative:
+        raise ValueError("sample_weight must be non-negative; found negative weights.")
+    if not positive:
+        raise ValueError("sample_weight is zero everywhere; at least one sample needs a positive weight.")
+    return sw, float(total), int(positive)
+
+
+# ---------------------------------------------------------------------------------------------- chunk plumbing
+def _owned(a: np.ndarray, dtype: Any) -> np.ndarray:
+    """``a`` as a C-contiguous, writable array of ``dtype`` (one compiled kernel signature for all chunks)."""
+    if a.dtype == dtype and a.flags.c_contiguous and a.flags.writeable:
+        return a
+    return np.array(a, dtype=dtype, order="C")
+
+
+def _raise_if_not_finite(x: np.ndarray, start: int) -> None:
+    """Raise the in-memory path's NaN/inf message, naming the rows of the chunk."""
+    if not np.isfinite(x).all():
+        bad = start + int(np.flatnonzero(~np.isfinite(x).all(axis=1))[0])
+        raise ValueError(
+            f"X contains NaN or infinity (first at row {bad}, in the chunk of rows {start}-{start + x.shape[0] - 1}); "
+            "remove or impute those rows first."
+        )
+
+
+def _run_chunk(func: Callable[..., Any], x: np.ndarray, w: np.ndarray | None, start: int, *args: Any) -> Any:
+    """Call ``func(x, w, start, *args)`` on one chunk with kernel-ready arrays (runs in a task)."""
+    x = _owned(x, x.dtype if x.dtype in _FLOATS else np.float64)
+    w = np.empty(0) if w is None else _owned(w, np.float64)
+    return func(x, w, start, *args)
+
+
+def _add(a: Any, b: Any) -> Any:
+    """Element-wise sum of two per-chunk results (tuples of arrays/floats, or numbers)."""
+    if isinstance(a, tuple):
+        return type(a)(*(x + y for x, y in zip(a, b))) if hasattr(a, "_fields") else tuple(x + y for x, y in zip(a, b))
+    return a + b
+
+
+def _merge_all(merge: Callable[[Any, Any], Any], *parts: Any) -> Any:
+    return functools.reduce(merge, parts)
+
+
+def map_reduce(
+    func: Callable[..., Any], X: Any, w: Any, *args: Any,
+    merge: Callable[[Any, Any], Any] = _add, per_chunk: list[Any] | None = None,
+) -> Any:
+    """``merge`` of ``func(x, w, start, *args[, per_chunk[i]])`` over the row chunks of X, computed.
+
+    ``w`` is a dask array chunked like X's rows, or anything else for "no weights"; the results
+    are merged ``FAN_IN`` at a time in a tree of tasks and the root is computed with
+    ``dask.compute`` (the active scheduler).
+    """
+    import dask
+
+    xs = X.to_delayed().ravel()
+    ws = w.to_delayed().ravel() if is_dask_array(w) else [None] * len(xs)
+    starts = np.concatenate(([0], np.cumsum(X.chunks[0])[:-1])).tolist()
+    extra = [()] * len(xs) if per_chunk is None else [(item,) for item in per_chunk]
+    run = dask.delayed(_run_chunk, pure=True)
+    parts = [run(func, x, wc, start, *args, *more) for x, wc, start, more in zip(xs, ws, starts, extra)]
+    node = dask.delayed(_merge_all, pure=True)
+    while len(parts) > 1:
+        parts = [node(merge, *parts[i : i + FAN_IN]) for i in range(0, len(parts), FAN_IN)]
+    return dask.compute(parts[0])[0]
+
+
+# ---------------------------------------------------------------------------------------------- EM
+def _em_chunk(x, w, start, means, prec, log_const, diag):
+    stats = _em.block_stats(x, w, _owned(means, x.dtype), _owned(prec, x.dtype), _owned(log_const, np.float64), diag)
+    if not math.isfinite(stats.loglik):
+        _raise_if_not_finite(x, start)
+    return stats
+
+
+def block_stats(X: Any, w: Any, means: np.ndarray, prec: np.ndarray, log_const: np.ndarray, diag: bool) -> _em.Stats:
+    """:func:`fastgmm._em.block_stats` of a whole dask array: per chunk, merged in a tree."""
+    return map_reduce(_em_chunk, X, w, means, prec, log_const, diag, merge=_em.merge_stats)
+
+
+def _evaluate_chunk(x, means, prec, log_const, diag, what):
+    x = _owned(x, x.dtype)
+    _raise_if_not_finite(x, 0)
+    out = _em.evaluate(x, _owned(means, x.dtype), _owned(prec, x.dtype), _owned(log_const, np.float64), diag,
+                       **{what: True})
+    return out[("logprob", "label", "resp").index(what)]
+
+
+def evaluate(
+    X: Any, means: np.ndarray, prec: np.ndarray, log_const: np.ndarray, diag: bool, *,
+    logprob: bool = False, label: bool = False, resp: bool = False,
+) -> tuple[Any, Any, Any]:
+    """:func:`fastgmm._em.evaluate` as lazy dask arrays (one ``map_blocks`` per requested output)."""
+    K = means.shape[0]
+    out: list[Any] = [None, None, None]
+    for i, (what, wanted) in enumerate((("logprob", logprob), ("label", label), ("resp", resp))):
+        if not wanted:
+            continue
+        if what == "resp":
+            out[i] = X.map_blocks(_evaluate_chunk, means, prec, log_const, diag, what,
+                                  chunks=(X.chunks[0], (K,)), dtype=X.dtype)
+        else:
+            out[i] = X.map_blocks(_evaluate_chunk, means, prec, log_const, diag, what, drop_axis=1,
+                                  dtype=np.int64 if what == "label" else X.dtype)
+    return tuple(out)
+
+
+def mean(values: Any) -> float:
+    """Mean of a 1-D dask array, in float64, computed."""
+    return float(values.mean(dtype=np.float64).compute())
+
+
+# ---------------------------------------------------------------------------------------------- initialisation
+def sample_rows(X: Any, w: Any, rng: np.random.Generator, min_rows: int) -> tuple[np.ndarray, np.ndarray]:
+    """A seeded uniform sample of rows (original order) and their weights, gathered to the driver.
+
+    At most ``SAMPLE_BYTES`` of rows (but at least ``min_rows``); the whole array, without
+    drawing any random number, when it fits.  Weights are an empty array for unit weights.
+    """
+    import dask
+
+    n, d = X.shape
+    n_rows = min(n, max(min_rows, SAMPLE_BYTES // (d * X.dtype.itemsize)))
+    if n_rows == n:
+        parts = (X, w) if is_dask_array(w) else (X,)
+    else:
+        idx = np.sort(rng.choice(n, size=n_rows, replace=False))
+        parts = (X[idx], w[idx]) if is_dask_array(w) else (X[idx],)
+    got = dask.compute(*parts)
+    xs = np.ascontiguousarray(got[0])
+    ws = np.ascontiguousarray(got[1], dtype=np.float64) if len(got) > 1 else np.empty(0)
+    if not np.isfinite(xs).all():
+        raise ValueError("X contains NaN or infinity; remove or impute those rows first.")
+    return xs, ws
+
+
+def _weighted_sum_chunk(x, w, start):
+    if w.shape[0]:
+        return w @ x.astype(np.float64), float(w.sum())
+    return x.sum(axis=0, dtype=np.float64), float(x.shape[0])
+
+
+def average(X: Any, w: Any) -> np.ndarray:
+    """Weighted column means (float64) of a dask array; NaN/inf in X raise ``ValueError``."""
+    total, weight = map_reduce(_weighted_sum_chunk, X, w)
+    avg = total / weight
+    if not np.isfinite(avg).all():
+        raise ValueError("X contains NaN or infinity; remove or impute those rows first.")
+    return avg
+
+
+def _random_chunk(x, w, start, centre, n_components, diag, seed):
+    from .mixture import random_resp_stats
+
+    return random_resp_stats(x, w if w.shape[0] else None, centre, n_components, diag, np.random.default_rng(seed))
+
+
+def random_resp_stats(
+    X: Any, weights: Any, centre: np.ndarray, n_components: int, diag: bool, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`fastgmm.mixture.random_resp_stats` over a dask array, one seeded generator per chunk."""
+    seeds = rng.integers(0, 2**63 - 1, size=len(X.chunks[0])).tolist()
+    return map_reduce(_random_chunk, X, weights, centre, n_components, diag, per_chunk=seeds)
+
+
+def _hard_chunk(x, w, start, centers):
+    return _lloyd.hard_assignment_stats(x, w if w.shape[0] else None, centers)
+
+
+def hard_assignment_stats(
+    X: Any, sample_weight: Any, centers: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`fastgmm._lloyd.hard_assignment_stats` of a dask array (per chunk, summed)."""
+    return map_reduce(_hard_chunk, X, sample_weight, np.asarray(centers))
+
+
+# ---------------------------------------------------------------------------------------------- Lloyd
+def _lloyd_chunk(x, w, start, centers):
+    K, d = centers.shape
+    sums = np.empty((K, d))
+    weights = np.empty(K)
+    _lloyd.lloyd_pass(x, w, _owned(centers, x.dtype), sums, weights)
+    if not np.isfinite(sums).all():
+        _raise_if_not_finite(x, start)
+    return sums, weights
+
+
+def lloyd_pass(X: Any, w: Any, centers: np.ndarray, sums: np.ndarray, weights: np.ndarray) -> None:
+    """:func:`fastgmm._lloyd.lloyd_pass` over a dask array: fills ``sums`` and ``weights``."""
+    sums[:], weights[:] = map_reduce(_lloyd_chunk, X, w, centers)
+
+
+def _inertia_chunk(x, w, start, centers):
+    return _lloyd.assign_inertia(x, w, _owned(centers, x.dtype), np.empty(0, dtype=np.int32))
+
+
+def inertia(X: Any, w: Any, centers: np.ndarray) -> float:
+    """Weighted sum of squared distances to the nearest centre (:func:`fastgmm._lloyd.assign_inertia`)."""
+    return float(map_reduce(_inertia_chunk, X, w, centers))
+
+
+def _labels_chunk(x, centers):
+    x = _owned(x, x.dtype)
+    _raise_if_not_finite(x, 0)
+    labels = np.empty(x.shape[0], dtype=np.int32)
+    _lloyd.assign_inertia(x, np.empty(0), _owned(centers, x.dtype), labels)
+    return labels
+
+
+def labels(X: Any, centers: np.ndarray) -> Any:
+    """Nearest-centre index (int32) of every row, as a lazy dask array."""
+    return X.map_blocks(_labels_chunk, np.asarray(centers), drop_axis=1, dtype=np.int32)
+
+
+def _farthest_chunk(x, w, start, centers, m_far):
+    m = min(m_far, x.shape[0])
+    c = _owned(centers, x.dtype)
+    idx, lab = _lloyd.farthest_points(x, c, m)
+    diff = x[idx] - c[lab]
+    dist = diff[:, 0] * diff[:, 0]
+    for j in range(1, x.shape[1]):  # the kernels' order of operations, so ties compare equal
+        dist += diff[:, j] * diff[:, j]
+    row_w = w[idx] if w.shape[0] else np.ones(m)
+    return [(float(dd), start + int(i), x[i].astype(np.float64), float(wi), int(k))
+            for dd, i, wi, k in zip(dist, idx, row_w, lab)]
+
+
+def _merge_farthest(m_far: int, a: list, b: list) -> list:
+    return sorted(a + b, key=lambda item: (-item[0], item[1]))[:m_far]
+
+
+def farthest_rows(X: Any, w: Any, centers: np.ndarray, m_far: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The ``m_far`` rows farthest from their nearest centre (as :func:`fastgmm.kmeans._farthest_rows`)."""
+    found = map_reduce(_farthest_chunk, X, w, centers, m_far, merge=functools.partial(_merge_farthest, m_far))
+    rows = np.array([item[2] for item in found])
+    return rows, np.array([item[3] for item in found]), np.array([item[4] for item in found], dtype=np.int64)
+
+
+def _moments_chunk(x, w, start, shift):
+    dx = x.astype(np.float64) - shift
+    return dx.sum(axis=0), (dx * dx).sum(axis=0), float(x.shape[0])
+
+
+def feature_variance(X: Any) -> np.ndarray:
+    """Population variance of every column (float64), in two passes like the in-memory kernel."""
+    total, _, n = map_reduce(_moments_chunk, X, None, np.zeros(X.shape[1]))
+    mean_ = total / n
+    shifted, squares, n = map_reduce(_moments_chunk, X, None, mean_)
+    return squares / n - (shifted / n) ** 2
