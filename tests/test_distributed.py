@@ -12,10 +12,16 @@ pytest.importorskip("distributed")
 # another cluster on this machine (e.g. a parallel test run) holds the default HTTP port: harmless
 pytestmark = pytest.mark.filterwarnings("ignore:Port 8787 is already in use:UserWarning")
 
-from dask_cluster import client  # noqa: E402,F401  (the LocalCluster fixture)
+from dask_cluster import local_cluster_client  # noqa: E402
 
 from fastgmm.cli import main  # noqa: E402
 from fastgmm.distributed import VideoResult, subtract_many  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def client():
+    with local_cluster_client() as client:
+        yield client
 
 
 def _frames(seed, n=8, h=24, w=32):
