@@ -147,9 +147,10 @@ def _run_chunk(func: Callable[..., Any], x: np.ndarray, w: np.ndarray | None, st
 
 def _add(a: Any, b: Any) -> Any:
     """Element-wise sum of two per-chunk results (tuples of arrays/floats, or numbers)."""
-    if isinstance(a, tuple):
-        return type(a)(*(x + y for x, y in zip(a, b))) if hasattr(a, "_fields") else tuple(x + y for x, y in zip(a, b))
-    return a + b
+    if not isinstance(a, tuple):
+        return a + b
+    summed = [x + y for x, y in zip(a, b)]
+    return type(a)(*summed) if hasattr(a, "_fields") else tuple(summed)
 
 
 def _merge_all(merge: Callable[[Any, Any], Any], *parts: Any) -> Any:
@@ -193,9 +194,14 @@ def block_stats(X: Any, w: Any, means: np.ndarray, prec: np.ndarray, log_const: 
     return map_reduce(_em_chunk, X, w, means, prec, log_const, diag, merge=_em.merge_stats)
 
 
-def _evaluate_chunk(x, means, prec, log_const, diag, what):
+def _first_row(block_info: dict | None) -> int:
+    """Index of a ``map_blocks`` block's first row in the whole array."""
+    return int(block_info[0]["array-location"][0][0]) if block_info else 0
+
+
+def _evaluate_chunk(x, means, prec, log_const, diag, what, block_info=None):
     x = _owned(x, x.dtype)
-    _raise_if_not_finite(x, 0)
+    _raise_if_not_finite(x, _first_row(block_info))
     out = _em.evaluate(x, _owned(means, x.dtype), _owned(prec, x.dtype), _owned(log_const, np.float64), diag,
                        **{what: True})
     return out[("logprob", "label", "resp").index(what)]
@@ -314,9 +320,9 @@ def inertia(X: Any, w: Any, centers: np.ndarray) -> float:
     return float(map_reduce(_inertia_chunk, X, w, centers))
 
 
-def _labels_chunk(x, centers):
+def _labels_chunk(x, centers, block_info=None):
     x = _owned(x, x.dtype)
-    _raise_if_not_finite(x, 0)
+    _raise_if_not_finite(x, _first_row(block_info))
     labels = np.empty(x.shape[0], dtype=np.int32)
     _lloyd.assign_inertia(x, np.empty(0), _owned(centers, x.dtype), labels)
     return labels

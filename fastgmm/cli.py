@@ -165,10 +165,11 @@ def _subtract_many(args: argparse.Namespace) -> int:
     try:
         import distributed
 
-        from .distributed import close_client, local_client, subtract_many
+        from .distributed import subtract_many
     except ImportError:
         raise UsageError("several videos run on Dask, which is not installed; pip install 'fastgmm[dask]'") from None
     start = time.perf_counter()
+    client = None
     if args.scheduler is not None:
         try:
             client = distributed.Client(args.scheduler, timeout=args.timeout, set_as_default=False)
@@ -176,15 +177,13 @@ def _subtract_many(args: argparse.Namespace) -> int:
             raise UsageError(
                 f"cannot reach the Dask scheduler at {args.scheduler} within {args.timeout:g} s: {exc}"
             ) from None
-        close = client.close
-    else:
-        client = local_client(args.workers or min(len(args.input), os.cpu_count() or 1))
-        close = lambda: close_client(client)  # noqa: E731
-    try:
-        results = subtract_many(args.input, args.output, method=args.method, client=client,
+    n_workers = args.workers or min(len(args.input), os.cpu_count() or 1)
+    try:  # without --scheduler, subtract_many starts a local cluster of n_workers and closes it
+        results = subtract_many(args.input, args.output, method=args.method, client=client, n_workers=n_workers,
                                 progress=not args.quiet, train_fraction=args.train_fraction, fps=args.fps)
     finally:
-        close()
+        if client is not None:
+            client.close()
     failed = [r for r in results.values() if not r.ok]
     for r in failed:
         where = "" if r.source in r.error else f"{r.source}: "

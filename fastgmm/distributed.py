@@ -17,6 +17,7 @@ import dask.
 
 from __future__ import annotations
 
+import logging
 import os
 import time
 from dataclasses import dataclass
@@ -80,6 +81,7 @@ def local_client(
     cluster = distributed.LocalCluster(
         n_workers=n_workers, threads_per_worker=threads_per_worker, processes=True, host="127.0.0.1",
         dashboard_address=None, env={"NUMBA_NUM_THREADS": str(numba_threads)}, timeout=timeout,
+        silence_logs=logging.ERROR,
     )
     try:
         client = distributed.Client(cluster, timeout=timeout, set_as_default=False)
@@ -168,6 +170,9 @@ def subtract_many(
     unknown = set(options) - {"train_fraction", "fps"}
     if unknown:
         raise TypeError(f"subtract_many got unexpected options {sorted(unknown)}; allowed: train_fraction, fps.")
+    fraction = options.get("train_fraction", 0.6)
+    if not 0.0 < fraction <= 1.0:
+        raise ValueError(f"train_fraction must be in (0, 1]; got {fraction}.")
     sources = [str(p) for p in paths]
     if not sources:
         raise ValueError("no videos given.")

@@ -204,8 +204,10 @@ def test_nan_in_one_chunk_raises_value_error_naming_the_rows(client):
     with pytest.raises(ValueError, match="NaN or infinity"):
         GaussianMixture(3, init_params="random", random_state=0).fit(da.from_array(X, chunks=(1000, 3)))
     fitted = GaussianMixture(3, random_state=0).fit(_blobs())
-    with pytest.raises(ValueError, match="NaN or infinity"):
+    with pytest.raises(ValueError, match="first at row 2345"):
         fitted.predict(Xd).compute()
+    with pytest.raises(ValueError, match="first at row 2345"):
+        KMeans(3, init=X[:3]).fit(_blobs()).predict(Xd).compute()
 
 
 def test_columns_split_in_chunks_are_rechunked(client):

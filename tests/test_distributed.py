@@ -87,6 +87,8 @@ def test_subtract_many_rejects_clashing_stems_and_bad_options(videos, tmp_path):
         subtract_many([paths[0], other], tmp_path / "o", n_workers=1)
     with pytest.raises(TypeError, match="unexpected options"):
         subtract_many(paths, tmp_path / "o", n_workers=1, colour=True)
+    with pytest.raises(ValueError, match="train_fraction must be in"):
+        subtract_many(paths, tmp_path / "o", n_workers=1, train_fraction=0.0)
     with pytest.raises(ValueError, match="method must be one of"):
         subtract_many(paths, tmp_path / "o", method="nope", n_workers=1)
 
