@@ -22,10 +22,15 @@ FASTMATH = frozenset({"nsz", "arcp", "contract", "afn", "reassoc"})
 
 
 def kernel(
-    *, parallel: bool = False, fastmath: bool = True, cache: bool = True
+    *, parallel: bool = False, fastmath: bool = True, cache: bool = True, inline: str = "never"
 ) -> Callable[[Callable[..., Any]], Any]:
-    """Return a ``numba.njit`` decorator with the project's options."""
+    """Return a ``numba.njit`` decorator with the project's options.
+
+    ``inline="always"`` inlines the function into its callers at Numba-IR level (for small
+    helpers called in hot loops, where LLVM's own inliner may decline and a call forces the
+    caller to spill its registers)."""
     return numba.njit(
+        inline=inline,
         parallel=parallel,
         fastmath=set(FASTMATH) if fastmath else False,
         cache=cache,

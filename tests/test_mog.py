@@ -12,7 +12,8 @@ import fastgmm
 from fastgmm import BackgroundSubtractorMOG
 from fastgmm.exceptions import NotFittedError
 from naive.mog import NaiveMOG
-from test_mog2 import highway, schedule, synthetic_video  # noqa: F401  (highway is a fixture)
+from test_mog2 import (  # noqa: F401  (highway is a fixture)
+    apply_noise, check_known_foreground, highway, run_beside_naive, schedule, synthetic_video)
 
 cv2 = pytest.importorskip("cv2")
 
@@ -33,13 +34,8 @@ def agreement(ours, theirs, frames, lr):
 @pytest.mark.parametrize("kw,lr", [({}, -1.0), ({"n_mixtures": 3}, 0.05), ({"background_ratio": 0.5}, 0.0),
                                    ({"n_mixtures": 2, "noise_sigma": 4.0, "history": 10}, -1.0)])
 def test_matches_naive_exactly(C, kw, lr):
-    rng = np.random.default_rng(20 + C)
-    frames = synthetic_video(rng, 6, 7, C, 45, noise=10.0, p_object=0.15)
     ours, ref = BackgroundSubtractorMOG(**kw), NaiveMOG(**kw)
-    for t, f in enumerate(frames):
-        frame = f[:, :, 0] if C == 1 else f
-        np.testing.assert_array_equal(ours.apply(frame, schedule(lr, t)), ref.apply(frame, schedule(lr, t)),
-                                      err_msg=f"frame {t}")
+    run_beside_naive(ours, ref, C, lr, seed=20 + C)
     np.testing.assert_array_equal(ours.state_["modes"]["weight"].reshape(-1, ours.n_mixtures), ref.weights())
 
 
@@ -65,17 +61,7 @@ def test_traffic_gif_and_generated_equal_bgsegm(data_dir):
 
 
 def test_known_foreground_leaves_model_untouched():
-    rng = np.random.default_rng(22)
-    frames = synthetic_video(rng, 5, 6, 3, 12)
-    kf = rng.random((5, 6)) < 0.3
-    ours, ref = BackgroundSubtractorMOG(), NaiveMOG()
-    for f in frames[:10]:
-        ours.apply(f), ref.apply(f)
-    before = ours.state_.copy()
-    mask = ours.apply(frames[10], known_foreground=kf)
-    np.testing.assert_array_equal(mask, ref.apply(frames[10], known_foreground=kf))
-    assert (mask[kf] == 255).all()
-    np.testing.assert_array_equal(ours.state_[kf], before[kf])
+    check_known_foreground(BackgroundSubtractorMOG(), NaiveMOG(), seed=22, n_frames=12)
 
 
 def test_background_image_definition():
@@ -104,11 +90,8 @@ def test_background_image_definition():
 
 
 def test_noise_keeps_state_finite_and_normalised():
-    rng = np.random.default_rng(24)
     model = BackgroundSubtractorMOG(n_mixtures=4)
-    out = np.empty((12, 16), np.uint8)
-    for _ in range(3000):
-        model.apply(rng.integers(0, 256, (12, 16, 3), dtype=np.uint8), out=out)
+    apply_noise(model, np.random.default_rng(24))
     w = model.state_["modes"]["weight"]
     assert np.isfinite(model._st).all() and (w >= 0).all()
     np.testing.assert_allclose(w.sum(-1), 1.0, atol=1e-4)

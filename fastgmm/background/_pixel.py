@@ -11,9 +11,18 @@ as (H*W, C) and masks as (H*W,).
 
 All arithmetic is float32, in the same order as OpenCV's C++ (the kernels are compiled without
 fast-math, so nothing is reassociated or fused) -- this is what makes the masks bit-identical.
-Channel counts are 1 or 3: each public kernel has a ``_c1`` and a ``_c3`` entry point that pass
-the channel count as a constant to the shared body, so after inlining LLVM specialises it at compile
-time, and only the entry point a video needs is ever compiled.
+Channel counts are 1 or 3: the one parallel entry point, :func:`update`, calls the block kernel
+of the model with the channel count as a constant, so after inlining LLVM specialises each body at
+compile time.  The models' scalar parameters travel as one float32 vector (``MOG2_PARAMS``,
+``MOG_PARAMS``), filled in place by the Python wrapper.
+
+Tried and rejected (2026-11-25, highway frames, alternated with OpenCV, 2-core AMD EPYC Zen 4): a
+SIMD layout (one record per block of 16-64 pixels, fields as lane arrays, every phase a branch-free
+loop over the lanes that LLVM vectorised with 8-wide AVX2/AVX-512 selects, masks bit-identical on
+300 frames in 26 configurations) ran 1.5-2.1x *slower* than this scalar kernel: a block must run
+every phase over the largest mode count of its lanes (3.5 modes per pixel for 64 lanes, 2.6 for
+16, against 1.67 modes a pixel really has and the scalar code's exit after the first match), and
+the per-block bookkeeping of ~15 vectorised loops costs about what the scalar branches do.
 """
 
 from __future__ import annotations
@@ -24,6 +33,7 @@ from .._jit import kernel, prange
 
 _exact = kernel(parallel=False, fastmath=False)
 _exact_parallel = kernel(parallel=True, fastmath=False)
+_exact_inline = kernel(parallel=False, fastmath=False, inline="always")
 
 FLT_EPSILON = np.float32(1.1920929e-07)
 
@@ -33,16 +43,37 @@ FLT_EPSILON = np.float32(1.1920929e-07)
 # which cannot occur (inputs are finite), so they stay scalar; results are unchanged.
 
 
-@_exact
+_u = np.uint64
+# Indices into the state are unsigned (``_u``): Numba wraps negative signed indices around, which
+# costs a shift, an and and an add per access in the per-pixel loops (and blocks unrolling).
+_U1 = _u(1)
+_U2 = _u(2)
+_U3 = _u(3)
+_U4 = _u(4)
+
+
+@_exact_inline
 def _swap_modes(st, p, a, b, L):
-    """Swap the ``L`` floats starting at offsets ``a`` and ``b`` of record ``p``."""
+    """Swap the ``L`` floats starting at offsets ``a`` and ``b`` (unsigned) of record ``p``."""
     for q in range(L):
-        t = st[p, a + q]
-        st[p, a + q] = st[p, b + q]
-        st[p, b + q] = t
+        t = st[p, a + _u(q)]
+        st[p, a + _u(q)] = st[p, b + _u(q)]
+        st[p, b + _u(q)] = t
+
+
+@_exact_inline
+def _pixel_value(frame, p, C):
+    """Channels of pixel ``p`` as float32 (x0, x1, x2); x1 = x2 = 0 for a gray frame."""
+    x0 = np.float32(frame[p, _u(0)])
+    if C == 3:
+        return x0, np.float32(frame[p, _U1]), np.float32(frame[p, _U2])
+    return x0, np.float32(0.0), np.float32(0.0)
 
 
 # ---------------------------------------------------------------------------------------- MOG2
+MOG2_PARAMS = ("alpha", "prune", "var_threshold", "background_ratio", "var_threshold_gen", "var_init",
+               "var_min", "var_max", "shadow_threshold", "detect_shadows", "shadow_value")
+"""Order of the float32 parameter vector of the MOG2 kernel (flags and shadow value as 0/1 and 0..255)."""
 _M2 = 1  # float offset of mode 0 in a MOG2 record (float 0 holds the uint8 count + padding)
 
 
@@ -52,13 +83,13 @@ def _mog2_shadow(st, p, nm, C, x0, x1, x2, Tb, TB, tau):
     L = 2 + C
     tw = np.float32(0.0)
     for m in range(nm):
-        o = _M2 + m * L
-        m0 = st[p, o + 2]
+        o = _u(_M2 + m * L)
+        m0 = st[p, o + _U2]
         num = x0 * m0
         den = m0 * m0
         if C == 3:
-            m1 = st[p, o + 3]
-            m2 = st[p, o + 4]
+            m1 = st[p, o + _U3]
+            m2 = st[p, o + _U4]
             num = num + x1 * m1
             num = num + x2 * m2
             den = den + m1 * m1
@@ -70,11 +101,11 @@ def _mog2_shadow(st, p, nm, C, x0, x1, x2, Tb, TB, tau):
             d = a * m0 - x0
             dist2a = d * d
             if C == 3:
-                d = a * st[p, o + 3] - x1
+                d = a * st[p, o + _U3] - x1
                 dist2a = dist2a + d * d
-                d = a * st[p, o + 4] - x2
+                d = a * st[p, o + _U4] - x2
                 dist2a = dist2a + d * d
-            if dist2a < Tb * st[p, o + 1] * a * a:
+            if dist2a < Tb * st[p, o + _U1] * a * a:
                 return True
         tw = tw + st[p, o]
         if tw > TB:
@@ -83,39 +114,40 @@ def _mog2_shadow(st, p, nm, C, x0, x1, x2, Tb, TB, tau):
 
 
 @_exact
-def _mog2_block(b, frame, st, cnt, known_fg, use_known_fg, mask, C, K, alpha, prune, Tb, TB, Tg,
-                var_init, var_min, var_max, tau, detect_shadows, shadow_value, block):
+def _mog2_block(b, frame, st, cnt, known_fg, use_known_fg, mask, C, K, prm, block):
     """MOG2 update + classification of pixels [b*block, (b+1)*block), step by step as OpenCV's
-    MOG2Invoker (the per-pixel body is written inline: a call per pixel costs more than the work)."""
+    MOG2Invoker (the per-pixel body is written inline: a call per pixel costs more than the work).
+    ``prm`` holds the ``MOG2_PARAMS`` in that order."""
+    alpha, prune, Tb, TB, Tg = prm[0], prm[1], prm[2], prm[3], prm[4]
+    var_init, var_min, var_max, tau = prm[5], prm[6], prm[7], prm[8]
+    detect_shadows = prm[9] != np.float32(0.0)
+    shadow_value = np.uint8(prm[10])
     L = 2 + C
+    uL = _u(L)
     alpha1 = np.float32(1.0) - alpha
-    for p in range(b * block, min(frame.shape[0], (b + 1) * block)):
+    for ip in range(b * block, min(frame.shape[0], (b + 1) * block)):
+        p = _u(ip)
         if use_known_fg and known_fg[p] != 0:
             mask[p] = 255
             continue
-        x0 = np.float32(frame[p, 0])
-        x1 = np.float32(0.0)
-        x2 = np.float32(0.0)
-        if C == 3:
-            x1 = np.float32(frame[p, 1])
-            x2 = np.float32(frame[p, 2])
+        x0, x1, x2 = _pixel_value(frame, p, C)
         background = False
         fits = False
-        nm = np.int64(cnt[p, 0])
+        nm = np.int64(cnt[p, _u(0)])
         total = np.float32(0.0)
         m = 0
         while m < nm:
-            o = _M2 + m * L
+            o = _u(_M2 + m * L)
             w = alpha1 * st[p, o] + prune
             swaps = 0
             if not fits:
-                var = st[p, o + 1]
-                d0 = st[p, o + 2] - x0
+                var = st[p, o + _U1]
+                d0 = st[p, o + _U2] - x0
                 d1 = np.float32(0.0)
                 d2 = np.float32(0.0)
                 if C == 3:
-                    d1 = st[p, o + 3] - x1
-                    d2 = st[p, o + 4] - x2
+                    d1 = st[p, o + _U3] - x1
+                    d2 = st[p, o + _U4] - x2
                     dist2 = d0 * d0 + d1 * d1 + d2 * d2
                 else:
                     dist2 = d0 * d0
@@ -125,31 +157,34 @@ def _mog2_block(b, frame, st, cnt, known_fg, use_known_fg, mask, C, K, alpha, pr
                     fits = True
                     w = w + alpha
                     k = alpha / w
-                    st[p, o + 2] = st[p, o + 2] - k * d0
+                    st[p, o + _U2] = st[p, o + _U2] - k * d0
                     if C == 3:
-                        st[p, o + 3] = st[p, o + 3] - k * d1
-                        st[p, o + 4] = st[p, o + 4] - k * d2
+                        st[p, o + _U3] = st[p, o + _U3] - k * d1
+                        st[p, o + _U4] = st[p, o + _U4] - k * d2
                     vnew = var + k * (dist2 - var)
                     vnew = vnew if vnew > var_min else var_min
                     vnew = vnew if vnew < var_max else var_max
-                    st[p, o + 1] = vnew
+                    st[p, o + _U1] = vnew
+                    oq = o
                     for q in range(m, 0, -1):
-                        if w < st[p, _M2 + (q - 1) * L]:
+                        if w < st[p, oq - uL]:
                             break
                         swaps += 1
-                        _swap_modes(st, p, _M2 + q * L, _M2 + (q - 1) * L, L)
+                        _swap_modes(st, p, oq, oq - uL, L)
+                        oq = oq - uL
             if w < -prune:
                 w = np.float32(0.0)
                 nm -= 1
-            st[p, _M2 + (m - swaps) * L] = w
+            st[p, _u(_M2 + (m - swaps) * L)] = w
             total = total + w
             m += 1
         inv = np.float32(0.0)
         if abs(total) > FLT_EPSILON:
             inv = np.float32(1.0) / total
         for m in range(nm):
-            w = st[p, _M2 + m * L] * inv
-            st[p, _M2 + m * L] = w
+            o = _u(_M2 + m * L)
+            w = st[p, o] * inv
+            st[p, o] = w
             if w != w:  # never taken (NaN); an exit keeps LLVM from vectorising _NOVEC
                 break
         if not fits and alpha > np.float32(0.0):
@@ -158,50 +193,35 @@ def _mog2_block(b, frame, st, cnt, known_fg, use_known_fg, mask, C, K, alpha, pr
             else:
                 mode = nm
                 nm += 1
-            o = _M2 + mode * L
+            o = _u(_M2 + mode * L)
             if nm == 1:
                 st[p, o] = np.float32(1.0)
             else:
                 st[p, o] = alpha
                 for q in range(nm - 1):
-                    w = st[p, _M2 + q * L] * alpha1
-                    st[p, _M2 + q * L] = w
+                    oq = _u(_M2 + q * L)
+                    w = st[p, oq] * alpha1
+                    st[p, oq] = w
                     if w != w:  # never taken: see _NOVEC
                         break
-            st[p, o + 1] = var_init
-            st[p, o + 2] = x0
+            st[p, o + _U1] = var_init
+            st[p, o + _U2] = x0
             if C == 3:
-                st[p, o + 3] = x1
-                st[p, o + 4] = x2
+                st[p, o + _U3] = x1
+                st[p, o + _U4] = x2
+            oq = _u(_M2 + (nm - 1) * L)
             for q in range(nm - 1, 0, -1):
-                if alpha < st[p, _M2 + (q - 1) * L]:
+                if alpha < st[p, oq - uL]:
                     break
-                _swap_modes(st, p, _M2 + q * L, _M2 + (q - 1) * L, L)
-        cnt[p, 0] = nm
+                _swap_modes(st, p, oq, oq - uL, L)
+                oq = oq - uL
+        cnt[p, _u(0)] = nm
         if background:
             mask[p] = 0
         elif detect_shadows and _mog2_shadow(st, p, nm, C, x0, x1, x2, Tb, TB, tau):
             mask[p] = shadow_value
         else:
             mask[p] = 255
-
-
-@_exact_parallel
-def mog2_update_c1(frame, st, cnt, known_fg, use_known_fg, mask, K, alpha, prune, Tb, TB, Tg,
-                   var_init, var_min, var_max, tau, detect_shadows, shadow_value, block):
-    """MOG2 update of a gray frame (H*W, 1); mask (H*W,); blocks of ``block`` pixels in parallel."""
-    for b in prange((frame.shape[0] + block - 1) // block):
-        _mog2_block(b, frame, st, cnt, known_fg, use_known_fg, mask, 1, K, alpha, prune, Tb, TB, Tg,
-                    var_init, var_min, var_max, tau, detect_shadows, shadow_value, block)
-
-
-@_exact_parallel
-def mog2_update_c3(frame, st, cnt, known_fg, use_known_fg, mask, K, alpha, prune, Tb, TB, Tg,
-                   var_init, var_min, var_max, tau, detect_shadows, shadow_value, block):
-    """MOG2 update of a colour frame (H*W, 3); mask (H*W,); blocks of ``block`` pixels in parallel."""
-    for b in prange((frame.shape[0] + block - 1) // block):
-        _mog2_block(b, frame, st, cnt, known_fg, use_known_fg, mask, 3, K, alpha, prune, Tb, TB, Tg,
-                    var_init, var_min, var_max, tau, detect_shadows, shadow_value, block)
 
 
 # ----------------------------------------------------------------------------------------- MOG
@@ -216,169 +236,168 @@ def _mog_sort_key(st, p, o, w, C):
     return w / np.sqrt(st[p, vo])
 
 
-@_exact
-def _mog_update_block(b, frame, st, known_fg, use_known_fg, mask, C, K, alpha, T, vT, min_var, var0,
-                      w0, sk0, block):
-    """bgsegm-MOG update + classification of a block of pixels (alpha > 0), as OpenCV contrib."""
-    L = 2 + 2 * C
-    for p in range(b * block, min(frame.shape[0], (b + 1) * block)):
-        if use_known_fg and known_fg[p] != 0:
-            mask[p] = 255
-            continue
-        x0 = np.float32(frame[p, 0])
-        x1 = np.float32(0.0)
-        x2 = np.float32(0.0)
-        if C == 3:
-            x1 = np.float32(frame[p, 1])
-            x2 = np.float32(frame[p, 2])
-        wsum = np.float32(0.0)
-        k_hit = -1
-        k_fg = -1
-        k = 0
-        while k < K:
-            o = k * L
-            vo = o + 2 + C
-            w = st[p, o + 1]
-            wsum = wsum + w
-            if w < FLT_EPSILON:
-                break
-            d0 = x0 - st[p, o + 2]
-            d1 = np.float32(0.0)
-            d2 = np.float32(0.0)
-            if C == 3:
-                d1 = x1 - st[p, o + 3]
-                d2 = x2 - st[p, o + 4]
-                dsq = d0 * d0 + d1 * d1
-                dsq = dsq + d2 * d2
-                vs = st[p, vo] + st[p, vo + 1]
-                vs = vs + st[p, vo + 2]
-                hit = dsq < vT * vs
-            else:
-                hit = d0 * d0 < vT * st[p, vo]
-            if hit:
-                wsum = wsum - w
-                st[p, o + 1] = w + alpha * (np.float32(1.0) - w)
-                st[p, o + 2] = st[p, o + 2] + alpha * d0
-                v = st[p, vo]
-                v = v + alpha * (d0 * d0 - v)
-                st[p, vo] = v if v > min_var else min_var
-                if C == 3:
-                    st[p, o + 3] = st[p, o + 3] + alpha * d1
-                    st[p, o + 4] = st[p, o + 4] + alpha * d2
-                    v = st[p, vo + 1]
-                    v = v + alpha * (d1 * d1 - v)
-                    st[p, vo + 1] = v if v > min_var else min_var
-                    v = st[p, vo + 2]
-                    v = v + alpha * (d2 * d2 - v)
-                    st[p, vo + 2] = v if v > min_var else min_var
-                st[p, o] = _mog_sort_key(st, p, o, w, C)
-                k1 = k - 1
-                while k1 >= 0:
-                    if st[p, k1 * L] >= st[p, (k1 + 1) * L]:
-                        break
-                    _swap_modes(st, p, k1 * L, (k1 + 1) * L, L)
-                    k1 -= 1
-                k_hit = k1 + 1
-                break
-            k += 1
-        if k_hit < 0:
-            k = min(k, K - 1)
-            k_hit = k
-            o = k * L
-            vo = o + 2 + C
-            wsum = wsum + (w0 - st[p, o + 1])
-            st[p, o] = sk0
-            st[p, o + 1] = w0
-            st[p, o + 2] = x0
-            st[p, vo] = var0
-            if C == 3:
-                st[p, o + 3] = x1
-                st[p, o + 4] = x2
-                st[p, vo + 1] = var0
-                st[p, vo + 2] = var0
-        else:
-            while k < K:
-                wsum = wsum + st[p, k * L + 1]
-                k += 1
-        wscale = np.float32(1.0) / wsum
-        wsum = np.float32(0.0)
-        for k in range(K):
-            o = k * L
-            w = st[p, o + 1] * wscale
-            st[p, o + 1] = w
-            wsum = wsum + w
-            st[p, o] = st[p, o] * wscale
-            if wsum > T and k_fg < 0:
-                k_fg = k + 1
-        mask[p] = 255 if k_hit >= k_fg else 0
+@_exact_inline
+def _mog_match(st, p, o, C, x0, x1, x2, vT):
+    """bgsegm match test of the mode at float ``o``: squared distance below ``vT`` times the summed
+    per-channel variances.  Returns (hit, x0 - mean0, x1 - mean1, x2 - mean2)."""
+    vo = o + 2 + C
+    d0 = x0 - st[p, o + 2]
+    if C == 3:
+        d1 = x1 - st[p, o + 3]
+        d2 = x2 - st[p, o + 4]
+        dsq = d0 * d0 + d1 * d1
+        dsq = dsq + d2 * d2
+        vs = st[p, vo] + st[p, vo + 1]
+        vs = vs + st[p, vo + 2]
+        return dsq < vT * vs, d0, d1, d2
+    return d0 * d0 < vT * st[p, vo], d0, np.float32(0.0), np.float32(0.0)
 
 
-@_exact
-def _mog_frozen_block(b, frame, st, known_fg, use_known_fg, mask, C, K, T, vT, block):
-    """bgsegm-MOG classification of a block of pixels without any update (alpha == 0)."""
+@_exact_inline
+def _mog_update_pixel(st, p, C, K, x0, x1, x2, alpha, T, vT, min_var, var0, w0, sk0):
+    """bgsegm-MOG update of pixel ``p`` (alpha > 0), as OpenCV contrib; returns the mask value."""
     L = 2 + 2 * C
-    for p in range(b * block, min(frame.shape[0], (b + 1) * block)):
-        if use_known_fg and known_fg[p] != 0:
-            mask[p] = 255
-            continue
-        x0 = np.float32(frame[p, 0])
-        k_hit = -1
-        for k in range(K):
-            o = k * L
-            vo = o + 2 + C
-            if st[p, o + 1] < FLT_EPSILON:
-                break
-            d0 = x0 - st[p, o + 2]
+    wsum = np.float32(0.0)
+    k_hit = -1
+    k_fg = -1
+    k = 0
+    while k < K:
+        o = k * L
+        vo = o + 2 + C
+        w = st[p, o + 1]
+        wsum = wsum + w
+        if w < FLT_EPSILON:
+            break
+        hit, d0, d1, d2 = _mog_match(st, p, o, C, x0, x1, x2, vT)
+        if hit:
+            wsum = wsum - w
+            st[p, o + 1] = w + alpha * (np.float32(1.0) - w)
+            st[p, o + 2] = st[p, o + 2] + alpha * d0
+            v = st[p, vo]
+            v = v + alpha * (d0 * d0 - v)
+            st[p, vo] = v if v > min_var else min_var
             if C == 3:
-                d1 = np.float32(frame[p, 1]) - st[p, o + 3]
-                d2 = np.float32(frame[p, 2]) - st[p, o + 4]
-                dsq = d0 * d0 + d1 * d1
-                dsq = dsq + d2 * d2
-                vs = st[p, vo] + st[p, vo + 1]
-                vs = vs + st[p, vo + 2]
-                hit = dsq < vT * vs
-            else:
-                hit = d0 * d0 < vT * st[p, vo]
-            if hit:
-                k_hit = k
-                break
-        k_fg = -1
-        if k_hit >= 0:
-            wsum = np.float32(0.0)
-            for k in range(K):
-                wsum = wsum + st[p, k * L + 1]
-                if wsum > T:
-                    k_fg = k + 1
+                st[p, o + 3] = st[p, o + 3] + alpha * d1
+                st[p, o + 4] = st[p, o + 4] + alpha * d2
+                v = st[p, vo + 1]
+                v = v + alpha * (d1 * d1 - v)
+                st[p, vo + 1] = v if v > min_var else min_var
+                v = st[p, vo + 2]
+                v = v + alpha * (d2 * d2 - v)
+                st[p, vo + 2] = v if v > min_var else min_var
+            st[p, o] = _mog_sort_key(st, p, o, w, C)
+            k1 = k - 1
+            while k1 >= 0:
+                if st[p, k1 * L] >= st[p, (k1 + 1) * L]:
                     break
-        mask[p] = 255 if (k_hit < 0 or k_hit >= k_fg) else 0
+                _swap_modes(st, p, _u(k1 * L), _u((k1 + 1) * L), L)
+                k1 -= 1
+            k_hit = k1 + 1
+            break
+        k += 1
+    if k_hit < 0:
+        k = min(k, K - 1)
+        k_hit = k
+        o = k * L
+        vo = o + 2 + C
+        wsum = wsum + (w0 - st[p, o + 1])
+        st[p, o] = sk0
+        st[p, o + 1] = w0
+        st[p, o + 2] = x0
+        st[p, vo] = var0
+        if C == 3:
+            st[p, o + 3] = x1
+            st[p, o + 4] = x2
+            st[p, vo + 1] = var0
+            st[p, vo + 2] = var0
+    else:
+        while k < K:
+            wsum = wsum + st[p, k * L + 1]
+            k += 1
+    wscale = np.float32(1.0) / wsum
+    wsum = np.float32(0.0)
+    for k in range(K):
+        o = k * L
+        w = st[p, o + 1] * wscale
+        st[p, o + 1] = w
+        wsum = wsum + w
+        st[p, o] = st[p, o] * wscale
+        if wsum > T and k_fg < 0:
+            k_fg = k + 1
+    return 255 if k_hit >= k_fg else 0
+
+
+@_exact_inline
+def _mog_frozen_pixel(st, p, C, K, x0, x1, x2, T, vT):
+    """bgsegm-MOG classification of pixel ``p`` without any update (alpha == 0)."""
+    L = 2 + 2 * C
+    k_hit = -1
+    for k in range(K):
+        o = k * L
+        if st[p, o + 1] < FLT_EPSILON:
+            break
+        if _mog_match(st, p, o, C, x0, x1, x2, vT)[0]:
+            k_hit = k
+            break
+    k_fg = -1
+    if k_hit >= 0:
+        wsum = np.float32(0.0)
+        for k in range(K):
+            wsum = wsum + st[p, k * L + 1]
+            if wsum > T:
+                k_fg = k + 1
+                break
+    return 255 if (k_hit < 0 or k_hit >= k_fg) else 0
+
+
+MOG_PARAMS = ("alpha", "background_ratio", "var_threshold", "min_var", "var_init", "weight_init",
+              "sort_key_init")
+"""Order of the float32 parameter vector of the MOG kernel."""
 
 
 @_exact
-def _mog_block(b, frame, st, known_fg, use_known_fg, mask, C, K, alpha, T, vT, min_var, var0, w0,
-               sk0, block):
-    if alpha > np.float32(0.0):
-        _mog_update_block(b, frame, st, known_fg, use_known_fg, mask, C, K, alpha, T, vT, min_var,
-                          var0, w0, sk0, block)
-    else:
-        _mog_frozen_block(b, frame, st, known_fg, use_known_fg, mask, C, K, T, vT, block)
+def _mog_block(b, frame, st, known_fg, use_known_fg, mask, C, K, prm, block):
+    """bgsegm MOG on pixels [b*block, (b+1)*block); ``prm`` holds the ``MOG_PARAMS`` in that order."""
+    alpha, T, vT, min_var, var0, w0, sk0 = prm[0], prm[1], prm[2], prm[3], prm[4], prm[5], prm[6]
+    for p in range(b * block, min(frame.shape[0], (b + 1) * block)):
+        if use_known_fg and known_fg[p] != 0:
+            mask[p] = 255
+            continue
+        x0, x1, x2 = _pixel_value(frame, _u(p), C)
+        if alpha > np.float32(0.0):
+            mask[p] = _mog_update_pixel(st, p, C, K, x0, x1, x2, alpha, T, vT, min_var, var0, w0, sk0)
+        else:
+            mask[p] = _mog_frozen_pixel(st, p, C, K, x0, x1, x2, T, vT)
+
+
+# ------------------------------------------------------------------------------------ entry point
+MODEL_MOG2 = 0
+MODEL_MOG = 1
 
 
 @_exact_parallel
-def mog_update_c1(frame, st, known_fg, use_known_fg, mask, K, alpha, T, vT, min_var, var0, w0, sk0,
-                  block):
-    """bgsegm-MOG update of a gray frame (H*W, 1), blocks of pixels in parallel."""
-    for b in prange((frame.shape[0] + block - 1) // block):
-        _mog_block(b, frame, st, known_fg, use_known_fg, mask, 1, K, alpha, T, vT, min_var, var0,
-                   w0, sk0, block)
+def update(model, frame, st, cnt, known_fg, use_known_fg, mask, K, prm, n_threads, block):
+    """Update a ``model`` (``MODEL_MOG2`` or ``MODEL_MOG``) with a frame (H*W, C), C = 1 or 3,
+    and write its mask (H*W,).
 
-
-@_exact_parallel
-def mog_update_c3(frame, st, known_fg, use_known_fg, mask, K, alpha, T, vT, min_var, var0, w0, sk0,
-                  block):
-    """bgsegm-MOG update of a colour frame (H*W, 3), blocks of pixels in parallel."""
-    for b in prange((frame.shape[0] + block - 1) // block):
-        _mog_block(b, frame, st, known_fg, use_known_fg, mask, 3, K, alpha, T, vT, min_var, var0,
-                   w0, sk0, block)
+    The pixels are cut into blocks of ``block`` pixels dealt to the ``n_threads`` threads in turn
+    (thread t takes blocks t, t + n, t + 2n, ...): a static half-and-half split left one thread
+    idle while the other finished the busier half of the image (the 2-thread speed-up went from
+    1.73x to 1.79x at 1920x1080 and from 1.73x to ~2x at 320x240 on highway frames).  The channel
+    count is dispatched per block so that each call of a block kernel gets it as a constant.
+    """
+    nb = (frame.shape[0] + block - 1) // block
+    for t in prange(n_threads):
+        for b in range(t, nb, n_threads):
+            if model == MODEL_MOG2:
+                if frame.shape[1] == 3:
+                    _mog2_block(b, frame, st, cnt, known_fg, use_known_fg, mask, 3, K, prm, block)
+                else:
+                    _mog2_block(b, frame, st, cnt, known_fg, use_known_fg, mask, 1, K, prm, block)
+            elif frame.shape[1] == 3:
+                _mog_block(b, frame, st, known_fg, use_known_fg, mask, 3, K, prm, block)
+            else:
+                _mog_block(b, frame, st, known_fg, use_known_fg, mask, 1, K, prm, block)
 
 
 # ---------------------------------------------------------------------------------- background

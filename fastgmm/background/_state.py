@@ -32,6 +32,7 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
+import numba
 import numpy as np
 
 from .._validate import check_frame, check_same_frame_shape
@@ -76,12 +77,14 @@ class PixelMixtureSubtractor:
     """Base class: validation, state handling, learning-rate schedule and persistence.
 
     Subclasses define ``_PARAMS`` (constructor parameter names), ``_AUTO_RATE_FACTOR`` (2 for MOG2,
-    1 for MOG), ``_WEIGHT_FIELD``/``_MEAN_FIELD`` (positions in a mode), ``_mode_fields(C)``,
-    ``_WITH_COUNT`` and ``_run(frame, mask, alpha, known_fg, use_known_fg)``.
+    1 for MOG), ``_MODEL`` (the ``_pixel.MODEL_*`` kernel), ``_WEIGHT_FIELD``/``_MEAN_FIELD``
+    (positions in a mode), ``_mode_fields(C)``, ``_WITH_COUNT``, a float32 parameter vector
+    ``_prm`` in the kernel's order and ``_set_rate(alpha)``, which writes the per-frame entries.
     """
 
     _PARAMS: tuple[str, ...] = ()
     _AUTO_RATE_FACTOR = 1
+    _MODEL = -1
     _WITH_COUNT = True
     _WEIGHT_FIELD = 0
     _MEAN_FIELD = 2
@@ -123,10 +126,11 @@ class PixelMixtureSubtractor:
 
     @classmethod
     def warm_up(cls, *, channels: int = 3, dtype: type = np.uint8) -> None:
-        """Compile (or load from Numba's cache) the kernel for one channel count and frame dtype.
+        """Compile (or load from Numba's cache) the kernel for one frame dtype.
 
-        Only this specialisation is compiled, so calling it once at start-up moves the
-        compilation out of the first :meth:`apply` on real video.
+        Only this specialisation (one per frame dtype, serving both channel counts) is compiled,
+        so calling it once at start-up moves the compilation out of the first :meth:`apply` on
+        real video.
         """
         if channels not in (1, 3):
             raise ValueError(f"channels must be 1 or 3; got {channels!r}.")
@@ -237,9 +241,16 @@ class PixelMixtureSubtractor:
                              f"{out.shape}.")
         return out
 
+    def _set_rate(self, alpha: float) -> None:
+        raise NotImplementedError
+
     def _run(self, frame: np.ndarray, mask: np.ndarray, alpha: float, known_fg: np.ndarray,
              use_known_fg: bool) -> None:
-        raise NotImplementedError
+        from ._pixel import update
+
+        self._set_rate(alpha)
+        update(self._MODEL, frame, self._st, self._cnt, known_fg, use_known_fg, mask, self.n_mixtures,
+               self._prm, numba.get_num_threads(), BLOCK_ROWS * self._frame_shape[1])
 
     # ------------------------------------------------------------ background
     def _mode_counts(self) -> np.ndarray:

@@ -8,7 +8,7 @@ import numpy as np
 
 from .._validate import check_scalar
 from . import _pixel
-from ._state import BLOCK_ROWS, PixelMixtureSubtractor
+from ._state import PixelMixtureSubtractor
 
 _VAR_THRESHOLD = 2.5 * 2.5
 _DEFAULT_NOISE_SIGMA = 15.0
@@ -54,6 +54,7 @@ class BackgroundSubtractorMOG(PixelMixtureSubtractor):
 
     _PARAMS = ("history", "n_mixtures", "background_ratio", "noise_sigma")
     _AUTO_RATE_FACTOR = 1
+    _MODEL = _pixel.MODEL_MOG
     _WITH_COUNT = False
     _WEIGHT_FIELD = 1
     _MEAN_FIELD = 2
@@ -66,11 +67,10 @@ class BackgroundSubtractorMOG(PixelMixtureSubtractor):
                                                    max_val=1.0, min_inclusive=False))
         self.noise_sigma = float(check_scalar(noise_sigma, "noise_sigma", min_val=0.0))
         sigma = _DEFAULT_NOISE_SIGMA if self.noise_sigma <= 0 else self.noise_sigma
-        w0 = np.float32(_INITIAL_WEIGHT)
-        self._consts = (np.float32(self.background_ratio), np.float32(_VAR_THRESHOLD),
-                        np.float32(sigma * sigma), np.float32(_DEFAULT_NOISE_SIGMA ** 2 * 4), w0)
-        self._sk0 = {1: np.float32(float(w0) / (_DEFAULT_NOISE_SIGMA * 2)),
-                     3: np.float32(float(w0) / (_DEFAULT_NOISE_SIGMA * 2 * np.sqrt(3.0)))}
+        w0 = float(np.float32(_INITIAL_WEIGHT))
+        self._sk0 = {1: w0 / (_DEFAULT_NOISE_SIGMA * 2), 3: w0 / (_DEFAULT_NOISE_SIGMA * 2 * np.sqrt(3.0))}
+        self._prm = np.array([0.0, self.background_ratio, _VAR_THRESHOLD, sigma * sigma,
+                              _DEFAULT_NOISE_SIGMA ** 2 * 4, w0, 0.0], dtype=np.float32)  # MOG_PARAMS
         super().__init__()
 
     def _mode_fields(self, n_channels: int) -> list[tuple]:
@@ -83,9 +83,6 @@ class BackgroundSubtractorMOG(PixelMixtureSubtractor):
         unused = w < _pixel.FLT_EPSILON
         return np.where(unused.any(axis=1), unused.argmax(axis=1), self.n_mixtures).astype(np.int64)
 
-    def _run(self, frame, mask, alpha, known_fg, use_known_fg):
-        T, vT, min_var, var0, w0 = self._consts
-        C = frame.shape[1]
-        update = _pixel.mog_update_c3 if C == 3 else _pixel.mog_update_c1
-        update(frame, self._st, known_fg, use_known_fg, mask, self.n_mixtures, np.float32(alpha), T, vT,
-               min_var, var0, w0, self._sk0[C], BLOCK_ROWS * self._frame_shape[1])
+    def _set_rate(self, alpha: float) -> None:
+        self._prm[0] = alpha
+        self._prm[6] = self._sk0[self._frame_shape[2]]

@@ -12,7 +12,7 @@ import numpy as np
 
 from .._validate import check_scalar
 from . import _pixel
-from ._state import BLOCK_ROWS, PixelMixtureSubtractor
+from ._state import PixelMixtureSubtractor
 
 
 class BackgroundSubtractorMOG2(PixelMixtureSubtractor):
@@ -66,6 +66,7 @@ class BackgroundSubtractorMOG2(PixelMixtureSubtractor):
                "var_threshold_gen", "var_init", "var_min", "var_max",
                "complexity_reduction_threshold", "shadow_value", "shadow_threshold")
     _AUTO_RATE_FACTOR = 2
+    _MODEL = _pixel.MODEL_MOG2
     _WITH_COUNT = True
     _WEIGHT_FIELD = 0
     _MEAN_FIELD = 2
@@ -106,19 +107,15 @@ class BackgroundSubtractorMOG2(PixelMixtureSubtractor):
         self.history = int(self.history)
         self.n_mixtures = int(self.n_mixtures)
         self.shadow_value = int(self.shadow_value)
-        f32 = np.float32
-        self._consts = (f32(self.var_threshold), f32(self.background_ratio), f32(self.var_threshold_gen),
-                        f32(self.var_init), f32(self.var_min), f32(self.var_max), f32(self.shadow_threshold),
-                        self.detect_shadows, np.uint8(self.shadow_value))
+        self._prm = np.array([0.0, 0.0, self.var_threshold, self.background_ratio, self.var_threshold_gen,
+                              self.var_init, self.var_min, self.var_max, self.shadow_threshold,
+                              float(self.detect_shadows), self.shadow_value], dtype=np.float32)  # MOG2_PARAMS
         self._ct = float(np.float32(self.complexity_reduction_threshold))
         super().__init__()
 
     def _mode_fields(self, n_channels: int) -> list[tuple]:
         return [("weight", np.float32), ("variance", np.float32), ("mean", np.float32, (n_channels,))]
 
-    def _run(self, frame, mask, alpha, known_fg, use_known_fg):
-        Tb, TB, Tg, vinit, vmin, vmax, tau, shadows, sval = self._consts
-        update = _pixel.mog2_update_c3 if frame.shape[1] == 3 else _pixel.mog2_update_c1
-        update(frame, self._st, self._cnt, known_fg, use_known_fg, mask, self.n_mixtures,
-               np.float32(alpha), np.float32(-alpha * self._ct), Tb, TB, Tg,
-               vinit, vmin, vmax, tau, shadows, sval, BLOCK_ROWS * self._frame_shape[1])
+    def _set_rate(self, alpha: float) -> None:
+        self._prm[0] = alpha
+        self._prm[1] = -alpha * self._ct

@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import numpy as np
 
-f32 = np.float32
+from .online import NaiveOnline, f32
+
 EPS = f32(np.finfo(np.float32).eps)
 
 
-class NaiveMOG:
+class NaiveMOG(NaiveOnline):
+    AUTO_RATE_FACTOR = 1
+
     def __init__(self, *, history=200, n_mixtures=5, background_ratio=0.7, noise_sigma=0.0):
-        self.history = history
+        super().__init__(history)
         self.K = n_mixtures
         self.T = f32(background_ratio)
         sigma = 15.0 if noise_sigma <= 0 else float(noise_sigma)
@@ -22,36 +25,17 @@ class NaiveMOG:
         self.min_var = f32(sigma * sigma)
         self.var0 = f32(15.0 * 15.0 * 4)
         self.w0 = f32(0.05)
-        self.n_frames = 0
-        self.pixels = None
 
-    def apply(self, frame, learning_rate=-1.0, known_foreground=None):
-        frame = np.asarray(frame)
-        if frame.ndim == 2:
-            frame = frame[:, :, None]
-        H, W, C = frame.shape
-        if self.n_frames == 0 or learning_rate >= 1:
-            self.pixels = [[[f32(0), f32(0), [f32(0)] * C, [f32(0)] * C] for _ in range(self.K)]
-                           for _ in range(H * W)]
-            self.n_frames = 0
-        self.n_frames += 1
-        lr = float(learning_rate) if (learning_rate >= 0 and self.n_frames > 1) else \
-            1.0 / min(self.n_frames, self.history)
-        alpha = f32(lr)
-        sk0 = f32(float(self.w0) / (15.0 * 2)) if C == 1 else f32(float(self.w0) / (15.0 * 2 * np.sqrt(3.0)))
-        mask = np.zeros((H, W), np.uint8)
-        for y in range(H):
-            for x in range(W):
-                if known_foreground is not None and known_foreground[y, x]:
-                    mask[y, x] = 255
-                    continue
-                pix = [f32(v) for v in frame[y, x]]
-                modes = self.pixels[y * W + x]
-                if alpha > 0:
-                    mask[y, x] = self._update(modes, pix, alpha, sk0)
-                else:
-                    mask[y, x] = self._frozen(modes, pix)
-        return mask
+    def _new_pixel(self, C):
+        """K modes [sort_key, weight, mean, var]"""
+        return [[f32(0), f32(0), [f32(0)] * C, [f32(0)] * C] for _ in range(self.K)]
+
+    def _start_frame(self, lr, C):
+        self.alpha = f32(lr)
+        self.sk0 = f32(float(self.w0) / (15.0 * 2 * (1.0 if C == 1 else np.sqrt(3.0))))
+
+    def _pixel(self, modes, pix):
+        return self._update(modes, pix, self.alpha, self.sk0) if self.alpha > 0 else self._frozen(modes, pix)
 
     @staticmethod
     def _sq(diff):
@@ -87,13 +71,12 @@ class NaiveMOG:
                 modes[k][2] = [mu[c] + alpha * diff[c] for c in range(C)]
                 modes[k][3] = [max(var[c] + alpha * (diff[c] * diff[c] - var[c]), self.min_var) for c in range(C)]
                 modes[k][0] = w / np.sqrt(self._sum(modes[k][3]))
-                k1 = k - 1
-                while k1 >= 0:
-                    if modes[k1][0] >= modes[k1 + 1][0]:
-                        break
-                    modes[k1], modes[k1 + 1] = modes[k1 + 1], modes[k1]
-                    k1 -= 1
-                k_hit = k1 + 1
+                # move the mode up past every earlier mode with a smaller sort key
+                hit = modes.pop(k)
+                k_hit = k
+                while k_hit > 0 and modes[k_hit - 1][0] < hit[0]:
+                    k_hit -= 1
+                modes.insert(k_hit, hit)
                 break
             k += 1
         if k_hit < 0:

@@ -10,15 +10,17 @@ from __future__ import annotations
 
 import numpy as np
 
-f32 = np.float32
+from .online import NaiveOnline, f32
 
 
-class NaiveMOG2:
+class NaiveMOG2(NaiveOnline):
+    AUTO_RATE_FACTOR = 2
+
     def __init__(self, *, history=500, var_threshold=16.0, detect_shadows=True, n_mixtures=5,
                  background_ratio=0.9, var_threshold_gen=9.0, var_init=15.0, var_min=4.0,
                  var_max=75.0, complexity_reduction_threshold=0.05, shadow_value=127,
                  shadow_threshold=0.5):
-        self.history = history
+        super().__init__(history)
         self.Tb = f32(var_threshold)
         self.TB = f32(background_ratio)
         self.Tg = f32(var_threshold_gen)
@@ -30,36 +32,17 @@ class NaiveMOG2:
         self.K = n_mixtures
         self.detect_shadows = detect_shadows
         self.shadow_value = shadow_value
-        self.n_frames = 0
-        self.pixels = None  # list of [n_used, modes]
 
-    def apply(self, frame, learning_rate=-1.0, known_foreground=None):
-        frame = np.asarray(frame)
-        if frame.ndim == 2:
-            frame = frame[:, :, None]
-        H, W, C = frame.shape
-        if self.n_frames == 0 or learning_rate >= 1:
-            self.pixels = [[0, [[f32(0), f32(0), [f32(0)] * C] for _ in range(self.K)]]
-                           for _ in range(H * W)]
-            self.n_frames = 0
-        self.n_frames += 1
-        if learning_rate >= 0 and self.n_frames > 1:
-            lr = float(learning_rate)
-        else:
-            lr = 1.0 / min(2 * self.n_frames, self.history)
-        alpha = f32(lr)
-        prune = f32(-lr * float(self.cT))
-        mask = np.zeros((H, W), np.uint8)
-        for y in range(H):
-            for x in range(W):
-                if known_foreground is not None and known_foreground[y, x]:
-                    mask[y, x] = 255
-                    continue
-                data = [f32(v) for v in frame[y, x]]
-                mask[y, x] = self._pixel(self.pixels[y * W + x], data, alpha, prune)
-        return mask
+    def _new_pixel(self, C):
+        """[n_used, modes]"""
+        return [0, [[f32(0), f32(0), [f32(0)] * C] for _ in range(self.K)]]
 
-    def _pixel(self, px, data, alpha, prune):
+    def _start_frame(self, lr, C):
+        self.alpha = f32(lr)
+        self.prune = f32(-lr * float(self.cT))
+
+    def _pixel(self, px, data):
+        alpha, prune = self.alpha, self.prune
         modes = px[1]
         alpha1 = f32(1) - alpha
         background = False
