@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import functools
 import math
+import os
 import sys
 from typing import Any, Callable
 
@@ -138,8 +139,25 @@ def _raise_if_not_finite(x: np.ndarray, start: int) -> None:
         )
 
 
+def _limit_numba_threads() -> None:
+    """Run this task's kernels on at most ``$NUMBA_NUM_THREADS`` threads, as the environment says now.
+
+    Numba reads the variable once, when it is imported; a worker process may have imported it
+    before its environment was set (a spawned process first re-imports the caller's ``__main__``),
+    and would then run every task on all the machine's cores.
+    """
+    value = os.environ.get("NUMBA_NUM_THREADS", "")
+    if value.isdigit() and int(value) > 0:
+        import numba
+
+        wanted = min(int(value), numba.config.NUMBA_NUM_THREADS)
+        if numba.get_num_threads() != wanted:
+            numba.set_num_threads(wanted)
+
+
 def _run_chunk(func: Callable[..., Any], x: np.ndarray, w: np.ndarray | None, start: int, *args: Any) -> Any:
     """Call ``func(x, w, start, *args)`` on one chunk with kernel-ready arrays (runs in a task)."""
+    _limit_numba_threads()
     x = _owned(x, x.dtype if x.dtype in _FLOATS else np.float64)
     w = np.empty(0) if w is None else _owned(w, np.float64)
     return func(x, w, start, *args)
@@ -200,6 +218,7 @@ def _first_row(block_info: dict | None) -> int:
 
 
 def _evaluate_chunk(x, means, prec, log_const, diag, what, block_info=None):
+    _limit_numba_threads()
     x = _owned(x, x.dtype)
     _raise_if_not_finite(x, _first_row(block_info))
     out = _em.evaluate(x, _owned(means, x.dtype), _owned(prec, x.dtype), _owned(log_const, np.float64), diag,
@@ -321,6 +340,7 @@ def inertia(X: Any, w: Any, centers: np.ndarray) -> float:
 
 
 def _labels_chunk(x, centers, block_info=None):
+    _limit_numba_threads()
     x = _owned(x, x.dtype)
     _raise_if_not_finite(x, _first_row(block_info))
     labels = np.empty(x.shape[0], dtype=np.int32)

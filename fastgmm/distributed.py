@@ -78,6 +78,8 @@ def local_client(
     distributed = _import_distributed()
     if numba_threads is None:
         numba_threads = max(1, (os.cpu_count() or 1) // max(1, n_workers * threads_per_worker))
+    # env= reaches the workers' environment only (Dask's pre-spawn-environ would also change this
+    # process's); the tasks of fastgmm._dask apply it even where numba was imported before it
     cluster = distributed.LocalCluster(
         n_workers=n_workers, threads_per_worker=threads_per_worker, processes=True, host="127.0.0.1",
         dashboard_address=None, env={"NUMBA_NUM_THREADS": str(numba_threads)}, timeout=timeout,

@@ -30,9 +30,16 @@ def local_cluster_client() -> Iterator:
     )
     try:
         with distributed.Client(cluster, timeout=TIMEOUT) as client:
+            assert set(client.run(_numba_threads).values()) == {1}
             yield client
     finally:
         cluster.close(timeout=TIMEOUT)
+
+
+def _numba_threads() -> int:
+    import numba
+
+    return numba.get_num_threads()
 
 
 def _compile_em() -> None:

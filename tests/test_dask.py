@@ -273,3 +273,22 @@ def test_import_fastgmm_does_not_import_dask():
         """
     )
     subprocess.run([sys.executable, "-c", code], check=True, timeout=300)
+
+
+def test_tasks_follow_numba_num_threads_of_the_environment(monkeypatch):
+    # a worker that imported numba before its environment was set still runs tasks on that many threads
+    import threading
+
+    import numba
+
+    monkeypatch.setenv("NUMBA_NUM_THREADS", "1")
+    seen = []
+
+    def task():
+        _dask._limit_numba_threads()
+        seen.append(numba.get_num_threads())
+
+    thread = threading.Thread(target=task)
+    thread.start()
+    thread.join()
+    assert seen == [1]
