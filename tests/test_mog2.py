@@ -82,9 +82,10 @@ def run_beside_naive(ours, ref, C, lr, *, seed):
 def test_matches_naive_exactly(C, kw, lr):
     ours, ref = BackgroundSubtractorMOG2(**kw), NaiveMOG2(**kw)
     run_beside_naive(ours, ref, C, lr, seed=1 + C)
-    np.testing.assert_array_equal(ours.state_["n_modes"].ravel(), [p[0] for p in ref.pixels])
-    w = ours.state_["modes"]["weight"].reshape(-1, ours.n_mixtures)
-    w = np.where(np.arange(ours.n_mixtures) < ours.state_["n_modes"].reshape(-1, 1), w, 0)
+    state = ours.per_pixel_state()
+    np.testing.assert_array_equal(state["n_modes"].ravel(), [p[0] for p in ref.pixels])
+    w = state["modes"]["weight"].reshape(-1, ours.n_mixtures)
+    w = np.where(np.arange(ours.n_mixtures) < state["n_modes"].reshape(-1, 1), w, 0)
     np.testing.assert_array_equal(w, ref.weights())
     bg = ours.background_image()
     np.testing.assert_array_equal(bg.reshape(6, 7, C), ref.background_image((6, 7, C)))
@@ -98,18 +99,18 @@ def check_known_foreground(ours, ref, *, seed, n_frames):
     kf = rng.random((5, 6)) < 0.3
     for f in frames[:10]:
         ours.apply(f), ref.apply(f)
-    before = ours.state_.copy()
+    before = ours.per_pixel_state()
     mask = ours.apply(frames[10], known_foreground=kf)
     np.testing.assert_array_equal(mask, ref.apply(frames[10], known_foreground=kf))
     assert (mask[kf] == 255).all()
-    np.testing.assert_array_equal(ours.state_[kf], before[kf])
+    np.testing.assert_array_equal(ours.per_pixel_state()[kf], before[kf])
     return frames, kf, before
 
 
 def test_known_foreground_matches_naive_and_leaves_model_untouched():
     ours, ref = BackgroundSubtractorMOG2(), NaiveMOG2()
     frames, kf, before = check_known_foreground(ours, ref, seed=5, n_frames=25)
-    assert not np.array_equal(ours.state_[~kf], before[~kf])
+    assert not np.array_equal(ours.per_pixel_state()[~kf], before[~kf])
     np.testing.assert_array_equal(ours.apply(frames[11], known_foreground=kf.astype(np.uint8)),
                                   ref.apply(frames[11], known_foreground=kf))
 
@@ -205,7 +206,7 @@ def test_learning_rate_one_reinitialises():
     for f in frames[:20]:
         a.apply(f), c.apply(f)
     np.testing.assert_array_equal(a.apply(frames[20], 1.0), b.apply(frames[20]))
-    np.testing.assert_array_equal(a.state_, b.state_)
+    np.testing.assert_array_equal(a.per_pixel_state(), b.per_pixel_state())
     assert a.n_frames_ == 1
     c.apply(frames[20], learningRate=1.0)
     for f in frames[21:]:
@@ -219,10 +220,11 @@ def check_invariants(model, *, normalised=True):
     OpenCV's replacement of the weakest mode (all K in use) leaves the weights summing to
     1 - (1 - alpha) * w_replaced until the next frame renormalises them; ``normalised=False``
     then only checks that the sum is in (0, 1]."""
-    n = model.state_["n_modes"]
-    w = model.state_["modes"]["weight"]
+    state = model.per_pixel_state()
+    n = state["n_modes"]
+    w = state["modes"]["weight"]
     used = np.arange(model.n_mixtures) < n[..., None]
-    assert np.isfinite(model._st).all()
+    assert all(np.isfinite(state["modes"][f]).all() for f in state["modes"].dtype.names)
     assert (n >= 1).all() and (n <= model.n_mixtures).all()
     sums = np.where(used, w, 0).sum(-1)
     if normalised:
@@ -231,7 +233,7 @@ def check_invariants(model, *, normalised=True):
         assert (sums > 0).all() and (sums <= 1 + 1e-4).all()
     wu = np.where(used, w, -1)
     assert (np.diff(wu, axis=-1)[used[..., 1:]] <= 0).all(), "modes must be sorted by weight"
-    v = model.state_["modes"]["variance"][used]
+    v = state["modes"]["variance"][used]
     assert (v >= model.var_min).all() and (v <= model.var_max).all()
 
 
@@ -334,6 +336,45 @@ def test_load_rejects_corrupt_truncated_and_foreign_files(tmp_path):
             BackgroundSubtractorMOG2.load(tmp_path / f"{name}.npz")
     with pytest.raises(ValueError):
         BackgroundSubtractorMOG2.load(tmp_path / "missing.npz")
+
+
+def test_state_layout_main_and_overflow_records():
+    """Colour MOG2: the count and the first three modes fill one 64-byte main record per pixel, the
+    other modes sit in overflow records after all main records, in the same buffer; per_pixel_state()
+    reassembles them in mode order and writing it back changes nothing."""
+    rng = np.random.default_rng(17)
+    frames = synthetic_video(rng, 6, 5, 3, 30)
+    model = BackgroundSubtractorMOG2(n_mixtures=5)
+    for f in frames:
+        model.apply(f)
+    main, over = model.state_, model.overflow_
+    assert main.shape == over.shape == (6, 5) and main.dtype.itemsize == 64
+    assert main.dtype["modes"].shape == (3,) and over.dtype["modes"].shape == (2,)
+    assert main.ctypes.data % 64 == 0 and over.ctypes.data == main.ctypes.data + main.nbytes
+    full = model.per_pixel_state()
+    assert full["modes"].shape == (6, 5, 5) and (full["n_modes"] > 3).any()
+    np.testing.assert_array_equal(full["modes"][..., :3], main["modes"])
+    np.testing.assert_array_equal(full["modes"][..., 3:], over["modes"])
+    model._set_per_pixel_state(full)
+    np.testing.assert_array_equal(model.per_pixel_state(), full)
+    gray = BackgroundSubtractorMOG2(n_mixtures=5)
+    gray.apply(frames[0][..., 0])
+    assert gray.overflow_ is None and gray.state_.dtype.itemsize == 64
+
+
+@pytest.mark.parametrize("K", [1, 7])
+def test_few_and_many_modes_match_naive_and_resume(tmp_path, K):
+    """No overflow (K=1) and a large one (K=7: 3 main + 4 overflow modes); save/load in between."""
+    rng = np.random.default_rng(18)
+    frames = synthetic_video(rng, 5, 6, 3, 40, noise=12.0, p_object=0.2)
+    ours, ref = BackgroundSubtractorMOG2(n_mixtures=K, history=20), NaiveMOG2(n_mixtures=K, history=20)
+    for t, f in enumerate(frames):
+        if t == 20:
+            ours.save(tmp_path / "m.npz")
+            ours = BackgroundSubtractorMOG2.load(tmp_path / "m.npz")
+        np.testing.assert_array_equal(ours.apply(f), ref.apply(f), err_msg=f"frame {t}")
+    assert ours.per_pixel_state()["n_modes"].max() == K
+    np.testing.assert_array_equal(ours.background_image(), ref.background_image((5, 6, 3)))
 
 
 # ---------------------------------------------------------------- allocation and caching

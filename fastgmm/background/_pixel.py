@@ -1,13 +1,15 @@
 """Numba kernels for per-pixel Gaussian-mixture background models (MOG2 and bgsegm MOG).
 
-Every pixel owns one record of the state, so a ``prange`` over blocks of pixels needs no
-synchronisation.  Kernels see the structured state array (one record per pixel, see ``_state``)
-as a C-contiguous float32 matrix ``st`` of shape (H*W, R) (R floats per record) plus, for MOG2, a
-uint8 view ``cnt`` of the same records whose column 0 is the mode count.  Mode ``m`` of pixel
-``p`` starts at float ``off + m * L`` (``L`` floats per mode: MOG2 ``[weight, variance, mean...]``
-after one float of count+padding, MOG ``[sort_key, weight, mean..., variance...]``), so swapping
-two modes, the background image and the block loop are shared by both models.  Frames arrive
-as (H*W, C) and masks as (H*W,).
+Every pixel owns its records of the state, so a ``prange`` over blocks of pixels needs no
+synchronisation.  The state (see ``_state``) is one buffer: a main record per pixel (MOG2: the
+uint8 mode count, padding, then the first ``M`` modes; MOG: all its modes), then for MOG2 an
+overflow record per pixel with modes ``M..K-1``.  Kernels see it as one row of floats ``fl``
+(MOG2 modes, located with :func:`pixel_bases`, :func:`mode_offset` and :func:`next_offset`) and as
+float32 / uint8 matrices ``st`` / ``cnt`` of the main records, one row per pixel (MOG modes at float
+``m * L``; the MOG2 count in column 0 of ``cnt``).  A mode is ``L`` consecutive floats (MOG2
+``[weight, variance, mean...]``, MOG ``[sort_key, weight, mean..., variance...]``), so swapping two
+modes and the background image are shared by both models.  Frames arrive as (H*W, C) and masks
+as (H*W,).
 
 All arithmetic is float32, in the same order as OpenCV's C++ (the kernels are compiled without
 fast-math, so nothing is reassociated or fused) -- this is what makes the masks bit-identical.
@@ -46,6 +48,7 @@ FLT_EPSILON = np.float32(1.1920929e-07)
 _u = np.uint64
 # Indices into the state are unsigned (``_u``): Numba wraps negative signed indices around, which
 # costs a shift, an and and an add per access in the per-pixel loops (and blocks unrolling).
+_U0 = _u(0)
 _U1 = _u(1)
 _U2 = _u(2)
 _U3 = _u(3)
@@ -62,6 +65,32 @@ def _swap_modes(st, p, a, b, L):
 
 
 @_exact_inline
+def mode_offset(m, M, L, main, over):
+    """Float offset (unsigned) of mode ``m`` of a pixel in the flat state: its first ``M`` modes
+    (``L`` floats each) start at float ``main`` of its main record, the others at ``over`` in its
+    overflow record (see :func:`pixel_bases`)."""
+    if m < M:
+        return main + _u(m * L)
+    return over + _u((m - M) * L)
+
+
+@_exact_inline
+def next_offset(o, m, M, L, over):
+    """Offset of mode ``m`` given ``o``, that of mode ``m - 1`` (cheaper than :func:`mode_offset`
+    in loops over the modes in order)."""
+    return over if m == M else o + _u(L)
+
+
+@_exact_inline
+def pixel_bases(p, lay):
+    """(main, over): float offsets of pixel ``p``'s first mode in its main record and in its overflow
+    record.  ``lay`` is the model's ``_layout``: (head, M, L, R1, ov, R2) = float offset of the first
+    mode in a record, modes per main record, floats per mode, floats per main record, start of the
+    overflow region, floats per overflow record."""
+    return p * _u(lay[3]) + _u(lay[0]), _u(lay[4]) + p * _u(lay[5])
+
+
+@_exact_inline
 def _pixel_value(frame, p, C):
     """Channels of pixel ``p`` as float32 (x0, x1, x2); x1 = x2 = 0 for a gray frame."""
     x0 = np.float32(frame[p, _u(0)])
@@ -74,22 +103,22 @@ def _pixel_value(frame, p, C):
 MOG2_PARAMS = ("alpha", "prune", "var_threshold", "background_ratio", "var_threshold_gen", "var_init",
                "var_min", "var_max", "shadow_threshold", "detect_shadows", "shadow_value")
 """Order of the float32 parameter vector of the MOG2 kernel (flags and shadow value as 0/1 and 0..255)."""
-_M2 = 1  # float offset of mode 0 in a MOG2 record (float 0 holds the uint8 count + padding)
 
 
 @_exact
-def _mog2_shadow(st, p, nm, C, x0, x1, x2, Tb, TB, tau):
-    """Prati et al. shadow test on the updated modes of pixel p (OpenCV detectShadowGMM)."""
+def _mog2_shadow(fl, main, over, M, nm, C, x0, x1, x2, Tb, TB, tau):
+    """Prati et al. shadow test on the updated modes of a pixel (OpenCV detectShadowGMM)."""
     L = 2 + C
     tw = np.float32(0.0)
+    o = main
     for m in range(nm):
-        o = _u(_M2 + m * L)
-        m0 = st[p, o + _U2]
+        o = o if m == 0 else next_offset(o, m, M, L, over)
+        m0 = fl[_U0, o + _U2]
         num = x0 * m0
         den = m0 * m0
         if C == 3:
-            m1 = st[p, o + _U3]
-            m2 = st[p, o + _U4]
+            m1 = fl[_U0, o + _U3]
+            m2 = fl[_U0, o + _U4]
             num = num + x1 * m1
             num = num + x2 * m2
             den = den + m1 * m1
@@ -101,29 +130,30 @@ def _mog2_shadow(st, p, nm, C, x0, x1, x2, Tb, TB, tau):
             d = a * m0 - x0
             dist2a = d * d
             if C == 3:
-                d = a * st[p, o + _U3] - x1
+                d = a * fl[_U0, o + _U3] - x1
                 dist2a = dist2a + d * d
-                d = a * st[p, o + _U4] - x2
+                d = a * fl[_U0, o + _U4] - x2
                 dist2a = dist2a + d * d
-            if dist2a < Tb * st[p, o + _U1] * a * a:
+            if dist2a < Tb * fl[_U0, o + _U1] * a * a:
                 return True
-        tw = tw + st[p, o]
+        tw = tw + fl[_U0, o]
         if tw > TB:
             return False
     return False
 
 
 @_exact
-def _mog2_block(b, frame, st, cnt, known_fg, use_known_fg, mask, C, K, prm, block):
+def _mog2_block(b, frame, fl, cnt, lay, known_fg, use_known_fg, mask, C, K, prm, block):
     """MOG2 update + classification of pixels [b*block, (b+1)*block), step by step as OpenCV's
     MOG2Invoker (the per-pixel body is written inline: a call per pixel costs more than the work).
-    ``prm`` holds the ``MOG2_PARAMS`` in that order."""
+    ``prm`` holds the ``MOG2_PARAMS`` in that order; mode m of pixel p is at
+    ``fl[0, mode_offset(m, ...)]`` (see :func:`pixel_bases`): weight, variance, mean[C]."""
     alpha, prune, Tb, TB, Tg = prm[0], prm[1], prm[2], prm[3], prm[4]
     var_init, var_min, var_max, tau = prm[5], prm[6], prm[7], prm[8]
     detect_shadows = prm[9] != np.float32(0.0)
     shadow_value = np.uint8(prm[10])
-    L = 2 + C
-    uL = _u(L)
+    M = lay[1]
+    L = 2 + C  # a constant: the mode swaps unroll
     alpha1 = np.float32(1.0) - alpha
     for ip in range(b * block, min(frame.shape[0], (b + 1) * block)):
         p = _u(ip)
@@ -131,23 +161,24 @@ def _mog2_block(b, frame, st, cnt, known_fg, use_known_fg, mask, C, K, prm, bloc
             mask[p] = 255
             continue
         x0, x1, x2 = _pixel_value(frame, p, C)
+        main, over = pixel_bases(p, lay)
         background = False
         fits = False
-        nm = np.int64(cnt[p, _u(0)])
+        nm = np.int64(cnt[p, _U0])
         total = np.float32(0.0)
         m = 0
+        o = main
         while m < nm:
-            o = _u(_M2 + m * L)
-            w = alpha1 * st[p, o] + prune
-            swaps = 0
+            w = alpha1 * fl[_U0, o] + prune
+            o_w = o  # where the weight goes: the mode's slot after bubbling up
             if not fits:
-                var = st[p, o + _U1]
-                d0 = st[p, o + _U2] - x0
+                var = fl[_U0, o + _U1]
+                d0 = fl[_U0, o + _U2] - x0
                 d1 = np.float32(0.0)
                 d2 = np.float32(0.0)
                 if C == 3:
-                    d1 = st[p, o + _U3] - x1
-                    d2 = st[p, o + _U4] - x2
+                    d1 = fl[_U0, o + _U3] - x1
+                    d2 = fl[_U0, o + _U4] - x2
                     dist2 = d0 * d0 + d1 * d1 + d2 * d2
                 else:
                     dist2 = d0 * d0
@@ -157,34 +188,35 @@ def _mog2_block(b, frame, st, cnt, known_fg, use_known_fg, mask, C, K, prm, bloc
                     fits = True
                     w = w + alpha
                     k = alpha / w
-                    st[p, o + _U2] = st[p, o + _U2] - k * d0
+                    fl[_U0, o + _U2] = fl[_U0, o + _U2] - k * d0
                     if C == 3:
-                        st[p, o + _U3] = st[p, o + _U3] - k * d1
-                        st[p, o + _U4] = st[p, o + _U4] - k * d2
+                        fl[_U0, o + _U3] = fl[_U0, o + _U3] - k * d1
+                        fl[_U0, o + _U4] = fl[_U0, o + _U4] - k * d2
                     vnew = var + k * (dist2 - var)
                     vnew = vnew if vnew > var_min else var_min
                     vnew = vnew if vnew < var_max else var_max
-                    st[p, o + _U1] = vnew
-                    oq = o
+                    fl[_U0, o + _U1] = vnew
                     for q in range(m, 0, -1):
-                        if w < st[p, oq - uL]:
+                        o_up = mode_offset(q - 1, M, L, main, over)
+                        if w < fl[_U0, o_up]:
                             break
-                        swaps += 1
-                        _swap_modes(st, p, oq, oq - uL, L)
-                        oq = oq - uL
+                        _swap_modes(fl, _U0, o_w, o_up, L)
+                        o_w = o_up
             if w < -prune:
                 w = np.float32(0.0)
                 nm -= 1
-            st[p, _u(_M2 + (m - swaps) * L)] = w
+            fl[_U0, o_w] = w
             total = total + w
             m += 1
+            o = next_offset(o, m, M, L, over)
         inv = np.float32(0.0)
         if abs(total) > FLT_EPSILON:
             inv = np.float32(1.0) / total
+        o = main
         for m in range(nm):
-            o = _u(_M2 + m * L)
-            w = st[p, o] * inv
-            st[p, o] = w
+            o = o if m == 0 else next_offset(o, m, M, L, over)
+            w = fl[_U0, o] * inv
+            fl[_U0, o] = w
             if w != w:  # never taken (NaN); an exit keeps LLVM from vectorising _NOVEC
                 break
         if not fits and alpha > np.float32(0.0):
@@ -193,32 +225,32 @@ def _mog2_block(b, frame, st, cnt, known_fg, use_known_fg, mask, C, K, prm, bloc
             else:
                 mode = nm
                 nm += 1
-            o = _u(_M2 + mode * L)
+            o = mode_offset(mode, M, L, main, over)
             if nm == 1:
-                st[p, o] = np.float32(1.0)
+                fl[_U0, o] = np.float32(1.0)
             else:
-                st[p, o] = alpha
+                fl[_U0, o] = alpha
                 for q in range(nm - 1):
-                    oq = _u(_M2 + q * L)
-                    w = st[p, oq] * alpha1
-                    st[p, oq] = w
+                    o_q = mode_offset(q, M, L, main, over)
+                    w = fl[_U0, o_q] * alpha1
+                    fl[_U0, o_q] = w
                     if w != w:  # never taken: see _NOVEC
                         break
-            st[p, o + _U1] = var_init
-            st[p, o + _U2] = x0
+            fl[_U0, o + _U1] = var_init
+            fl[_U0, o + _U2] = x0
             if C == 3:
-                st[p, o + _U3] = x1
-                st[p, o + _U4] = x2
-            oq = _u(_M2 + (nm - 1) * L)
+                fl[_U0, o + _U3] = x1
+                fl[_U0, o + _U4] = x2
             for q in range(nm - 1, 0, -1):
-                if alpha < st[p, oq - uL]:
+                o_up = mode_offset(q - 1, M, L, main, over)
+                if alpha < fl[_U0, o_up]:
                     break
-                _swap_modes(st, p, oq, oq - uL, L)
-                oq = oq - uL
-        cnt[p, _u(0)] = nm
+                _swap_modes(fl, _U0, o, o_up, L)
+                o = o_up
+        cnt[p, _U0] = nm
         if background:
             mask[p] = 0
-        elif detect_shadows and _mog2_shadow(st, p, nm, C, x0, x1, x2, Tb, TB, tau):
+        elif detect_shadows and _mog2_shadow(fl, main, over, M, nm, C, x0, x1, x2, Tb, TB, tau):
             mask[p] = shadow_value
         else:
             mask[p] = 255
@@ -376,9 +408,13 @@ MODEL_MOG = 1
 
 
 @_exact_parallel
-def update(model, frame, st, cnt, known_fg, use_known_fg, mask, K, prm, n_threads, block):
+def update(model, frame, fl, st, cnt, lay, known_fg, use_known_fg, mask, K, prm, n_threads, block):
     """Update a ``model`` (``MODEL_MOG2`` or ``MODEL_MOG``) with a frame (H*W, C), C = 1 or 3,
     and write its mask (H*W,).
+
+    ``fl`` is the whole state as one row of floats (MOG2 addresses its modes with
+    :func:`mode_offset` and the ``lay`` vector), ``st`` and ``cnt`` the float32 and uint8 views of
+    the main records, one row per pixel (MOG, which keeps all its modes there; the MOG2 mode count).
 
     The pixels are cut into blocks of ``block`` pixels dealt to the ``n_threads`` threads in turn
     (thread t takes blocks t, t + n, t + 2n, ...): a static half-and-half split left one thread
@@ -387,13 +423,14 @@ def update(model, frame, st, cnt, known_fg, use_known_fg, mask, K, prm, n_thread
     count is dispatched per block so that each call of a block kernel gets it as a constant.
     """
     nb = (frame.shape[0] + block - 1) // block
+    lay = (lay[0], lay[1], lay[2], lay[3], lay[4], lay[5])
     for t in prange(n_threads):
         for b in range(t, nb, n_threads):
             if model == MODEL_MOG2:
                 if frame.shape[1] == 3:
-                    _mog2_block(b, frame, st, cnt, known_fg, use_known_fg, mask, 3, K, prm, block)
+                    _mog2_block(b, frame, fl, cnt, lay, known_fg, use_known_fg, mask, 3, K, prm, block)
                 else:
-                    _mog2_block(b, frame, st, cnt, known_fg, use_known_fg, mask, 1, K, prm, block)
+                    _mog2_block(b, frame, fl, cnt, lay, known_fg, use_known_fg, mask, 1, K, prm, block)
             elif frame.shape[1] == 3:
                 _mog_block(b, frame, st, known_fg, use_known_fg, mask, 3, K, prm, block)
             else:
@@ -402,22 +439,25 @@ def update(model, frame, st, cnt, known_fg, use_known_fg, mask, K, prm, n_thread
 
 # ---------------------------------------------------------------------------------- background
 @_exact_parallel
-def background_image(st, nmodes, off, L, w_idx, mean_idx, ratio, out):
+def background_image(fl, lay, nmodes, w_idx, mean_idx, ratio, out):
     """Weight-average the leading modes' means until the cumulative weight exceeds ``ratio``.
 
     OpenCV getBackgroundImage: float32 accumulation, times 1/total (0 when total <= FLT_EPSILON),
-    rounded half-to-even and saturated to uint8.  ``nmodes`` (H*W,) gives the modes in use,
-    ``out`` is (H*W, C) uint8.
+    rounded half-to-even and saturated to uint8.  ``fl`` and ``lay`` locate the modes as for
+    :func:`update`, ``nmodes`` (H*W,) gives the modes in use, ``out`` is (H*W, C) uint8.
     """
+    M, L = lay[1], lay[2]
     C = out.shape[1]
-    for p in prange(out.shape[0]):
+    for ip in prange(out.shape[0]):
+        p = _u(ip)
+        main, over = pixel_bases(p, lay)
         for c in range(C):
             acc = np.float32(0.0)
             total = np.float32(0.0)
             for m in range(np.int64(nmodes[p])):
-                o = off + m * L
-                w = st[p, o + w_idx]
-                acc = acc + w * st[p, o + mean_idx + c]
+                o = mode_offset(m, M, L, main, over)
+                w = fl[_U0, o + _u(w_idx)]
+                acc = acc + w * fl[_U0, o + _u(mean_idx + c)]
                 total = total + w
                 if total > ratio:
                     break

@@ -2,26 +2,36 @@
 
 State layout
 ------------
-The model lives in one numpy *structured* array with one record per pixel::
+The model lives in numpy *structured* arrays, one record per pixel, in one cache-line aligned
+buffer::
 
-    n_modes : uint8              (modes in use; MOG2 only)
-    modes   : K x {per-mode fields}  (MOG2: weight, variance, mean[C];
-                                      MOG: sort_key, weight, mean[C], variance[C])
+    state_    (H, W): n_modes : uint8                (modes in use; MOG2 only)
+                      modes   : M x {per-mode fields}  (the first M modes)
+    overflow_ (H, W): modes   : (K - M) x {per-mode fields}   (None when M == K)
 
-so everything a pixel needs is in one contiguous record, and a row of pixels is one sequential
-stream for the hardware prefetcher.  Kernels receive two C-contiguous views of the same buffer
-(no copies): float32 (H*W, R) and uint8 (H*W, bytes) whose column 0 is the mode count; swapping
-two modes is a swap of ``L`` consecutive floats.
+    MOG2 mode: weight, variance, mean[C];  MOG mode: sort_key, weight, mean[C], variance[C]
 
-Records are padded to a multiple of 64 bytes and the buffer starts on a cache line
-(``RECORD_ALIGN``).  With 3 channels a mode is 20 bytes, so the count and the first three modes
-fill exactly the first cache line of a 128-byte record: the 90+ % of pixels that use at most three
-modes never dirty the second line (gray: the whole 5-mode record is one line).  Measured with
-``bench/background_table.py``-style alternated runs (2-core machine shared with other jobs, 1
-thread, highway frames, default MOG2): at 1920x1080, 64-byte records 28.8 ms/frame vs 36.9 ms for
-packed 104-byte records (OpenCV 36.5 ms in the same run); at 320x240 no measurable difference
-(1.96 vs 2.07 ms, then 1.58 vs 1.55 ms).  OpenCV's own layout (weights/variances and means in two
-separate arrays) was not kept because interleaving keeps a pixel's data in one line.
+``state_`` records are padded to 64 bytes (``RECORD_ALIGN``).  For MOG2 the main record is exactly
+one cache line: the count and as many modes as fit (M = 3 modes of 20 bytes in colour, 5 of 12
+bytes in gray); modes M..K-1 go to the pixel's overflow record (packed, 40 bytes for the default
+K = 5 in colour), all overflow records following all main records.  MOG keeps all its modes in
+its (padded) main record.  :meth:`PixelMixtureSubtractor.per_pixel_state` reassembles one record
+per pixel with all K modes in order; that is also what ``state_dict()``/``save()`` store, so files
+do not depend on this in-memory split.
+
+Why: a pixel uses 1.7 modes on average on the highway sequence (65 % one mode, 90 % at most
+three), so the one-line main record holds nearly everything; the earlier layout (count + K modes
+in one 128-byte record) left the second line of every record idle but still streamed in with the
+first by the hardware prefetcher, which at 1920x1080 (265 MB of state) made the kernel memory
+bound.  Measured on 2026-11-25 (AMD EPYC Zen 4, 2 cores shared with other jobs, highway frames,
+default MOG2, colour, 1 thread, the same kernel on both layouts, state restored before each of 8-40
+alternated runs, best run): at 1920x1080 17.7 ms/frame split vs 26.1 ms with 128-byte records
+(27.0 ms for the kernel before this change); at 320x240 0.93 vs 0.96 ms (1.10 ms before).
+Kernels get the whole buffer as one row of floats plus float32/uint8 (H*W, R) views of the main
+records (column 0 of the uint8 view is the MOG2 mode count); :func:`_pixel.pixel_bases` and
+:func:`_pixel.mode_offset` locate mode m of pixel p.  Swapping two modes is a swap of ``L``
+floats wherever they are.  OpenCV's own layout (weights/variances and means in two arrays) was
+not kept because interleaving keeps a pixel's data in one line.
 """
 
 from __future__ import annotations
@@ -86,6 +96,7 @@ class PixelMixtureSubtractor:
     _AUTO_RATE_FACTOR = 1
     _MODEL = -1
     _WITH_COUNT = True
+    _SPLIT = False
     _WEIGHT_FIELD = 0
     _MEAN_FIELD = 2
 
@@ -97,32 +108,74 @@ class PixelMixtureSubtractor:
         """Forget the model; the next frame starts a new one (and may have another shape)."""
         self.n_frames_ = 0
         self.state_: np.ndarray | None = None
+        self.overflow_: np.ndarray | None = None
         self._frame_shape: tuple[int, int, int] | None = None
         self._frame_ndim = 3
+        self._raw: np.ndarray | None = None
+        self._flat: np.ndarray | None = None
         self._st: np.ndarray | None = None
         self._cnt: np.ndarray | None = None
+        self._layout: np.ndarray | None = None
         self._stage: dict[Any, np.ndarray] = {}
 
     def _mode_fields(self, n_channels: int) -> list[tuple]:
         raise NotImplementedError
 
-    def _allocate(self, shape: tuple[int, int, int], ndim: int) -> None:
-        H, W, C = shape
-        dtype = record_dtype(self._mode_fields(C), self.n_mixtures, self._WITH_COUNT)
-        self._bind(_aligned_zeros(dtype, (H, W)), shape, ndim)
+    def _dtypes(self, n_channels: int) -> tuple[np.dtype, np.dtype | None]:
+        """(main record, overflow record or None) for frames of ``n_channels`` channels."""
+        K = self.n_mixtures
+        fields = self._mode_fields(n_channels)
+        head = 4 if self._WITH_COUNT else 0
+        M = min(K, (CACHE_LINE - head) // np.dtype(fields).itemsize) if self._SPLIT else K
+        main = record_dtype(fields, M, self._WITH_COUNT)
+        over = None if M == K else np.dtype([("modes", np.dtype(fields), (K - M,))])
+        return main, over
 
-    def _bind(self, state: np.ndarray, shape: tuple[int, int, int], ndim: int) -> None:
-        """Make ``state`` the model and build the kernel views of it (no copies)."""
+    def _allocate(self, shape: tuple[int, int, int], ndim: int) -> None:
+        """Zeroed model for frames of ``shape``: main and overflow records in one aligned buffer."""
         H, W, C = shape
-        rec = state.dtype.itemsize
-        flat = state.reshape(-1).view(np.uint8).reshape(H * W, rec)
-        self._st = flat.view(np.float32)  # (H*W, R) floats of each record
+        main_dt, over_dt = self._dtypes(C)
+        n = H * W
+        n_main = n * main_dt.itemsize
+        raw = _aligned_zeros(np.dtype(np.uint8), (n_main + (0 if over_dt is None else n * over_dt.itemsize),))
+        self._raw = raw
+        self.state_ = raw[:n_main].view(main_dt).reshape(H, W)
+        self.overflow_ = None if over_dt is None else raw[n_main:].view(over_dt).reshape(H, W)
+        flat = raw[:n_main].reshape(n, main_dt.itemsize)
+        self._flat = raw.view(np.float32).reshape(1, -1)  # the whole state as one row of floats
+        self._st = flat.view(np.float32)  # (H*W, R) floats of each main record
         self._cnt = flat  # (H*W, bytes); column 0 is the MOG2 mode count
-        self._mode_offset = state.dtype.fields["modes"][1] // 4
-        self._mode_len = state.dtype["modes"].base.itemsize // 4
-        self.state_ = state
+        L = np.dtype(self._mode_fields(C)).itemsize // 4
+        # where mode m of pixel p starts, in floats of _flat (see _pixel.mode_offset)
+        self._layout = np.array([main_dt.fields["modes"][1] // 4, main_dt["modes"].shape[0], L,
+                                 main_dt.itemsize // 4, n_main // 4,
+                                 0 if over_dt is None else over_dt.itemsize // 4], dtype=np.int64)
         self._frame_shape = shape
         self._frame_ndim = ndim
+
+    def per_pixel_state(self) -> np.ndarray:
+        """A copy of the model as one record per pixel, all modes in order: structured (H, W) with
+        ``n_modes`` (MOG2) and ``modes[K]`` of the per-mode fields (the layout of format 1)."""
+        if self.state_ is None:
+            raise NotFittedError(f"This {type(self).__name__} has seen no frame yet.")
+        out = np.zeros(self.state_.shape, dtype=record_dtype(self._mode_fields(self._frame_shape[2]),
+                                                              self.n_mixtures, self._WITH_COUNT))
+        M = self.state_.dtype["modes"].shape[0]
+        if self._WITH_COUNT:
+            out["n_modes"] = self.state_["n_modes"]
+        out["modes"][..., :M] = self.state_["modes"]
+        if self.overflow_ is not None:
+            out["modes"][..., M:] = self.overflow_["modes"]
+        return out
+
+    def _set_per_pixel_state(self, state: np.ndarray) -> None:
+        """Inverse of :meth:`per_pixel_state` (into the allocated model)."""
+        M = self.state_.dtype["modes"].shape[0]
+        if self._WITH_COUNT:
+            self.state_["n_modes"] = state["n_modes"]
+        self.state_["modes"] = state["modes"][..., :M]
+        if self.overflow_ is not None:
+            self.overflow_["modes"] = state["modes"][..., M:]
 
     @classmethod
     def warm_up(cls, *, channels: int = 3, dtype: type = np.uint8) -> None:
@@ -202,7 +255,7 @@ class PixelMixtureSubtractor:
             self._allocate(f.shape, np.ndim(frame))
         f = self._staged(f, "frame")
         if self.n_frames_ == 0 or lr >= 1.0:
-            self.state_[...] = 0
+            self._raw[...] = 0
             self.n_frames_ = 0
         self.n_frames_ += 1
         n = self.n_frames_
@@ -249,8 +302,8 @@ class PixelMixtureSubtractor:
         from ._pixel import update
 
         self._set_rate(alpha)
-        update(self._MODEL, frame, self._st, self._cnt, known_fg, use_known_fg, mask, self.n_mixtures,
-               self._prm, numba.get_num_threads(), BLOCK_ROWS * self._frame_shape[1])
+        update(self._MODEL, frame, self._flat, self._st, self._cnt, self._layout, known_fg, use_known_fg, mask,
+               self.n_mixtures, self._prm, numba.get_num_threads(), BLOCK_ROWS * self._frame_shape[1])
 
     # ------------------------------------------------------------ background
     def _mode_counts(self) -> np.ndarray:
@@ -272,9 +325,8 @@ class PixelMixtureSubtractor:
 
         H, W, C = self._frame_shape
         out = np.empty((H, W, C), dtype=np.uint8)
-        background_image(self._st, self._mode_counts(), self._mode_offset, self._mode_len,
-                         self._WEIGHT_FIELD, self._MEAN_FIELD, np.float32(self.background_ratio),
-                         out.reshape(H * W, C))
+        background_image(self._flat, self._layout, self._mode_counts(), self._WEIGHT_FIELD, self._MEAN_FIELD,
+                         np.float32(self.background_ratio), out.reshape(H * W, C))
         return out[:, :, 0] if self._frame_ndim == 2 else out
 
     # ------------------------------------------------------------ persistence
@@ -283,7 +335,11 @@ class PixelMixtureSubtractor:
         return {name: getattr(self, name) for name in self._PARAMS}
 
     def state_dict(self) -> dict[str, Any]:
-        """Everything needed to continue this model elsewhere (copies, not views)."""
+        """Everything needed to continue this model elsewhere (copies, not views).
+
+        ``state`` is :meth:`per_pixel_state` (one record per pixel, all modes in order), so saved
+        files do not depend on the in-memory layout: files written before the main/overflow split
+        (same format version) load unchanged."""
         return {
             "format_version": FORMAT_VERSION,
             "class_name": type(self).__name__,
@@ -291,7 +347,7 @@ class PixelMixtureSubtractor:
             "n_frames": self.n_frames_,
             "frame_shape": None if self._frame_shape is None else tuple(self._frame_shape),
             "frame_ndim": self._frame_ndim,
-            "state": None if self.state_ is None else self.state_.copy(),
+            "state": None if self.state_ is None else self.per_pixel_state(),
         }
 
     def save(self, path: str | Path) -> None:
@@ -342,9 +398,8 @@ class PixelMixtureSubtractor:
             raise ValueError(f"{bad}: the state holds NaN or infinity.")
         if model._WITH_COUNT and (state["n_modes"] > model.n_mixtures).any():
             raise ValueError(f"{bad}: mode counts exceed n_mixtures.")
-        aligned = _aligned_zeros(expected, shape[:2])
-        aligned[...] = state
-        model._bind(aligned, shape, ndim)
+        model._allocate(shape, ndim)
+        model._set_per_pixel_state(state)
         model.n_frames_ = n_frames
         return model
 

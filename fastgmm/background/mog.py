@@ -79,7 +79,8 @@ class BackgroundSubtractorMOG(PixelMixtureSubtractor):
 
     def _mode_counts(self) -> np.ndarray:
         """Modes in use: OpenCV's loops stop at the first weight below FLT_EPSILON."""
-        w = self._st[:, self._mode_offset + self._WEIGHT_FIELD::self._mode_len][:, :self.n_mixtures]
+        head, L = int(self._layout[0]), int(self._layout[2])
+        w = self._st[:, head + self._WEIGHT_FIELD::L][:, :self.n_mixtures]
         unused = w < _pixel.FLT_EPSILON
         return np.where(unused.any(axis=1), unused.argmax(axis=1), self.n_mixtures).astype(np.int64)
 

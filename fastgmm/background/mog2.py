@@ -59,7 +59,11 @@ class BackgroundSubtractorMOG2(PixelMixtureSubtractor):
     n_frames_ : int
         Frames seen since the last (re)initialisation.
     state_ : structured ndarray of shape (H, W) or None
-        The model: per pixel ``n_modes`` and ``modes[k]`` = (weight, variance, mean[C]).
+        The model's main records: per pixel ``n_modes`` and its first modes ``modes[k]`` =
+        (weight, variance, mean[C]) (3 in colour, up to 5 in gray; see ``fastgmm.background._state``).
+    overflow_ : structured ndarray of shape (H, W) or None
+        The other modes of each pixel (None when they all fit in ``state_``).
+        :meth:`per_pixel_state` returns both merged, all ``n_mixtures`` modes in order.
     """
 
     _PARAMS = ("history", "var_threshold", "detect_shadows", "n_mixtures", "background_ratio",
@@ -68,6 +72,7 @@ class BackgroundSubtractorMOG2(PixelMixtureSubtractor):
     _AUTO_RATE_FACTOR = 2
     _MODEL = _pixel.MODEL_MOG2
     _WITH_COUNT = True
+    _SPLIT = True
     _WEIGHT_FIELD = 0
     _MEAN_FIELD = 2
 
