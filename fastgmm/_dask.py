@@ -236,12 +236,13 @@ def evaluate(
     for i, (what, wanted) in enumerate((("logprob", logprob), ("label", label), ("resp", resp))):
         if not wanted:
             continue
+        # meta given: dask need not call the kernel on the driver to learn the output type
         if what == "resp":
             out[i] = X.map_blocks(_evaluate_chunk, means, prec, log_const, diag, what,
-                                  chunks=(X.chunks[0], (K,)), dtype=X.dtype)
+                                  chunks=(X.chunks[0], (K,)), meta=np.empty((0, 0), X.dtype))
         else:
             out[i] = X.map_blocks(_evaluate_chunk, means, prec, log_const, diag, what, drop_axis=1,
-                                  dtype=np.int64 if what == "label" else X.dtype)
+                                  meta=np.empty(0, np.int64 if what == "label" else X.dtype))
     return tuple(out)
 
 
@@ -350,7 +351,7 @@ def _labels_chunk(x, centers, block_info=None):
 
 def labels(X: Any, centers: np.ndarray) -> Any:
     """Nearest-centre index (int32) of every row, as a lazy dask array."""
-    return X.map_blocks(_labels_chunk, np.asarray(centers), drop_axis=1, dtype=np.int32)
+    return X.map_blocks(_labels_chunk, np.asarray(centers), drop_axis=1, meta=np.empty(0, np.int32))
 
 
 def _farthest_chunk(x, w, start, centers, m_far):
