@@ -126,3 +126,22 @@ def test_cli_errors_are_one_line_exit_2(videos, tmp_path, capsys, monkeypatch):
     assert main(["subtract", *many, "-q"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "pip install 'fastgmm[dask]'" in err[0]
+
+
+def test_a_task_that_dies_is_reported_for_its_video_only(client, videos, tmp_path, monkeypatch):
+    # what a lost worker looks like from the driver: the video's future raises instead of returning
+    import fastgmm.distributed as dist
+
+    real = dist._run_one
+
+    def flaky(source, output, options):
+        if source.endswith("clip2.gif"):
+            raise RuntimeError("worker lost")
+        return real(source, output, options)
+
+    monkeypatch.setattr(dist, "_run_one", flaky)  # pickled by value: the workers run this one
+    paths, _ = videos
+    results = subtract_many(paths, tmp_path / "out", method="mog2", client=client, progress=False)
+    lost = results[str(paths[1])]
+    assert not lost.ok and lost.error.startswith("task failed:") and "worker lost" in lost.error
+    assert results[str(paths[0])].ok and results[str(paths[2])].ok
