@@ -13,9 +13,9 @@ as (H*W,).
 
 All arithmetic is float32, in the same order as OpenCV's C++ (the kernels are compiled without
 fast-math, so nothing is reassociated or fused) -- this is what makes the masks bit-identical.
-Channel counts are 1 or 3: the one parallel entry point, :func:`update`, calls the block kernel
-of the model with the channel count as a constant, so after inlining LLVM specialises each body at
-compile time.  The models' scalar parameters travel as one float32 vector (``MOG2_PARAMS``,
+Channel counts are 1 or 3: the one parallel entry point, :func:`update`, is specialised at
+compile time for one model and channel count (``kernel_kind``) and calls that block kernel with the
+channel count as a constant, so after inlining LLVM specialises its body.  The models' scalar parameters travel as one float32 vector (``MOG2_PARAMS``,
 ``MOG_PARAMS``), filled in place by the Python wrapper.
 
 Tried and rejected (2026-11-25, highway frames, alternated with OpenCV, 2-core AMD EPYC Zen 4): a
@@ -407,31 +407,40 @@ MODEL_MOG2 = 0
 MODEL_MOG = 1
 
 
-@_exact_parallel
-def update(model, frame, fl, st, cnt, lay, known_fg, use_known_fg, mask, K, prm, n_threads, block):
-    """Update a ``model`` (``MODEL_MOG2`` or ``MODEL_MOG``) with a frame (H*W, C), C = 1 or 3,
-    and write its mask (H*W,).
+def kernel_kind(model: int, n_channels: int) -> tuple[int, ...]:
+    """The ``kind`` argument of :func:`update`: a tuple of zeros whose *length* (part of its Numba
+    type, so a compile-time constant) says which model and channel count to compile."""
+    return (0,) * (1 + 2 * model + (n_channels == 3))
 
-    ``fl`` is the whole state as one row of floats (MOG2 addresses its modes with
-    :func:`mode_offset` and the ``lay`` vector), ``st`` and ``cnt`` the float32 and uint8 views of
-    the main records, one row per pixel (MOG, which keeps all its modes there; the MOG2 mode count).
+
+@_exact_parallel
+def update(kind, frame, fl, st, cnt, lay, known_fg, use_known_fg, mask, K, prm, n_threads, block):
+    """Update a model with a frame (H*W, C) and write its mask (H*W,).
+
+    ``kind`` (:func:`kernel_kind`) selects MOG2 or MOG and C = 1 or 3 at compile time: one entry
+    point, but each specialisation compiles only its own block kernel, with C as a constant
+    (2.5 s cold instead of 7.7 s for all four bodies in one function).  ``fl`` is the whole state
+    as one row of floats (MOG2 addresses its modes with :func:`pixel_bases` and ``lay``), ``st``
+    and ``cnt`` the float32 and uint8 views of the main records, one row per pixel (MOG keeps all
+    its modes there; column 0 of ``cnt`` is the MOG2 mode count).
 
     The pixels are cut into blocks of ``block`` pixels dealt to the ``n_threads`` threads in turn
     (thread t takes blocks t, t + n, t + 2n, ...): a static half-and-half split left one thread
-    idle while the other finished the busier half of the image (the 2-thread speed-up went from
-    1.73x to 1.79x at 1920x1080 and from 1.73x to ~2x at 320x240 on highway frames).  The channel
-    count is dispatched per block so that each call of a block kernel gets it as a constant.
+    idle while the other finished the busier half of the image (2-thread speed-up 1.73x before,
+    ~2x at 320x240 and ~1.9x at 1920x1080 after, highway frames, quiet machine).  OpenMP dynamic
+    scheduling (``numba.set_parallel_chunksize``) of 1- or 4-row blocks was 8-15 % slower on a
+    quiet machine, though far less hurt when another process holds a core.
     """
+    code = len(kind)  # 1 MOG2 gray, 2 MOG2 colour, 3 MOG gray, 4 MOG colour
     nb = (frame.shape[0] + block - 1) // block
     lay = (lay[0], lay[1], lay[2], lay[3], lay[4], lay[5])
     for t in prange(n_threads):
         for b in range(t, nb, n_threads):
-            if model == MODEL_MOG2:
-                if frame.shape[1] == 3:
-                    _mog2_block(b, frame, fl, cnt, lay, known_fg, use_known_fg, mask, 3, K, prm, block)
-                else:
-                    _mog2_block(b, frame, fl, cnt, lay, known_fg, use_known_fg, mask, 1, K, prm, block)
-            elif frame.shape[1] == 3:
+            if code == 2:
+                _mog2_block(b, frame, fl, cnt, lay, known_fg, use_known_fg, mask, 3, K, prm, block)
+            elif code == 1:
+                _mog2_block(b, frame, fl, cnt, lay, known_fg, use_known_fg, mask, 1, K, prm, block)
+            elif code == 4:
                 _mog_block(b, frame, st, known_fg, use_known_fg, mask, 3, K, prm, block)
             else:
                 _mog_block(b, frame, st, known_fg, use_known_fg, mask, 1, K, prm, block)

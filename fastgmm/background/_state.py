@@ -27,6 +27,9 @@ bound.  Measured on 2026-11-25 (AMD EPYC Zen 4, 2 cores shared with other jobs, 
 default MOG2, colour, 1 thread, the same kernel on both layouts, state restored before each of 8-40
 alternated runs, best run): at 1920x1080 17.7 ms/frame split vs 26.1 ms with 128-byte records
 (27.0 ms for the kernel before this change); at 320x240 0.93 vs 0.96 ms (1.10 ms before).
+Smaller main records lose to the overflow traffic they cause: 48 bytes (2 modes) 18.3 ms and 32
+bytes (1 mode) 22.4 ms at 1920x1080 (64 bytes: 17.6-17.7 ms in the same runs); at 2 threads
+64-byte main records 9.2 ms vs 9.4 ms for 48 bytes.
 Kernels get the whole buffer as one row of floats plus float32/uint8 (H*W, R) views of the main
 records (column 0 of the uint8 view is the MOG2 mode count); :func:`_pixel.pixel_bases` and
 :func:`_pixel.mode_offset` locate mode m of pixel p.  Swapping two modes is a swap of ``L``
@@ -179,11 +182,10 @@ class PixelMixtureSubtractor:
 
     @classmethod
     def warm_up(cls, *, channels: int = 3, dtype: type = np.uint8) -> None:
-        """Compile (or load from Numba's cache) the kernel for one frame dtype.
+        """Compile (or load from Numba's cache) the kernel for one channel count and frame dtype.
 
-        Only this specialisation (one per frame dtype, serving both channel counts) is compiled,
-        so calling it once at start-up moves the compilation out of the first :meth:`apply` on
-        real video.
+        Only this specialisation is compiled, so calling it once at start-up moves the
+        compilation out of the first :meth:`apply` on real video.
         """
         if channels not in (1, 3):
             raise ValueError(f"channels must be 1 or 3; got {channels!r}.")
@@ -299,11 +301,12 @@ class PixelMixtureSubtractor:
 
     def _run(self, frame: np.ndarray, mask: np.ndarray, alpha: float, known_fg: np.ndarray,
              use_known_fg: bool) -> None:
-        from ._pixel import update
+        from ._pixel import kernel_kind, update
 
         self._set_rate(alpha)
-        update(self._MODEL, frame, self._flat, self._st, self._cnt, self._layout, known_fg, use_known_fg, mask,
-               self.n_mixtures, self._prm, numba.get_num_threads(), BLOCK_ROWS * self._frame_shape[1])
+        update(kernel_kind(self._MODEL, frame.shape[1]), frame, self._flat, self._st, self._cnt, self._layout,
+               known_fg, use_known_fg, mask, self.n_mixtures, self._prm, numba.get_num_threads(),
+               BLOCK_ROWS * self._frame_shape[1])
 
     # ------------------------------------------------------------ background
     def _mode_counts(self) -> np.ndarray:
