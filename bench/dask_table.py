@@ -17,6 +17,11 @@ the in-memory runs hold the same rows in one numpy array.  Configurations:
 Both clusters live through the whole run and the four configurations are timed in turn, round
 after round (best of ``--repeat``), so a busy machine slows them alike; the ratios are the result.
 
+``--videos`` demo-scene videos (folders of PNG frames, 320x240) are background-subtracted one
+at a time in this process (``fastgmm.cli.subtract_one``, what ``fastgmm subtract VIDEO`` runs)
+with 1 and with 2 Numba threads, and with ``subtract_many`` on the 2-worker cluster (1 Numba
+thread per worker), best of 2 each.
+
 The out-of-core part fits (explicit init, ``--big-iter`` iterations) a lazily generated array of
 ``--big-gb`` GB on the 2-worker cluster: chunks are generated on the workers at every pass and
 never reach the driver.  The driver's peak memory is reported two ways: Python's tracemalloc peak
@@ -127,6 +132,46 @@ def out_of_core(client, gigabytes: float, n_iter: int, chunk_rows: int) -> dict:
             "seconds": seconds, "n_iter": gm.n_iter_, "means": gm.means_}
 
 
+def many_videos(client, n_videos: int, n_frames: int) -> dict:
+    """Seconds for ``n_videos`` demo videos one at a time here vs ``subtract_many`` on ``client``."""
+    import tempfile
+    from pathlib import Path
+
+    import imageio.v3 as iio
+    import numba
+
+    from fastgmm.cli import subtract_one
+    from fastgmm.demo import make_scene
+    from fastgmm.distributed import subtract_many
+
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        paths = []
+        for v in range(n_videos):
+            folder = root / f"video{v}"
+            folder.mkdir()
+            for t, frame in enumerate(make_scene(height=240, width=320, n_frames=n_frames, seed=v).frames):
+                iio.imwrite(folder / f"{t:05d}.png", frame)
+            paths.append(folder)
+        subtract_one(paths[0], root / "warm", quiet=True)  # compile / load the kernels here
+        subtract_many(paths[:2], root / "warm-many", client=client, progress=False)
+        serial = {1: np.inf, 2: np.inf}
+        parallel = np.inf
+        for r in range(2):
+            for threads in serial:
+                numba.set_num_threads(threads)
+                t0 = time.perf_counter()
+                for p in paths:
+                    subtract_one(p, root / f"one{r}-{threads}" / p.name, quiet=True)
+                serial[threads] = min(serial[threads], time.perf_counter() - t0)
+            numba.set_num_threads(numba.config.NUMBA_NUM_THREADS)
+            t0 = time.perf_counter()
+            results = subtract_many(paths, root / f"many{r}", client=client, progress=False)
+            parallel = min(parallel, time.perf_counter() - t0)
+            assert all(res.ok for res in results.values()), results
+    return {"videos": n_videos, "frames": n_frames, "serial": serial, "parallel": parallel}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=10_000_000, help="rows of the timing data (default 1e7)")
@@ -134,6 +179,8 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=15, help="rounds; each timing is the best round (default 15)")
     parser.add_argument("--big-gb", type=float, default=2.2, help="size of the out-of-core array, GB (0: skip)")
     parser.add_argument("--big-iter", type=int, default=3, help="EM iterations on it (default 3)")
+    parser.add_argument("--videos", type=int, default=4, help="videos for the many-videos row (0: skip)")
+    parser.add_argument("--video-frames", type=int, default=150, help="frames per video (default 150)")
     args = parser.parse_args()
 
     import dask
@@ -185,6 +232,7 @@ def main() -> None:
             for name, fn in steps.items():
                 times[name] = min(times[name], best_time(fn, 1))
         numba.set_num_threads(numba.config.NUMBA_NUM_THREADS)
+        videos = many_videos(clients[2], args.videos, args.video_frames) if args.videos > 0 else None
     finally:
         for c in clients.values():
             close_client(c)
@@ -200,6 +248,11 @@ def main() -> None:
           f"{times['dask-1'] / times['memory-1']:.2f}× slower | |")
     print(f"| LocalCluster, 2 workers × 1 thread | {times['dask-2']:.3f} | "
           f"{times['dask-2'] / times['memory-2']:.2f}× slower | {times['dask-1'] / times['dask-2']:.2f}× |")
+    if videos is not None:
+        serial = videos["serial"]
+        print(f"\n{videos['videos']} videos of {videos['frames']} frames (320×240, default method): one at a time "
+              f"{serial[1]:.1f} s with 1 Numba thread, {serial[2]:.1f} s with 2; subtract_many on 2 workers "
+              f"{videos['parallel']:.1f} s ({serial[1] / videos['parallel']:.2f}× / {serial[2] / videos['parallel']:.2f}×)")
     if big is not None:
         print(f"\nOut of core: {big['bytes'] / 1e9:.2f} GB lazily generated ({big['rows']:.3g} rows × 3 float64, "
               f"{big['chunks']} chunks), {big['n_iter']} EM iterations on 2 workers in {big['seconds']:.1f} s\n")

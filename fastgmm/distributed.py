@@ -201,7 +201,7 @@ def subtract_many(
             futures[future] = (src, output)
         bar = tqdm(total=len(sources), desc="videos", unit="video", disable=not progress, leave=False)
         with bar:
-            for future in distributed.as_completed(futures):
+            for future in distributed.as_completed(futures, loop=client.loop):  # client need not be the default
                 src, output = futures[future]
                 try:
                     results[src] = future.result()

@@ -21,15 +21,15 @@ TIMEOUT = 60  # seconds for the cluster and workers to start, for a worker to co
 
 
 @contextlib.contextmanager
-def local_cluster_client() -> Iterator:
-    """A ``distributed.Client`` on a fresh LocalCluster, dask's default scheduler inside the block."""
+def local_cluster_client(*, as_default: bool = True) -> Iterator:
+    """A ``distributed.Client`` on a fresh LocalCluster (dask's default scheduler inside the block if ``as_default``)."""
     distributed = pytest.importorskip("distributed")
     cluster = distributed.LocalCluster(
         n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None,
         env={"NUMBA_NUM_THREADS": "1"}, timeout=TIMEOUT, silence_logs=40,
     )
     try:
-        with distributed.Client(cluster, timeout=TIMEOUT) as client:
+        with distributed.Client(cluster, timeout=TIMEOUT, set_as_default=as_default) as client:
             assert set(client.run(_numba_threads).values()) == {1}
             yield client
     finally:

@@ -20,7 +20,8 @@ from fastgmm.distributed import VideoResult, subtract_many  # noqa: E402
 
 @pytest.fixture(scope="module")
 def client():
-    with local_cluster_client() as client:
+    # not the default client: subtract_many and the CLI must work with the client they are given
+    with local_cluster_client(as_default=False) as client:
         yield client
 
 
