@@ -146,3 +146,41 @@ def test_a_task_that_dies_is_reported_for_its_video_only(client, videos, tmp_pat
     lost = results[str(paths[1])]
     assert not lost.ok and lost.error.startswith("task failed:") and "worker lost" in lost.error
     assert results[str(paths[0])].ok and results[str(paths[2])].ok
+
+
+def test_a_worker_process_that_dies_fails_only_its_video(videos, tmp_path):
+    # a real worker death: the process running clip2 exits (after the other videos are written, so
+    # nothing else was running there); with allowed-failures 0 the scheduler gives up on that task
+    # at once and the driver reports it as that video's error
+    import dask
+
+    import fastgmm.distributed as dist
+
+    paths, _ = videos
+    out = tmp_path / "out"
+    real = dist._run_one
+
+    def dies_on_clip2(source, output, options):
+        import os
+        import time
+        from pathlib import Path
+
+        if not source.endswith("clip2.gif"):
+            return real(source, output, options)
+        others = [Path(output).parent / name for name in ("clip1", "stills")]
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not all(len(list(p.glob("*.png"))) == 8 for p in others):
+            time.sleep(0.05)
+        os._exit(1)
+
+    with dask.config.set({"distributed.scheduler.allowed-failures": 0}):
+        with local_cluster_client(as_default=False) as client:
+            original, dist._run_one = dist._run_one, dies_on_clip2
+            try:
+                results = subtract_many(paths, out, method="mog2", client=client, progress=False)
+            finally:
+                dist._run_one = original
+    lost = results[str(paths[1])]
+    assert not lost.ok and lost.error.startswith("task failed:") and "died" in lost.error, lost.error
+    assert results[str(paths[0])].ok and results[str(paths[2])].ok
+    assert len(list((out / "clip1").glob("*.png"))) == 8 and len(list((out / "stills").glob("*.png"))) == 8
