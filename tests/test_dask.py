@@ -88,15 +88,18 @@ def test_weighted_fit_equals_in_memory_and_numpy_weights_are_aligned(client):
     _assert_same_fit(ref, GaussianMixture(3, **kw).fit(Xd, sample_weight=w))  # numpy weights
 
 
-def test_kmeans_equals_in_memory_with_weights_and_empty_cluster_relocation(client):
-    X = _blobs(d=2)
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_kmeans_equals_in_memory_with_weights_and_empty_cluster_relocation(client, dtype):
+    X = _blobs(d=2).astype(dtype)
+    rtol = RTOL if dtype == np.float64 else 2 * float(np.finfo(np.float32).eps)  # centres are rounded to X's dtype
     w = np.random.default_rng(2).uniform(0.5, 2.0, len(X))
     init = np.array([[0.0, 0.0], [6.0, 5.0], [0.0, 6.0], [500.0, 500.0]])  # the last one empties at once
     Xd = da.from_array(X, chunks=(800, 2))
     ref = KMeans(4, init=init, tol=0.0).fit(X, sample_weight=w)
     got = KMeans(4, init=init, tol=0.0).fit(Xd, sample_weight=da.from_array(w, chunks=800))
-    np.testing.assert_allclose(got.cluster_centers_, ref.cluster_centers_, rtol=RTOL)
-    assert got.inertia_ == pytest.approx(ref.inertia_, rel=RTOL) and got.n_iter_ == ref.n_iter_
+    assert got.cluster_centers_.dtype == dtype
+    np.testing.assert_allclose(got.cluster_centers_, ref.cluster_centers_, rtol=rtol)
+    assert got.inertia_ == pytest.approx(ref.inertia_, rel=rtol) and got.n_iter_ == ref.n_iter_
     assert isinstance(got.labels_, da.Array)
     np.testing.assert_array_equal(got.labels_.compute(), ref.labels_)
     labels = got.predict(Xd)
