@@ -171,8 +171,15 @@ def check_frame(frame: Any, *, name: str = "frame") -> np.ndarray:
         )
     if frame.shape[0] == 0 or frame.shape[1] == 0:
         raise ValueError(f"{name} is empty (shape {frame.shape}).")
-    if frame.dtype != np.uint8 and not np.isfinite(frame).all():
-        raise ValueError(f"{name} contains NaN or infinity; float frames must be finite, in 0..255.")
+    if frame.dtype != np.uint8:
+        # the sum is finite when every value is finite and in range (0..255 cannot overflow it), and unlike
+        # np.isfinite(frame).all() it allocates nothing of the frame's size (this runs every frame)
+        with np.errstate(over="ignore", invalid="ignore"):
+            total = np.sum(frame)
+        if not np.isfinite(total):
+            if not np.isfinite(frame).all():
+                raise ValueError(f"{name} contains NaN or infinity; float frames must be finite, in 0..255.")
+            raise ValueError(f"{name} has values far outside 0..255 (their sum overflows); scale it to 0..255.")
     return frame
 
 

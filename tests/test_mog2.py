@@ -378,9 +378,10 @@ def test_few_and_many_modes_match_naive_and_resume(tmp_path, K):
 
 
 # ---------------------------------------------------------------- allocation and caching
-def test_apply_with_out_allocates_nothing_per_frame():
+@pytest.mark.parametrize("dtype", [np.uint8, np.float32])
+def test_apply_with_out_allocates_nothing_per_frame(dtype):
     rng = np.random.default_rng(15)
-    frames = rng.integers(0, 256, (40, 60, 80, 3), dtype=np.uint8)
+    frames = rng.integers(0, 256, (40, 60, 80, 3), dtype=np.uint8).astype(dtype)  # float frames: NaN check too
     model = BackgroundSubtractorMOG2()
     out = np.empty((60, 80), np.uint8)
     for f in frames[:5]:
@@ -499,3 +500,9 @@ def test_warm_up_compiles_only_the_requested_specialisation():
 
 def test_exported_from_package():
     assert fastgmm.BackgroundSubtractorMOG2 is BackgroundSubtractorMOG2
+
+
+def test_float_frame_far_outside_the_pixel_range_is_rejected():
+    model = BackgroundSubtractorMOG2()
+    with pytest.raises(ValueError, match="far outside 0..255"):
+        model.apply(np.full((6, 8, 3), 1e308))
