@@ -18,32 +18,22 @@ import cv2
 import numba
 import numpy as np
 
-from background_table import load_frames
+from background_table import load_frames, opencv_runner, ours_runner
 from fastgmm import BackgroundSubtractorMOG2
 
 WARM = 20
+_ours = ours_runner(BackgroundSubtractorMOG2)
+_opencv = opencv_runner(cv2.createBackgroundSubtractorMOG2, -1.0)
 
 
 def ours(frames, threads: int) -> float:
     numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
-    model, out = BackgroundSubtractorMOG2(), np.empty(frames[0].shape[:2], np.uint8)
-    for f in frames[:WARM]:
-        model.apply(f, out=out)
-    t = time.perf_counter()
-    for f in frames[WARM:]:
-        model.apply(f, out=out)
-    return (time.perf_counter() - t) / (len(frames) - WARM) * 1e3
+    return _ours(frames, WARM) * 1e3
 
 
 def opencv(frames, threads: int) -> float:
     cv2.setNumThreads(threads)
-    model, out = cv2.createBackgroundSubtractorMOG2(), np.empty(frames[0].shape[:2], np.uint8)
-    for f in frames[:WARM]:
-        model.apply(f, out, -1)
-    t = time.perf_counter()
-    for f in frames[WARM:]:
-        model.apply(f, out, -1)
-    return (time.perf_counter() - t) / (len(frames) - WARM) * 1e3
+    return _opencv(frames, WARM) * 1e3
 
 
 def main() -> None:
