@@ -506,3 +506,39 @@ def test_float_frame_far_outside_the_pixel_range_is_rejected():
     model = BackgroundSubtractorMOG2()
     with pytest.raises(ValueError, match="far outside 0..255"):
         model.apply(np.full((6, 8, 3), 1e308))
+
+
+# ---------------------------------------------------------------- parameters changed mid-stream
+def test_parameters_set_mid_stream_apply_from_the_next_frame_as_opencv_setters():
+    rng = np.random.default_rng(21)
+    frames = synthetic_video(rng, 24, 32, 3, 60)
+    ours = BackgroundSubtractorMOG2()
+    ref = cv2.createBackgroundSubtractorMOG2()
+    for t, f in enumerate(frames):
+        if t == 20:
+            ours.var_threshold = 30.0  # attribute assignment ...
+            ref.setVarThreshold(30.0)
+        if t == 40:
+            ours.set_params(detect_shadows=False, background_ratio=0.7)  # ... or set_params
+            ref.setDetectShadows(False)
+            ref.setBackgroundRatio(0.7)
+        np.testing.assert_array_equal(ours.apply(f), ref.apply(f[..., ::-1].copy()), err_msg=f"frame {t}")
+    assert ours.get_params()["var_threshold"] == 30.0 and ours.detect_shadows is False
+
+
+def test_bad_parameters_set_after_construction_are_rejected_and_leave_the_model_unchanged():
+    model = BackgroundSubtractorMOG2()
+    model.apply(np.zeros((4, 5, 3), np.uint8))
+    with pytest.raises(ValueError, match="var_min"):
+        model.var_min = 100.0  # above var_max
+    with pytest.raises(ValueError, match="var_threshold"):
+        model.var_threshold = -1.0
+    with pytest.raises(ValueError, match="reset"):
+        model.n_mixtures = 3
+    with pytest.raises(ValueError, match="unknown parameter"):
+        model.set_params(varThreshold=20)
+    assert model.get_params() == BackgroundSubtractorMOG2().get_params()
+    model.reset()
+    model.n_mixtures = 3  # allowed again before the next frame
+    assert model.apply(np.zeros((4, 5, 3), np.uint8)).shape == (4, 5)
+    assert model.per_pixel_state()["modes"].shape[-1] == 3

@@ -91,8 +91,11 @@ class PixelMixtureSubtractor:
 
     Subclasses define ``_PARAMS`` (constructor parameter names), ``_AUTO_RATE_FACTOR`` (2 for MOG2,
     1 for MOG), ``_MODEL`` (the ``_pixel.MODEL_*`` kernel), ``_WEIGHT_FIELD``/``_MEAN_FIELD``
-    (positions in a mode), ``_mode_fields(C)``, ``_WITH_COUNT``, a float32 parameter vector
-    ``_prm`` in the kernel's order and ``_set_rate(alpha)``, which writes the per-frame entries.
+    (positions in a mode), ``_mode_fields(C)``, ``_WITH_COUNT``, ``_validated(params)`` (the
+    constructor's checks, returning the normalised values), ``_derive()`` (the float32 parameter
+    vector ``_prm`` in the kernel's order, from the attributes) and ``_set_rate(alpha)``, which
+    writes the per-frame entries.  Parameters set after construction (``model.var_threshold = 25``
+    or :meth:`set_params`) are validated the same way and apply from the next frame.
     """
 
     _PARAMS: tuple[str, ...] = ()
@@ -105,6 +108,41 @@ class PixelMixtureSubtractor:
 
     def __init__(self) -> None:
         self.reset()
+
+    # ------------------------------------------------------------------ parameters
+    @staticmethod
+    def _validated(params: dict[str, Any]) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def _derive(self) -> None:
+        raise NotImplementedError
+
+    def _set_params(self, params: dict[str, Any]) -> None:
+        for name, value in self._validated(params).items():
+            object.__setattr__(self, name, value)
+        self._derive()
+
+    def set_params(self, **params: Any):
+        """Change parameters (checked as by the constructor); they apply from the next frame.
+
+        ``n_mixtures`` sizes the state, so it can change only before the first frame or after
+        :meth:`reset`.  Returns ``self``.
+        """
+        unknown = sorted(set(params) - set(self._PARAMS))
+        if unknown:
+            raise ValueError(f"unknown parameter(s) {unknown}; the parameters are {', '.join(self._PARAMS)}.")
+        if ("n_mixtures" in params and getattr(self, "state_", None) is not None
+                and params["n_mixtures"] != self.n_mixtures):
+            raise ValueError("n_mixtures sizes the model's state and cannot change once frames have been seen; "
+                             "call reset() first (or make a new subtractor).")
+        self._set_params({**self.get_params(), **params})
+        return self
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in self._PARAMS and "_prm" in self.__dict__:
+            self.set_params(**{name: value})  # validated, and the kernel's parameter vector follows
+        else:
+            object.__setattr__(self, name, value)
 
     # ------------------------------------------------------------------ state
     def reset(self) -> None:

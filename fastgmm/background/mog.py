@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numbers
+from typing import Any
 
 import numpy as np
 
@@ -61,17 +62,27 @@ class BackgroundSubtractorMOG(PixelMixtureSubtractor):
 
     def __init__(self, *, history: int = 200, n_mixtures: int = 5, background_ratio: float = 0.7,
                  noise_sigma: float = 0.0) -> None:
-        self.history = int(check_scalar(history, "history", kind=numbers.Integral, min_val=1))
-        self.n_mixtures = int(check_scalar(n_mixtures, "n_mixtures", kind=numbers.Integral, min_val=1, max_val=255))
-        self.background_ratio = float(check_scalar(background_ratio, "background_ratio", min_val=0.0,
-                                                   max_val=1.0, min_inclusive=False))
-        self.noise_sigma = float(check_scalar(noise_sigma, "noise_sigma", min_val=0.0))
+        self._set_params(dict(history=history, n_mixtures=n_mixtures, background_ratio=background_ratio,
+                              noise_sigma=noise_sigma))
+        super().__init__()
+
+    @staticmethod
+    def _validated(p: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "history": int(check_scalar(p["history"], "history", kind=numbers.Integral, min_val=1)),
+            "n_mixtures": int(check_scalar(p["n_mixtures"], "n_mixtures", kind=numbers.Integral, min_val=1,
+                                           max_val=255)),
+            "background_ratio": float(check_scalar(p["background_ratio"], "background_ratio", min_val=0.0,
+                                                   max_val=1.0, min_inclusive=False)),
+            "noise_sigma": float(check_scalar(p["noise_sigma"], "noise_sigma", min_val=0.0)),
+        }
+
+    def _derive(self) -> None:
         sigma = _DEFAULT_NOISE_SIGMA if self.noise_sigma <= 0 else self.noise_sigma
         w0 = float(np.float32(_INITIAL_WEIGHT))
         self._sk0 = {1: w0 / (_DEFAULT_NOISE_SIGMA * 2), 3: w0 / (_DEFAULT_NOISE_SIGMA * 2 * np.sqrt(3.0))}
         self._prm = np.array([0.0, self.background_ratio, _VAR_THRESHOLD, sigma * sigma,
                               _DEFAULT_NOISE_SIGMA ** 2 * 4, w0, 0.0], dtype=np.float32)  # MOG_PARAMS
-        super().__init__()
 
     def _mode_fields(self, n_channels: int) -> list[tuple]:
         return [("sort_key", np.float32), ("weight", np.float32), ("mean", np.float32, (n_channels,)),

@@ -7,6 +7,7 @@ The per-pixel state layout (one structured record per pixel) is described in
 from __future__ import annotations
 
 import numbers
+from typing import Any
 
 import numpy as np
 
@@ -92,31 +93,46 @@ class BackgroundSubtractorMOG2(PixelMixtureSubtractor):
         shadow_value: int = 127,
         shadow_threshold: float = 0.5,
     ) -> None:
-        self.history = check_scalar(history, "history", kind=numbers.Integral, min_val=1)
-        self.var_threshold = float(check_scalar(var_threshold, "var_threshold", min_val=0.0))
-        if not isinstance(detect_shadows, (bool, np.bool_)):
-            raise TypeError(f"detect_shadows must be a bool; got {detect_shadows!r}.")
-        self.detect_shadows = bool(detect_shadows)
-        self.n_mixtures = check_scalar(n_mixtures, "n_mixtures", kind=numbers.Integral, min_val=1, max_val=255)
-        self.background_ratio = float(check_scalar(background_ratio, "background_ratio", min_val=0.0, max_val=1.0))
-        self.var_threshold_gen = float(check_scalar(var_threshold_gen, "var_threshold_gen", min_val=0.0))
-        self.var_init = float(check_scalar(var_init, "var_init", min_val=0.0))
-        self.var_min = float(check_scalar(var_min, "var_min", min_val=0.0))
-        self.var_max = float(check_scalar(var_max, "var_max", min_val=0.0))
-        if self.var_min > self.var_max:
-            raise ValueError(f"var_min ({self.var_min}) must not exceed var_max ({self.var_max}).")
-        self.complexity_reduction_threshold = float(check_scalar(
-            complexity_reduction_threshold, "complexity_reduction_threshold", min_val=0.0))
-        self.shadow_value = check_scalar(shadow_value, "shadow_value", kind=numbers.Integral, min_val=0, max_val=255)
-        self.shadow_threshold = float(check_scalar(shadow_threshold, "shadow_threshold", min_val=0.0, max_val=1.0))
-        self.history = int(self.history)
-        self.n_mixtures = int(self.n_mixtures)
-        self.shadow_value = int(self.shadow_value)
+        self._set_params(dict(
+            history=history, var_threshold=var_threshold, detect_shadows=detect_shadows, n_mixtures=n_mixtures,
+            background_ratio=background_ratio, var_threshold_gen=var_threshold_gen, var_init=var_init,
+            var_min=var_min, var_max=var_max, complexity_reduction_threshold=complexity_reduction_threshold,
+            shadow_value=shadow_value, shadow_threshold=shadow_threshold,
+        ))
+        super().__init__()
+
+    @staticmethod
+    def _validated(p: dict[str, Any]) -> dict[str, Any]:
+        if not isinstance(p["detect_shadows"], (bool, np.bool_)):
+            raise TypeError(f"detect_shadows must be a bool; got {p['detect_shadows']!r}.")
+        v = {
+            "history": int(check_scalar(p["history"], "history", kind=numbers.Integral, min_val=1)),
+            "var_threshold": float(check_scalar(p["var_threshold"], "var_threshold", min_val=0.0)),
+            "detect_shadows": bool(p["detect_shadows"]),
+            "n_mixtures": int(check_scalar(p["n_mixtures"], "n_mixtures", kind=numbers.Integral, min_val=1,
+                                           max_val=255)),
+            "background_ratio": float(check_scalar(p["background_ratio"], "background_ratio", min_val=0.0,
+                                                   max_val=1.0)),
+            "var_threshold_gen": float(check_scalar(p["var_threshold_gen"], "var_threshold_gen", min_val=0.0)),
+            "var_init": float(check_scalar(p["var_init"], "var_init", min_val=0.0)),
+            "var_min": float(check_scalar(p["var_min"], "var_min", min_val=0.0)),
+            "var_max": float(check_scalar(p["var_max"], "var_max", min_val=0.0)),
+            "complexity_reduction_threshold": float(check_scalar(
+                p["complexity_reduction_threshold"], "complexity_reduction_threshold", min_val=0.0)),
+            "shadow_value": int(check_scalar(p["shadow_value"], "shadow_value", kind=numbers.Integral, min_val=0,
+                                             max_val=255)),
+            "shadow_threshold": float(check_scalar(p["shadow_threshold"], "shadow_threshold", min_val=0.0,
+                                                   max_val=1.0)),
+        }
+        if v["var_min"] > v["var_max"]:
+            raise ValueError(f"var_min ({v['var_min']}) must not exceed var_max ({v['var_max']}).")
+        return v
+
+    def _derive(self) -> None:
         self._prm = np.array([0.0, 0.0, self.var_threshold, self.background_ratio, self.var_threshold_gen,
                               self.var_init, self.var_min, self.var_max, self.shadow_threshold,
                               float(self.detect_shadows), self.shadow_value], dtype=np.float32)  # MOG2_PARAMS
         self._ct = float(np.float32(self.complexity_reduction_threshold))
-        super().__init__()
 
     def _mode_fields(self, n_channels: int) -> list[tuple]:
         return [("weight", np.float32), ("variance", np.float32), ("mean", np.float32, (n_channels,))]
