@@ -1,11 +1,18 @@
 """Frames per second of fastgmm's MOG2/MOG vs OpenCV MOG2 and bgsegm MOG, as a Markdown table.
 
 Real frames: CDnet highway (native 320x240 and resized to 1920x1080), colour, default parameters,
-automatic learning rate, ``out=`` preallocated on both sides.  For each thread count (1, 2) the
-two implementations run alternately A B A B ... on the same frames, each run on a fresh model
-after a warm-up, and the best run of each is reported with the ratio.  Also measures the
-first-call latency of ``apply`` in fresh processes (cold: empty Numba cache; cached: second
-process on the same cache).
+automatic learning rate, ``out=`` preallocated on both sides.  For each thread count (1, 2) each
+round builds a fresh model on both sides, warms both up on the first frames, then feeds them the
+same frames *interleaved* -- frame i to one, frame i to the other, the order swapped every frame --
+timing every ``apply``, each after a ``GAP`` pause.  Interleaving frame by frame exposes both to
+the same moments of a noisy (virtual) machine; alternating whole runs did not: on a shared VM the
+best-of-5 ratio of the same code moved between 1.3x and 1.7x from one invocation to the next.  The
+pause lets the other side's worker threads stop spinning (OpenMP and OpenCV's pool busy-wait a
+while after a parallel region): without it OpenCV's 2-thread 1080p frames read ~10 % slower and
+the ratio ~10 % more in our favour (1.83-1.88x vs 1.65-1.69x, measured 2026-11-25).  Reported: median ms per frame
+over all rounds, the ratio of the medians, and the lowest and highest ratio of the rounds' totals.
+Also measures the first-call latency of ``apply`` in fresh processes (cold: empty Numba cache;
+cached: second process on the same cache).
 
     python bench/background_table.py            # full table
     python bench/background_table.py --quick    # smoke test: few frames and rounds
@@ -42,43 +49,62 @@ def load_frames(n: int, size: tuple[int, int] | None) -> list[np.ndarray]:
     return frames
 
 
-def ours_runner(cls):
+def ours_apply(cls):
+    """Factory: frame shape -> a fresh model's ``apply`` writing into a preallocated mask."""
+    def make(shape):
+        model, out = cls(), np.empty(shape, np.uint8)
+        return lambda f: model.apply(f, out=out)
+    return make
+
+
+def opencv_apply(create, lr):
+    """The same for an OpenCV subtractor (``lr``: its learning rate argument)."""
+    def make(shape):
+        model, out = create(), np.empty(shape, np.uint8)
+        return lambda f: model.apply(f, out, lr)
+    return make
+
+
+def whole_run(make):
+    """Runner: mean seconds per frame of one fresh model over ``frames[warm:]`` after ``warm`` frames."""
     def run(frames, warm):
-        model, out = cls(), np.empty(frames[0].shape[:2], np.uint8)
+        apply = make(frames[0].shape[:2])
         for f in frames[:warm]:
-            model.apply(f, out=out)
+            apply(f)
         t = time.perf_counter()
         for f in frames[warm:]:
-            model.apply(f, out=out)
+            apply(f)
         return (time.perf_counter() - t) / (len(frames) - warm)
     return run
 
 
-def opencv_runner(make, lr):
-    def run(frames, warm):
-        model, out = make(), np.empty(frames[0].shape[:2], np.uint8)
-        for f in frames[:warm]:
-            model.apply(f, out, lr)
-        t = time.perf_counter()
-        for f in frames[warm:]:
-            model.apply(f, out, lr)
-        return (time.perf_counter() - t) / (len(frames) - warm)
-    return run
-
-
-PAIRS = {
-    "MOG2": (ours_runner(BackgroundSubtractorMOG2), opencv_runner(cv2.createBackgroundSubtractorMOG2, -1.0)),
-    # bgsegm MOG's C++ default learning rate is 0; pass -1 (automatic) as ours does
-    "MOG": (ours_runner(BackgroundSubtractorMOG), opencv_runner(cv2.bgsegm.createBackgroundSubtractorMOG, -1.0)),
+INTERLEAVED = {
+    "MOG2": (ours_apply(BackgroundSubtractorMOG2), opencv_apply(cv2.createBackgroundSubtractorMOG2, -1.0)),
+    "MOG": (ours_apply(BackgroundSubtractorMOG), opencv_apply(cv2.bgsegm.createBackgroundSubtractorMOG, -1.0)),
 }
 
 
-def alternate(ours, theirs, frames, warm, rounds):
-    a, b = [], []
-    for _ in range(rounds):
-        a.append(ours(frames, warm))
-        b.append(theirs(frames, warm))
-    return min(a), min(b)
+GAP = 0.005
+"""Seconds of pause before each timed ``apply`` in :func:`interleaved`."""
+
+
+def interleaved(make_ours, make_theirs, frames, warm, rounds):
+    """Per-frame seconds of both sides fed the same frames in turn (see the module docstring):
+    (ours, theirs) as arrays of shape (rounds, len(frames) - warm)."""
+    n = len(frames) - warm
+    t = np.empty((2, rounds, n))
+    for r in range(rounds):
+        sides = (make_ours(frames[0].shape[:2]), make_theirs(frames[0].shape[:2]))
+        for f in frames[:warm]:
+            sides[0](f)
+            sides[1](f)
+        for i, f in enumerate(frames[warm:]):
+            for s in ((0, 1) if (i + r) % 2 == 0 else (1, 0)):
+                time.sleep(GAP)
+                t0 = time.perf_counter()
+                sides[s](f)
+                t[s, r, i] = time.perf_counter() - t0
+    return t[0], t[1]
 
 
 FIRST_CALL = """
@@ -114,21 +140,24 @@ def main() -> None:
         warm_big = 3
     else:
         warm_big = 10
-    print(f"fastgmm vs OpenCV {cv2.__version__}, numba {numba.__version__}, {os.cpu_count()} CPUs "
-          f"(alternated runs, best of {rounds}; timings are only comparable within a row)\n")
-    print("| model | frame | threads | ours ms/frame | OpenCV ms/frame | ours fps | OpenCV fps | speed-up |")
-    print("|---|---|---|---|---|---|---|---|")
+    print(f"fastgmm vs OpenCV {cv2.__version__}, numba {numba.__version__}, {os.cpu_count()} CPUs; frames fed to "
+          f"both sides in turn, {rounds} rounds (see the module docstring)\n")
+    print("| model | frame | threads | ours ms/frame | OpenCV ms/frame | ours fps | OpenCV fps | speed-up | "
+          "rounds: lowest - highest |")
+    print("|---|---|---|---|---|---|---|---|---|")
     for size, n, w in ((None, n_small, warm), ((1920, 1080), n_big, warm_big)):
         frames = load_frames(n, size)
         label = "x".join(map(str, frames[0].shape[1::-1]))
-        for name, (ours, theirs) in PAIRS.items():
+        for name, (ours, theirs) in INTERLEAVED.items():
             for threads in (1, 2):
                 numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
                 cv2.setNumThreads(threads)
-                ours(frames[: w + 2], w)  # compile / warm caches outside the timing
-                a, b = alternate(ours, theirs, frames, w, rounds)
-                print(f"| {name} | {label} | {threads} | {a * 1e3:.2f} | {b * 1e3:.2f} | {1 / a:.0f} | "
-                      f"{1 / b:.0f} | {b / a:.2f}x |", flush=True)
+                interleaved(ours, theirs, frames[: w + 2], w, 1)  # compile / warm caches outside the timing
+                a, b = interleaved(ours, theirs, frames, w, rounds)
+                ma, mb = np.median(a), np.median(b)
+                per_round = b.sum(axis=1) / a.sum(axis=1)
+                print(f"| {name} | {label} | {threads} | {ma * 1e3:.2f} | {mb * 1e3:.2f} | {1 / ma:.0f} | "
+                      f"{1 / mb:.0f} | {mb / ma:.2f}x | {per_round.min():.2f}x - {per_round.max():.2f}x |", flush=True)
     print("\n| first apply() in a fresh process (320x240 colour) | import + construct s | first apply s |")
     print("|---|---|---|")
     for label, t_import, t_apply in first_call_latency():

@@ -18,12 +18,12 @@ import cv2
 import numba
 import numpy as np
 
-from background_table import load_frames, opencv_runner, ours_runner
+from background_table import load_frames, opencv_apply, ours_apply, whole_run
 from fastgmm import BackgroundSubtractorMOG2
 
 WARM = 20
-_ours = ours_runner(BackgroundSubtractorMOG2)
-_opencv = opencv_runner(cv2.createBackgroundSubtractorMOG2, -1.0)
+_ours = whole_run(ours_apply(BackgroundSubtractorMOG2))
+_opencv = whole_run(opencv_apply(cv2.createBackgroundSubtractorMOG2, -1.0))
 
 
 def ours(frames, threads: int) -> float:
