@@ -78,7 +78,9 @@ def run_beside_naive(ours, ref, C, lr, *, seed):
 
 @pytest.mark.parametrize("C", [1, 3])
 @pytest.mark.parametrize("kw,lr", [({}, -1.0), ({"detect_shadows": False}, 0.01), ({"n_mixtures": 3}, 0.0),
-                                   ({"n_mixtures": 2, "complexity_reduction_threshold": 0.3}, 0.05)])
+                                   ({"n_mixtures": 2, "complexity_reduction_threshold": 0.3}, 0.05),
+                                   # prunes even a lone mode the pixel fits (the kernel's fast path)
+                                   ({"complexity_reduction_threshold": 3.0}, 0.3)])
 def test_matches_naive_exactly(C, kw, lr):
     ours, ref = BackgroundSubtractorMOG2(**kw), NaiveMOG2(**kw)
     run_beside_naive(ours, ref, C, lr, seed=1 + C)
