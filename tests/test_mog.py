@@ -3,6 +3,7 @@ background image, invariants, persistence and bad input."""
 
 from __future__ import annotations
 
+import json
 import tracemalloc
 
 import numpy as np
@@ -151,3 +152,49 @@ def test_bad_input():
     with pytest.raises(ValueError, match="reset"):
         model.apply(np.zeros((4, 5), np.uint8))
     assert fastgmm.BackgroundSubtractorMOG is BackgroundSubtractorMOG
+
+
+def _format1_records(mode: list[tuple], K: int, with_count: bool) -> np.dtype:
+    """File format 1, spelled out independently of the package: optional uint8 ``n_modes`` at byte
+    0, ``K`` packed modes from byte 4 (0 without a count), the record padded to a multiple of 64."""
+    mode_dt = np.dtype(mode)
+    start = 4 if with_count else 0
+    names, formats, offsets = (["n_modes"], [np.uint8], [0]) if with_count else ([], [], [])
+    return np.dtype({"names": names + ["modes"], "formats": formats + [(mode_dt, (K,))],
+                     "offsets": offsets + [start], "itemsize": -(-(start + K * mode_dt.itemsize) // 64) * 64})
+
+
+@pytest.mark.parametrize("C", [1, 3])
+@pytest.mark.parametrize("model", ["MOG", "MOG2"])
+def test_a_hand_written_format_1_file_loads_and_resumes_bit_identically(tmp_path, model, C):
+    """Files keep format 1 whatever the in-memory layout (MOG2: 64-byte main + overflow records,
+    MOG: unpadded records): a file written by hand in that format resumes like an uninterrupted run."""
+    f32 = np.float32
+    if model == "MOG":
+        cls, mode, count = BackgroundSubtractorMOG, [("sort_key", f32), ("weight", f32), ("mean", f32, (C,)),
+                                                     ("variance", f32, (C,))], False
+    else:
+        cls, mode, count = fastgmm.BackgroundSubtractorMOG2, [("weight", f32), ("variance", f32),
+                                                              ("mean", f32, (C,))], True
+    frames = synthetic_video(np.random.default_rng(31), 9, 11, 3, 40)
+    if C == 1:
+        frames = frames[..., 0]
+    full = cls()
+    masks = [full.apply(f) for f in frames]
+    half = cls()
+    for f in frames[:25]:
+        half.apply(f)
+    if model == "MOG":  # in memory: unpadded records
+        assert half.state_.dtype.itemsize == 5 * np.dtype(mode).itemsize
+    state = half.per_pixel_state()
+    assert state.dtype == _format1_records(mode, 5, count)
+    rec = np.zeros(state.shape, _format1_records(mode, 5, count))
+    for name in rec.dtype.names:
+        rec[name] = state[name]
+    meta = {"format_version": 1, "class_name": cls.__name__, "params": half.get_params(), "n_frames": 25,
+            "frame_shape": [9, 11, C], "frame_ndim": frames.ndim - 1}
+    np.savez(tmp_path / "v1.npz", meta=np.array(json.dumps(meta)), state=rec)
+    loaded = cls.load(tmp_path / "v1.npz")
+    for t in range(25, 40):
+        np.testing.assert_array_equal(loaded.apply(frames[t]), masks[t], err_msg=f"frame {t}")
+    np.testing.assert_array_equal(loaded.per_pixel_state(), full.per_pixel_state())

@@ -353,10 +353,10 @@ def _mog2_block(b, frame, fl, cnt, lay, known_fg, use_known_fg, mask, C, K, prm,
 @_exact
 def _mog_sort_key(st, p, o, w, C):
     """bgsegm sort key: the (old) weight over sqrt of the summed per-channel variances."""
-    vo = o + 2 + C
+    vo = o + _u(2 + C)
     if C == 3:
-        v = st[p, vo] + st[p, vo + 1]
-        v = v + st[p, vo + 2]
+        v = st[p, vo] + st[p, vo + _U1]
+        v = v + st[p, vo + _U2]
         return w / np.sqrt(v)
     return w / np.sqrt(st[p, vo])
 
@@ -365,15 +365,15 @@ def _mog_sort_key(st, p, o, w, C):
 def _mog_match(st, p, o, C, x0, x1, x2, vT):
     """bgsegm match test of the mode at float ``o``: squared distance below ``vT`` times the summed
     per-channel variances.  Returns (hit, x0 - mean0, x1 - mean1, x2 - mean2)."""
-    vo = o + 2 + C
-    d0 = x0 - st[p, o + 2]
+    vo = o + _u(2 + C)
+    d0 = x0 - st[p, o + _U2]
     if C == 3:
-        d1 = x1 - st[p, o + 3]
-        d2 = x2 - st[p, o + 4]
+        d1 = x1 - st[p, o + _U3]
+        d2 = x2 - st[p, o + _U4]
         dsq = d0 * d0 + d1 * d1
         dsq = dsq + d2 * d2
-        vs = st[p, vo] + st[p, vo + 1]
-        vs = vs + st[p, vo + 2]
+        vs = st[p, vo] + st[p, vo + _U1]
+        vs = vs + st[p, vo + _U2]
         return dsq < vT * vs, d0, d1, d2
     return d0 * d0 < vT * st[p, vo], d0, np.float32(0.0), np.float32(0.0)
 
@@ -387,33 +387,33 @@ def _mog_update_pixel(st, p, C, K, x0, x1, x2, alpha, T, vT, min_var, var0, w0, 
     k_fg = -1
     k = 0
     while k < K:
-        o = k * L
-        vo = o + 2 + C
-        w = st[p, o + 1]
+        o = _u(k * L)
+        vo = o + _u(2 + C)
+        w = st[p, o + _U1]
         wsum = wsum + w
         if w < FLT_EPSILON:
             break
         hit, d0, d1, d2 = _mog_match(st, p, o, C, x0, x1, x2, vT)
         if hit:
             wsum = wsum - w
-            st[p, o + 1] = w + alpha * (np.float32(1.0) - w)
-            st[p, o + 2] = st[p, o + 2] + alpha * d0
+            st[p, o + _U1] = w + alpha * (np.float32(1.0) - w)
+            st[p, o + _U2] = st[p, o + _U2] + alpha * d0
             v = st[p, vo]
             v = v + alpha * (d0 * d0 - v)
             st[p, vo] = v if v > min_var else min_var
             if C == 3:
-                st[p, o + 3] = st[p, o + 3] + alpha * d1
-                st[p, o + 4] = st[p, o + 4] + alpha * d2
-                v = st[p, vo + 1]
+                st[p, o + _U3] = st[p, o + _U3] + alpha * d1
+                st[p, o + _U4] = st[p, o + _U4] + alpha * d2
+                v = st[p, vo + _U1]
                 v = v + alpha * (d1 * d1 - v)
-                st[p, vo + 1] = v if v > min_var else min_var
-                v = st[p, vo + 2]
+                st[p, vo + _U1] = v if v > min_var else min_var
+                v = st[p, vo + _U2]
                 v = v + alpha * (d2 * d2 - v)
-                st[p, vo + 2] = v if v > min_var else min_var
+                st[p, vo + _U2] = v if v > min_var else min_var
             st[p, o] = _mog_sort_key(st, p, o, w, C)
             k1 = k - 1
             while k1 >= 0:
-                if st[p, k1 * L] >= st[p, (k1 + 1) * L]:
+                if st[p, _u(k1 * L)] >= st[p, _u((k1 + 1) * L)]:
                     break
                 _swap_modes(st, p, _u(k1 * L), _u((k1 + 1) * L), L)
                 k1 -= 1
@@ -423,28 +423,28 @@ def _mog_update_pixel(st, p, C, K, x0, x1, x2, alpha, T, vT, min_var, var0, w0, 
     if k_hit < 0:
         k = min(k, K - 1)
         k_hit = k
-        o = k * L
-        vo = o + 2 + C
-        wsum = wsum + (w0 - st[p, o + 1])
+        o = _u(k * L)
+        vo = o + _u(2 + C)
+        wsum = wsum + (w0 - st[p, o + _U1])
         st[p, o] = sk0
-        st[p, o + 1] = w0
-        st[p, o + 2] = x0
+        st[p, o + _U1] = w0
+        st[p, o + _U2] = x0
         st[p, vo] = var0
         if C == 3:
-            st[p, o + 3] = x1
-            st[p, o + 4] = x2
-            st[p, vo + 1] = var0
-            st[p, vo + 2] = var0
+            st[p, o + _U3] = x1
+            st[p, o + _U4] = x2
+            st[p, vo + _U1] = var0
+            st[p, vo + _U2] = var0
     else:
         while k < K:
-            wsum = wsum + st[p, k * L + 1]
+            wsum = wsum + st[p, _u(k * L + 1)]
             k += 1
     wscale = np.float32(1.0) / wsum
     wsum = np.float32(0.0)
     for k in range(K):
-        o = k * L
-        w = st[p, o + 1] * wscale
-        st[p, o + 1] = w
+        o = _u(k * L)
+        w = st[p, o + _U1] * wscale
+        st[p, o + _U1] = w
         wsum = wsum + w
         st[p, o] = st[p, o] * wscale
         if wsum > T and k_fg < 0:
@@ -458,17 +458,18 @@ def _mog_frozen_pixel(st, p, C, K, x0, x1, x2, T, vT):
     L = 2 + 2 * C
     k_hit = -1
     for k in range(K):
-        o = k * L
-        if st[p, o + 1] < FLT_EPSILON:
+        o = _u(k * L)
+        if st[p, o + _U1] < FLT_EPSILON:
             break
-        if _mog_match(st, p, o, C, x0, x1, x2, vT)[0]:
+        hit, _, _, _ = _mog_match(st, p, o, C, x0, x1, x2, vT)
+        if hit:
             k_hit = k
             break
     k_fg = -1
     if k_hit >= 0:
         wsum = np.float32(0.0)
         for k in range(K):
-            wsum = wsum + st[p, k * L + 1]
+            wsum = wsum + st[p, _u(k * L + 1)]
             if wsum > T:
                 k_fg = k + 1
                 break
@@ -484,11 +485,12 @@ MOG_PARAMS = ("alpha", "background_ratio", "var_threshold", "min_var", "var_init
 def _mog_block(b, frame, st, known_fg, use_known_fg, mask, C, K, prm, block):
     """bgsegm MOG on pixels [b*block, (b+1)*block); ``prm`` holds the ``MOG_PARAMS`` in that order."""
     alpha, T, vT, min_var, var0, w0, sk0 = prm[0], prm[1], prm[2], prm[3], prm[4], prm[5], prm[6]
-    for p in range(b * block, min(frame.shape[0], (b + 1) * block)):
+    for ip in range(b * block, min(frame.shape[0], (b + 1) * block)):
+        p = _u(ip)
         if use_known_fg and known_fg[p] != 0:
             mask[p] = 255
             continue
-        x0, x1, x2 = _pixel_value(frame, _u(p), C)
+        x0, x1, x2 = _pixel_value(frame, p, C)
         if alpha > np.float32(0.0):
             mask[p] = _mog_update_pixel(st, p, C, K, x0, x1, x2, alpha, T, vT, min_var, var0, w0, sk0)
         else:

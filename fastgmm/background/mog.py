@@ -57,6 +57,7 @@ class BackgroundSubtractorMOG(PixelMixtureSubtractor):
     _AUTO_RATE_FACTOR = 1
     _MODEL = _pixel.MODEL_MOG
     _WITH_COUNT = False
+    _RECORD_ALIGN = 4  # unpadded: every frame touches all K modes (see fastgmm.background._state)
     _WEIGHT_FIELD = 1
     _MEAN_FIELD = 2
 
