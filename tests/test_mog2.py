@@ -491,7 +491,7 @@ def test_warm_up_compiles_only_the_requested_specialisation():
         from fastgmm.background import _pixel
         BackgroundSubtractorMOG2.warm_up(channels=1, dtype=np.float32)
         (sig,) = _pixel.update.signatures
-        print(sig[0] == numba.typeof(_pixel.kernel_kind(_pixel.MODEL_MOG2, 1)), sig[1].dtype)
+        print(sig[0] == numba.typeof(_pixel.kernel_kind(_pixel.MODEL_MOG2, 1, 5)), sig[1].dtype)
     """)
     res = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
     assert res.returncode == 0, res.stderr

@@ -351,8 +351,8 @@ class PixelMixtureSubtractor:
         from ._pixel import kernel_kind, update
 
         self._set_rate(alpha)
-        update(kernel_kind(self._MODEL, frame.shape[1]), frame, self._flat, self._st, self._cnt, self._layout,
-               known_fg, use_known_fg, mask, self.n_mixtures, self._prm, numba.get_num_threads(),
+        update(kernel_kind(self._MODEL, frame.shape[1], self.n_mixtures), frame, self._flat, self._st, self._cnt,
+               self._layout, known_fg, use_known_fg, mask, self.n_mixtures, self._prm, numba.get_num_threads(),
                BLOCK_ROWS * self._frame_shape[1])
 
     # ------------------------------------------------------------ background
