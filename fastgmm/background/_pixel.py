@@ -190,6 +190,17 @@ def _lone_mode(w0, alpha, alpha1, prune):
 
 
 @_exact_inline
+def _store_weight(fl, o, w, prune, nm, total):
+    """Store a mode's decayed weight at float ``o``; under the prior (``-prune``) the mode is dropped
+    as OpenCV does it (weight 0, one mode fewer).  Returns (modes in use, total + stored weight)."""
+    if w < -prune:
+        w = np.float32(0.0)
+        nm -= 1
+    fl[_U0, o] = w
+    return nm, total + w
+
+
+@_exact_inline
 def _normalise(fl, main, over, M, L, nm, total):
     """Divide the weights of the first ``nm`` modes by ``total`` (OpenCV: times 1/total, or 0)."""
     inv = np.float32(0.0)
@@ -266,21 +277,12 @@ def _mog2_block(b, frame, fl, cnt, lay, known_fg, use_known_fg, mask, C, K, prm,
             else:
                 w = _fit_mode(fl, main, C, alpha1 * fl[_U0, main] + prune, alpha, var, d0, d1, d2, dist2,
                               var_min, var_max)
-                if w < -prune:
-                    w = np.float32(0.0)
-                    nm -= 1
-                fl[_U0, main] = w
-                total = w
+                nm, total = _store_weight(fl, main, w, prune, nm, np.float32(0.0))
                 m = 1
                 o = main
                 while m < nm:
                     o = next_offset(o, m, M, L, over)
-                    w = alpha1 * fl[_U0, o] + prune
-                    if w < -prune:
-                        w = np.float32(0.0)
-                        nm -= 1
-                    fl[_U0, o] = w
-                    total = total + w
+                    nm, total = _store_weight(fl, o, alpha1 * fl[_U0, o] + prune, prune, nm, total)
                     m += 1
                 _normalise(fl, main, over, M, L, nm, total)
         else:
@@ -304,11 +306,7 @@ def _mog2_block(b, frame, fl, cnt, lay, known_fg, use_known_fg, mask, C, K, prm,
                                 break
                             _swap_modes(fl, _U0, o_w, o_up, L)
                             o_w = o_up
-                if w < -prune:
-                    w = np.float32(0.0)
-                    nm -= 1
-                fl[_U0, o_w] = w
-                total = total + w
+                nm, total = _store_weight(fl, o_w, w, prune, nm, total)
                 m += 1
                 o = next_offset(o, m, M, L, over)
             _normalise(fl, main, over, M, L, nm, total)
