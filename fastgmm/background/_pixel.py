@@ -225,7 +225,7 @@ def _mog2_block(b, frame, fl, cnt, lay, known_fg, use_known_fg, mask, C, K, prm,
     Fast path: a pixel that fits its first (heaviest) mode -- 85-95 % of the pixels of a frame once
     the model has settled -- moves no mode and creates none, so it skips the general loop's
     bookkeeping; a pixel with a single mode (85 % at 1920x1080 after 40 highway frames) runs
-    straight-line code without a division (see ``lone_w``).  Same float32 operations in the same
+    straight-line code without a division (see ``w_a``, ``w_b``).  Same float32 operations in the same
     order as the general loop, so masks and state are bit-identical.  Measured 2026-11-25 (AMD EPYC
     Zen 3 VM, kernel only, highway frames 11-40 resized to 1920x1080, state restored before each run,
     variants alternated in one process): 1 thread on a cache-resident 128x128 crop, median of 200
@@ -241,13 +241,10 @@ def _mog2_block(b, frame, fl, cnt, lay, known_fg, use_known_fg, mask, C, K, prm,
     alpha1 = np.float32(1.0) - alpha
     # A lone mode's weight is always 1 or 1 - 2**-24 after normalisation (x * (1/x) rounds to one
     # of the two), so its update is worked out once here for both: two divisions fewer per pixel.
-    lone_w = np.empty(4, np.float32)
-    lone_k = np.empty(2, np.float32)
-    lone_keep = np.empty(2, np.bool_)
-    lone_w[0] = np.float32(1.0) - np.float32(2.0 ** -24)
-    lone_w[2] = np.float32(1.0)
-    for i in range(2):
-        lone_k[i], lone_w[2 * i + 1], lone_keep[i] = _lone_mode(lone_w[2 * i], alpha, alpha1, prune)
+    w_a = np.float32(1.0) - np.float32(2.0 ** -24)
+    w_b = np.float32(1.0)
+    k_a, new_a, keep_a = _lone_mode(w_a, alpha, alpha1, prune)
+    k_b, new_b, keep_b = _lone_mode(w_b, alpha, alpha1, prune)
     for ip in range(b * block, min(frame.shape[0], (b + 1) * block)):
         p = _u(ip)
         if use_known_fg and known_fg[p] != 0:
@@ -264,10 +261,10 @@ def _mog2_block(b, frame, fl, cnt, lay, known_fg, use_known_fg, mask, C, K, prm,
             background = np.float32(0.0) < TB and dist2 < Tb * var
             if nm == 1:
                 w0 = fl[_U0, main]
-                if w0 == lone_w[0]:
-                    k, w, keep = lone_k[0], lone_w[1], lone_keep[0]
-                elif w0 == lone_w[2]:
-                    k, w, keep = lone_k[1], lone_w[3], lone_keep[1]
+                if w0 == w_a:
+                    k, w, keep = k_a, new_a, keep_a
+                elif w0 == w_b:
+                    k, w, keep = k_b, new_b, keep_b
                 else:
                     k, w, keep = _lone_mode(w0, alpha, alpha1, prune)
                 _move_mode(fl, main, C, k, var, d0, d1, d2, dist2, var_min, var_max)
