@@ -146,11 +146,12 @@ def _cmd_subtract(args: argparse.Namespace) -> int:
 
 def _subtract_many(args: argparse.Namespace) -> int:
     """Several videos, each to OUTPUT/<stem>/, on Dask workers (--workers N local, or --scheduler)."""
-    from .io import GIF_SUFFIXES, VIDEO_SUFFIXES
+    from .io import GIF_SUFFIXES, IMAGE_SUFFIXES, VIDEO_SUFFIXES
 
     _check_method(args.method)
-    if args.background:
-        raise UsageError("--background takes one input; with several videos each output folder gets masks only.")
+    if args.background and Path(args.background).suffix.lower() in IMAGE_SUFFIXES:
+        raise UsageError(f"with several videos --background must be a folder (one <stem>.png per video); got "
+                         f"{args.background}.")
     if Path(args.output).suffix.lower() in VIDEO_SUFFIXES | GIF_SUFFIXES:
         raise UsageError(f"with several videos -o must be a folder (one sub-folder per video); got {args.output}.")
     if args.workers is not None and args.scheduler is not None:
@@ -180,7 +181,8 @@ def _subtract_many(args: argparse.Namespace) -> int:
     n_workers = args.workers or min(len(args.input), os.cpu_count() or 1)
     try:  # without --scheduler, subtract_many starts a local cluster of n_workers and closes it
         results = subtract_many(args.input, args.output, method=args.method, client=client, n_workers=n_workers,
-                                progress=not args.quiet, train_fraction=args.train_fraction, fps=args.fps)
+                                progress=not args.quiet, background_dir=args.background,
+                                train_fraction=args.train_fraction, fps=args.fps)
     finally:
         if client is not None:
             client.close()
@@ -259,7 +261,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="a folder (one PNG mask per frame, named after the frame) or a video/GIF file; with "
                    "several videos a folder, one sub-folder per video (named after its stem)")
     p.add_argument("--method", default="default", help=f"one of: {methods}")
-    p.add_argument("--background", help="also write the final background image here")
+    p.add_argument("--background", help="also write the final background image to this file; with several "
+                   "videos a folder, one <stem>.png per video")
     p.add_argument("--train-fraction", type=float, default=0.6,
                    help="offline methods fit on this leading fraction of the frames (default 0.6)")
     p.add_argument("--fps", type=float, default=25.0, help="frame rate of a video/GIF output (default 25)")

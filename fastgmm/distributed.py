@@ -135,6 +135,7 @@ def subtract_many(
     client: Any = None,
     n_workers: int | None = None,
     progress: bool = True,
+    background_dir: str | os.PathLike | None = None,
     **options: Any,
 ) -> dict[str, VideoResult]:
     """Background-subtract several videos in parallel on Dask workers, one task per video.
@@ -155,6 +156,8 @@ def subtract_many(
         Worker processes of the local cluster started when ``client`` is None.
     progress : bool, default True
         Show one tqdm bar over the videos (on stderr).
+    background_dir : path, optional
+        Also write each video's final background image to ``background_dir/<stem>.png``.
     **options
         ``train_fraction`` and ``fps`` of :func:`fastgmm.cli.subtract_one`.
 
@@ -197,7 +200,10 @@ def subtract_many(
         futures = {}
         for src in sources:
             output = str(Path(out_dir) / video_stem(src))
-            future = client.submit(_run_one, src, output, task_options, pure=False)
+            own_options = task_options
+            if background_dir is not None:
+                own_options = {**task_options, "background": str(Path(background_dir) / f"{video_stem(src)}.png")}
+            future = client.submit(_run_one, src, output, own_options, pure=False)
             futures[future] = (src, output)
         bar = tqdm(total=len(sources), desc="videos", unit="video", disable=not progress, leave=False)
         with bar:

@@ -61,12 +61,16 @@ def _tree(folder):
 def test_parallel_videos_write_the_same_bytes_as_one_at_a_time(client, videos, tmp_path):
     paths, _ = videos
     for path in paths:  # one at a time, in this process (also compiles the kernels the workers load)
-        assert main(["subtract", str(path), "-o", str(tmp_path / "one" / path.stem), "-q"]) == 0
-    results = subtract_many(paths, tmp_path / "many", client=client, progress=False)
+        assert main(["subtract", str(path), "-o", str(tmp_path / "one" / path.stem), "--background",
+                     str(tmp_path / "one_bg" / f"{path.stem}.png"), "-q"]) == 0
+    results = subtract_many(paths, tmp_path / "many", client=client, progress=False,
+                            background_dir=tmp_path / "many_bg")
     assert list(results) == [str(p) for p in paths]
     assert all(r.ok and r.n_masks == 8 for r in results.values()), results
     one, many = _tree(tmp_path / "one"), _tree(tmp_path / "many")
     assert len(one) == 24 and many == one
+    one_bg, many_bg = _tree(tmp_path / "one_bg"), _tree(tmp_path / "many_bg")
+    assert sorted(one_bg) == ["clip1.png", "clip2.png", "stills.png"] and many_bg == one_bg
 
 
 def test_a_failing_video_is_reported_and_the_others_complete(client, videos, tmp_path):
@@ -97,9 +101,12 @@ def test_subtract_many_rejects_clashing_stems_and_bad_options(videos, tmp_path):
 def test_cli_several_videos_on_a_scheduler_and_on_own_workers(client, videos, tmp_path, capsys):
     paths, bad = videos
     address = client.scheduler.address
-    args = ["subtract", *map(str, paths), "-o", str(tmp_path / "a"), "--scheduler", address, "-q"]
+    args = ["subtract", *map(str, paths), "-o", str(tmp_path / "a"), "--scheduler", address, "-q",
+            "--background", str(tmp_path / "bg")]
     assert main(args) == 0
     assert sorted(p.name for p in (tmp_path / "a").iterdir()) == ["clip1", "clip2", "stills"]
+    for stem in ("clip1", "clip2", "stills"):
+        assert iio.imread(tmp_path / "bg" / f"{stem}.png").shape == (24, 32, 3)
     assert main(["subtract", str(paths[0]), str(bad), "-o", str(tmp_path / "b"), "--workers", "1"]) == 2
     captured = capsys.readouterr()
     errors = [line for line in captured.err.splitlines() if "error" in line]
@@ -116,7 +123,7 @@ def test_cli_errors_are_one_line_exit_2(videos, tmp_path, capsys, monkeypatch):
         (["subtract", *many, "--scheduler", "tcp://127.0.0.1:9", "--timeout", "0.5"], "cannot reach the Dask scheduler"),
         (["subtract", *many, "--workers", "0"], "--workers must be at least 1"),
         (["subtract", *many, "--workers", "1", "--scheduler", "tcp://127.0.0.1:9"], "not both"),
-        (["subtract", *many, "--background", str(tmp_path / "bg.png")], "--background takes one input"),
+        (["subtract", *many, "--background", str(tmp_path / "bg.png")], "--background must be a folder"),
         (["subtract", str(paths[0]), str(tmp_path / "missing.gif"), "-o", str(tmp_path / "o")], "missing.gif"),
     ]
     for argv, expected in cases:
