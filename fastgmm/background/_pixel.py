@@ -345,17 +345,6 @@ def _mog2_block(b, frame, fl, cnt, lay, known_fg, use_known_fg, mask, C, K, prm,
 
 
 # ----------------------------------------------------------------------------------------- MOG
-@_exact
-def _mog_sort_key(st, p, o, w, C):
-    """bgsegm sort key: the (old) weight over sqrt of the summed per-channel variances."""
-    vo = o + _u(2 + C)
-    if C == 3:
-        v = st[p, vo] + st[p, vo + _U1]
-        v = v + st[p, vo + _U2]
-        return w / np.sqrt(v)
-    return w / np.sqrt(st[p, vo])
-
-
 @_exact_inline
 def _mog_match(st, p, o, C, x0, x1, x2, vT):
     """bgsegm match test of the mode at float ``o``: squared distance below ``vT`` times the summed
@@ -395,17 +384,22 @@ def _mog_update_pixel(st, p, C, K, x0, x1, x2, alpha, T, vT, min_var, var0, w0, 
             st[p, o + _U2] = st[p, o + _U2] + alpha * d0
             v = st[p, vo]
             v = v + alpha * (d0 * d0 - v)
-            st[p, vo] = v if v > min_var else min_var
+            vsum = v if v > min_var else min_var
+            st[p, vo] = vsum
             if C == 3:
                 st[p, o + _U3] = st[p, o + _U3] + alpha * d1
                 st[p, o + _U4] = st[p, o + _U4] + alpha * d2
                 v = st[p, vo + _U1]
                 v = v + alpha * (d1 * d1 - v)
-                st[p, vo + _U1] = v if v > min_var else min_var
+                v = v if v > min_var else min_var
+                st[p, vo + _U1] = v
+                vsum = vsum + v
                 v = st[p, vo + _U2]
                 v = v + alpha * (d2 * d2 - v)
-                st[p, vo + _U2] = v if v > min_var else min_var
-            st[p, o] = _mog_sort_key(st, p, o, w, C)
+                v = v if v > min_var else min_var
+                st[p, vo + _U2] = v
+                vsum = vsum + v
+            st[p, o] = w / np.sqrt(vsum)  # the sort key: old weight over sqrt of the summed variances
             k1 = k - 1
             while k1 >= 0:
                 if st[p, _u(k1 * L)] >= st[p, _u((k1 + 1) * L)]:
