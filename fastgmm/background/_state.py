@@ -61,7 +61,8 @@ from ..exceptions import NotFittedError
 FORMAT_VERSION = 1
 CACHE_LINE = 64
 RECORD_ALIGN = 64
-"""Records are padded to a multiple of this many bytes (1 = no padding)."""
+"""Records of the file format are padded to a multiple of this many bytes; in memory each class pads its
+main records to its ``_RECORD_ALIGN`` (MOG2: this, MOG: 4, i.e. unpadded)."""
 BLOCK_ROWS = 4
 """Rows per ``prange`` iteration."""
 
@@ -99,10 +100,10 @@ class PixelMixtureSubtractor:
 
     Subclasses define ``_PARAMS`` (constructor parameter names), ``_AUTO_RATE_FACTOR`` (2 for MOG2,
     1 for MOG), ``_MODEL`` (the ``_pixel.MODEL_*`` kernel), ``_WEIGHT_FIELD``/``_MEAN_FIELD``
-    (positions in a mode), ``_mode_fields(C)``, ``_WITH_COUNT``, ``_validated(params)`` (the
-    constructor's checks, returning the normalised values), ``_derive()`` (the float32 parameter
-    vector ``_prm`` in the kernel's order, from the attributes) and ``_set_rate(alpha)``, which
-    writes the per-frame entries.  Parameters set after construction (``model.var_threshold = 25``
+    (positions in a mode), ``_mode_fields(C)``, ``_WITH_COUNT``, ``_RECORD_ALIGN`` (in-memory
+    padding of the main records), ``_validated(params)`` (the constructor's checks, returning the
+    normalised values), ``_derive()`` (the float32 parameter vector ``_prm`` in the kernel's order,
+    from the attributes) and ``_set_rate(alpha)``, which writes the per-frame entries.  Parameters set after construction (``model.var_threshold = 25``
     or :meth:`set_params`) are validated the same way and apply from the next frame.
     """
 
