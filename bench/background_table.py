@@ -6,11 +6,12 @@ round builds a fresh model on both sides, warms both up on the first frames, the
 same frames *interleaved* -- frame i to one, frame i to the other, the order swapped every frame --
 timing every ``apply``, each after a ``GAP`` pause.  Interleaving frame by frame exposes both to
 the same moments of a noisy (virtual) machine; alternating whole runs did not: on a shared VM the
-best-of-5 ratio of the same code moved between 1.3x and 1.7x from one invocation to the next.  The
-pause lets the other side's worker threads stop spinning (OpenMP and OpenCV's pool busy-wait a
-while after a parallel region): without it OpenCV's 2-thread 1080p frames read ~10 % slower and
-the ratio ~10 % more in our favour (1.83-1.88x vs 1.65-1.69x, measured 2026-11-25).  Reported: median ms per frame
-over all rounds, the ratio of the medians, and the lowest and highest ratio of the rounds' totals.
+best-of-5 MOG2 1080p 2-thread ratio of the same code read 1.31x in one invocation and 1.50x in the
+next.  The pause lets the other side's worker threads stop spinning (OpenMP and OpenCV's pool
+busy-wait a while after a parallel region): without it OpenCV's 2-thread 1080p frames read ~10 %
+slower and the ratio ~10 % more in our favour (1.83-1.88x vs 1.65-1.69x, measured 2026-11-25).
+Reported: median ms per frame over all rounds, the ratio of the medians, and the lowest and highest
+ratio of the rounds' totals.
 Also measures the first-call latency of ``apply`` in fresh processes (cold: empty Numba cache;
 cached: second process on the same cache).
 
@@ -135,11 +136,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="few frames and rounds (smoke test)")
     args = parser.parse_args()
-    n_small, n_big, rounds, warm = (30, 8, 2, 5) if args.quick else (200, 40, 5, 20)
-    if args.quick:
-        warm_big = 3
-    else:
-        warm_big = 10
+    n_small, n_big, rounds, warm, warm_big = (30, 8, 2, 5, 3) if args.quick else (200, 40, 5, 20, 10)
     print(f"fastgmm vs OpenCV {cv2.__version__}, numba {numba.__version__}, {os.cpu_count()} CPUs; frames fed to "
           f"both sides in turn, {rounds} rounds (see the module docstring)\n")
     print("| model | frame | threads | ours ms/frame | OpenCV ms/frame | ours fps | OpenCV fps | speed-up | "

@@ -14,9 +14,10 @@ as (H*W,).
 All arithmetic is float32, in the same order as OpenCV's C++ (the kernels are compiled without
 fast-math, so nothing is reassociated or fused) -- this is what makes the masks bit-identical.
 Channel counts are 1 or 3: the one parallel entry point, :func:`update`, is specialised at
-compile time for one model and channel count (``kernel_kind``) and calls that block kernel with the
-channel count as a constant, so after inlining LLVM specialises its body.  The models' scalar parameters travel as one float32 vector (``MOG2_PARAMS``,
-``MOG_PARAMS``), filled in place by the Python wrapper.
+compile time for one model and channel count (and, for MOG, the default mode count; see
+``kernel_kind``) and calls that block kernel with them as constants, so after inlining LLVM
+specialises its body.  The models' scalar parameters travel as one float32 vector
+(``MOG2_PARAMS``, ``MOG_PARAMS``), filled in place by the Python wrapper.
 
 Tried and rejected (2026-11-25, highway frames, alternated with OpenCV, 2-core AMD EPYC Zen 4): a
 SIMD layout (one record per block of 16-64 pixels, fields as lane arrays, every phase a branch-free
@@ -93,7 +94,7 @@ def pixel_bases(p, lay):
 @_exact_inline
 def _pixel_value(frame, p, C):
     """Channels of pixel ``p`` as float32 (x0, x1, x2); x1 = x2 = 0 for a gray frame."""
-    x0 = np.float32(frame[p, _u(0)])
+    x0 = np.float32(frame[p, _U0])
     if C == 3:
         return x0, np.float32(frame[p, _U1]), np.float32(frame[p, _U2])
     return x0, np.float32(0.0), np.float32(0.0)
@@ -225,8 +226,8 @@ def _mog2_block(b, frame, fl, cnt, lay, known_fg, use_known_fg, mask, C, K, prm,
     Fast path: a pixel that fits its first (heaviest) mode -- 85-95 % of the pixels of a frame once
     the model has settled -- moves no mode and creates none, so it skips the general loop's
     bookkeeping; a pixel with a single mode (85 % at 1920x1080 after 40 highway frames) runs
-    straight-line code without a division (see ``w_a``, ``w_b``).  Same float32 operations in the same
-    order as the general loop, so masks and state are bit-identical.  Measured 2026-11-25 (AMD EPYC
+    straight-line code without a division (see ``w_a``, ``w_b``).  Same float32 operations in the
+    same order as the general loop, so masks and state are bit-identical.  Measured 2026-11-25 (AMD EPYC
     Zen 3 VM, kernel only, highway frames 11-40 resized to 1920x1080, state restored before each run,
     variants alternated in one process): 1 thread on a cache-resident 128x128 crop, median of 200
     runs, 11.6 ns/pixel before -> 8.4 with the fast path -> 7.4 without the divisions; whole frame
@@ -291,7 +292,8 @@ def _mog2_block(b, frame, fl, cnt, lay, known_fg, use_known_fg, mask, C, K, prm,
                 w = alpha1 * fl[_U0, o] + prune
                 o_w = o  # where the weight goes: the mode's slot after bubbling up
                 if not fits:
-                    var, d0, d1, d2, dist2 = _mode_distance(fl, o, C, x0, x1, x2)
+                    if m > 0:  # mode 0's distance was computed for the fast-path test
+                        var, d0, d1, d2, dist2 = _mode_distance(fl, o, C, x0, x1, x2)
                     if total < TB and dist2 < Tb * var:
                         background = True
                     if dist2 < Tg * var:
@@ -494,7 +496,7 @@ MODEL_MOG = 1
 MOG_FIXED_K = 5
 """bgsegm MOG with this many modes (the default) gets a kernel with K as a compile-time constant:
 its loops over all K modes of a pixel unroll (1 thread, cache-resident 128x128 highway crop, median
-of 100 alternated runs, 2026-11-25: 20.2 -> 16.8 ns/pixel)."""
+of 100 alternated runs, 2026-11-25: 21.3 -> 17.5 ns/pixel)."""
 
 
 def kernel_kind(model: int, n_channels: int, n_mixtures: int) -> tuple[int, ...]:
@@ -511,12 +513,13 @@ def kernel_kind(model: int, n_channels: int, n_mixtures: int) -> tuple[int, ...]
 def update(kind, frame, fl, st, cnt, lay, known_fg, use_known_fg, mask, K, prm, n_threads, block):
     """Update a model with a frame (H*W, C) and write its mask (H*W,).
 
-    ``kind`` (:func:`kernel_kind`) selects MOG2 or MOG, C = 1 or 3 (and K = 5 for MOG) at compile time: one entry
-    point, but each specialisation compiles only its own block kernel, with C as a constant
-    (2.5 s cold instead of 7.7 s for all four bodies in one function).  ``fl`` is the whole state
-    as one row of floats (MOG2 addresses its modes with :func:`pixel_bases` and ``lay``), ``st``
-    and ``cnt`` the float32 and uint8 views of the main records, one row per pixel (MOG keeps all
-    its modes there; column 0 of ``cnt`` is the MOG2 mode count).
+    ``kind`` (:func:`kernel_kind`) selects MOG2 or MOG, C = 1 or 3 (and K = ``MOG_FIXED_K`` for
+    MOG) at compile time: one entry point, but each specialisation compiles only its own block
+    kernel, with C as a constant (2.5 s cold instead of 7.7 s for all four bodies in one
+    function).  ``fl`` is the whole state as one row of floats (MOG2 addresses its modes with
+    :func:`pixel_bases` and ``lay``), ``st`` and ``cnt`` the float32 and uint8 views of the main
+    records, one row per pixel (MOG keeps all its modes there; column 0 of ``cnt`` is the MOG2 mode
+    count).
 
     The pixels are cut into blocks of ``block`` pixels dealt to the ``n_threads`` threads in turn
     (thread t takes blocks t, t + n, t + 2n, ...): a static half-and-half split left one thread

@@ -19,9 +19,10 @@ highway, 2 threads, kernel only, padded vs unpadded in separate processes on a n
 2026-11-25: medians 11.1-17.3 ns/pixel for both).  Files always hold the padded format-1
 records of :meth:`PixelMixtureSubtractor.per_pixel_state`, whatever the in-memory layout.
 
-For MOG2 the main record is exactly one cache line: the count and as many modes as fit (M = 3 modes of 20 bytes in colour, 5 of 12
-bytes in gray); modes M..K-1 go to the pixel's overflow record (packed, 40 bytes for the default
-K = 5 in colour), all overflow records following all main records.  MOG keeps all its modes in
+For MOG2 the main record is exactly one cache line: the count and as many modes as fit (M = 3
+modes of 20 bytes in colour, 5 of 12 bytes in gray); modes M..K-1 go to the pixel's overflow
+record (packed, 40 bytes for the default K = 5 in colour), all overflow records following all
+main records.  MOG keeps all its modes in
 its main record.  :meth:`PixelMixtureSubtractor.per_pixel_state` reassembles one record
 per pixel with all K modes in order; that is also what ``state_dict()``/``save()`` store, so files
 do not depend on this in-memory split.
@@ -61,8 +62,8 @@ from ..exceptions import NotFittedError
 FORMAT_VERSION = 1
 CACHE_LINE = 64
 RECORD_ALIGN = 64
-"""Records of the file format are padded to a multiple of this many bytes; in memory each class pads its
-main records to its ``_RECORD_ALIGN`` (MOG2: this, MOG: 4, i.e. unpadded)."""
+"""Records of the file format are padded to a multiple of this many bytes; in memory each class
+pads its main records to its ``_RECORD_ALIGN`` (MOG2: this, MOG: 4, i.e. unpadded)."""
 BLOCK_ROWS = 4
 """Rows per ``prange`` iteration."""
 
@@ -75,7 +76,8 @@ def _aligned_zeros(dtype: np.dtype, shape: tuple[int, ...]) -> np.ndarray:
     return raw[start:start + nbytes].view(dtype).reshape(shape)
 
 
-def record_dtype(mode_fields: list[tuple], n_mixtures: int, with_count: bool, align: int = RECORD_ALIGN) -> np.dtype:
+def record_dtype(mode_fields: list[tuple], n_mixtures: int, with_count: bool,
+                 align: int = RECORD_ALIGN) -> np.dtype:
     """Per-pixel record: optional uint8 mode count, then ``n_mixtures`` modes of float32 fields,
     padded to a multiple of ``align`` bytes (the default is the file format's)."""
     mode = np.dtype(mode_fields)
@@ -103,8 +105,9 @@ class PixelMixtureSubtractor:
     (positions in a mode), ``_mode_fields(C)``, ``_WITH_COUNT``, ``_RECORD_ALIGN`` (in-memory
     padding of the main records), ``_validated(params)`` (the constructor's checks, returning the
     normalised values), ``_derive()`` (the float32 parameter vector ``_prm`` in the kernel's order,
-    from the attributes) and ``_set_rate(alpha)``, which writes the per-frame entries.  Parameters set after construction (``model.var_threshold = 25``
-    or :meth:`set_params`) are validated the same way and apply from the next frame.
+    from the attributes) and ``_set_rate(alpha)``, which writes the per-frame entries.  Parameters
+    set after construction (``model.var_threshold = 25`` or :meth:`set_params`) are validated the
+    same way and apply from the next frame.
     """
 
     _PARAMS: tuple[str, ...] = ()
