@@ -17,7 +17,6 @@ iteration loop below is the same.
 
 from __future__ import annotations
 
-import inspect
 import numbers
 from typing import Any
 
@@ -26,6 +25,7 @@ import numpy as np
 from . import _lloyd
 from ._dask import is_dask_array
 from ._lloyd import _weights_or_empty
+from ._params import Params
 from ._validate import (
     check_array,
     check_is_fitted,
@@ -235,7 +235,7 @@ def _relocate_empty_clusters(
         weights[old_id] -= wi
 
 
-class KMeans:
+class KMeans(Params):
     """K-means clustering by Lloyd's algorithm, compiled with Numba.
 
     Same semantics as scikit-learn's ``KMeans(algorithm="lloyd")``: from the same explicit initial
@@ -301,28 +301,6 @@ class KMeans:
         self.max_iter = max_iter
         self.tol = tol
         self.random_state = random_state
-
-    # -- parameters (scikit-learn compatible, so sklearn.base.clone works) --------------------
-    @classmethod
-    def _param_names(cls) -> list[str]:
-        return [p for p in inspect.signature(cls.__init__).parameters if p != "self"]
-
-    def get_params(self, deep: bool = True) -> dict[str, Any]:
-        """Return the constructor parameters as a dict."""
-        return {name: getattr(self, name) for name in self._param_names()}
-
-    def set_params(self, **params: Any) -> "KMeans":
-        """Set constructor parameters; unknown names raise ``ValueError``."""
-        valid = self._param_names()
-        for name, value in params.items():
-            if name not in valid:
-                raise ValueError(f"Invalid parameter {name!r} for {type(self).__name__}; valid: {', '.join(valid)}.")
-            setattr(self, name, value)
-        return self
-
-    def __repr__(self) -> str:
-        args = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items() if not isinstance(v, np.ndarray))
-        return f"{type(self).__name__}({args})"
 
     # -- fitting -------------------------------------------------------------------------------
     def _validated_init(self, X: np.ndarray) -> str | np.ndarray:

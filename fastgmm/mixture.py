@@ -23,6 +23,7 @@ import numpy as np
 
 from . import _em
 from ._dask import is_dask_array
+from ._params import Params
 from ._validate import (
     check_array,
     check_is_fitted,
@@ -168,7 +169,7 @@ def random_resp_stats(
     return nk, sum_dx, scatter
 
 
-class GaussianMixture:
+class GaussianMixture(Params):
     """Gaussian mixture model fitted by expectation-maximisation.
 
     Same parameters, attributes and results as :class:`sklearn.mixture.GaussianMixture`, plus
@@ -254,32 +255,6 @@ class GaussianMixture:
         self.random_state = random_state
         self.warm_start = warm_start
         self.verbose = verbose
-
-    # ------------------------------------------------------------------ scikit-learn protocol
-    _PARAM_NAMES = (
-        "n_components", "covariance_type", "tol", "reg_covar", "max_iter", "n_init", "init_params",
-        "weights_init", "means_init", "precisions_init", "random_state", "warm_start", "verbose",
-    )
-
-    def get_params(self, deep: bool = True) -> dict[str, Any]:
-        """Constructor parameters as a dict (``sklearn.base.clone`` works with it)."""
-        return {name: getattr(self, name) for name in self._PARAM_NAMES}
-
-    def set_params(self, **params: Any) -> GaussianMixture:
-        """Set constructor parameters; unknown names raise ``ValueError``."""
-        for name, value in params.items():
-            if name not in self._PARAM_NAMES:
-                raise ValueError(f"Invalid parameter {name!r} for GaussianMixture; valid ones: {self._PARAM_NAMES}.")
-            setattr(self, name, value)
-        return self
-
-    def __repr__(self) -> str:
-        defaults = GaussianMixture().get_params()
-        changed = [
-            f"{k}={v!r}" for k, v in self.get_params().items()
-            if not (isinstance(v, (str, numbers.Number, bool, type(None))) and v == defaults[k])
-        ]
-        return f"GaussianMixture({', '.join(changed)})"
 
     # ------------------------------------------------------------------ validation
     def _check_parameters(self) -> None:

@@ -57,6 +57,7 @@ import numba
 import numpy as np
 
 from .._validate import check_frame, check_same_frame_shape
+from .._params import Params
 from ..exceptions import NotFittedError
 
 FORMAT_VERSION = 1
@@ -97,10 +98,10 @@ def record_dtype(mode_fields: list[tuple], n_mixtures: int, with_count: bool,
     return np.dtype({"names": names, "formats": formats, "offsets": offsets, "itemsize": size})
 
 
-class PixelMixtureSubtractor:
+class PixelMixtureSubtractor(Params):
     """Base class: validation, state handling, learning-rate schedule and persistence.
 
-    Subclasses define ``_PARAMS`` (constructor parameter names), ``_AUTO_RATE_FACTOR`` (2 for MOG2,
+    Subclasses define ``_AUTO_RATE_FACTOR`` (2 for MOG2,
     1 for MOG), ``_MODEL`` (the ``_pixel.MODEL_*`` kernel), ``_WEIGHT_FIELD``/``_MEAN_FIELD``
     (positions in a mode), ``_mode_fields(C)``, ``_WITH_COUNT``, ``_RECORD_ALIGN`` (in-memory
     padding of the main records), ``_validated(params)`` (the constructor's checks, returning the
@@ -110,7 +111,6 @@ class PixelMixtureSubtractor:
     same way and apply from the next frame.
     """
 
-    _PARAMS: tuple[str, ...] = ()
     _AUTO_RATE_FACTOR = 1
     _MODEL = -1
     _WITH_COUNT = True
@@ -130,29 +130,22 @@ class PixelMixtureSubtractor:
     def _derive(self) -> None:
         raise NotImplementedError
 
-    def _set_params(self, params: dict[str, Any]) -> None:
-        for name, value in self._validated(params).items():
-            object.__setattr__(self, name, value)
-        self._derive()
-
-    def set_params(self, **params: Any):
-        """Change parameters (checked as by the constructor); they apply from the next frame.
+    def _set_checked_params(self, params: dict[str, Any]) -> None:
+        """Check ``params`` with the constructor's rules (merged with the current values) and store them.
 
         ``n_mixtures`` sizes the state, so it can change only before the first frame or after
-        :meth:`reset`.  Returns ``self``.
-        """
-        unknown = sorted(set(params) - set(self._PARAMS))
-        if unknown:
-            raise ValueError(f"unknown parameter(s) {unknown}; the parameters are {', '.join(self._PARAMS)}.")
+        :meth:`reset`; the other parameters apply from the next frame."""
         if ("n_mixtures" in params and getattr(self, "state_", None) is not None
                 and params["n_mixtures"] != self.n_mixtures):
             raise ValueError("n_mixtures sizes the model's state and cannot change once frames have been seen; "
                              "call reset() first (or make a new subtractor).")
-        self._set_params({**self.get_params(), **params})
-        return self
+        current = self.get_params() if "_prm" in self.__dict__ else {}
+        for name, value in self._validated({**current, **params}).items():
+            object.__setattr__(self, name, value)
+        self._derive()
 
     def __setattr__(self, name: str, value: Any) -> None:
-        if name in self._PARAMS and "_prm" in self.__dict__:
+        if name in self._param_names() and "_prm" in self.__dict__:
             self.set_params(**{name: value})  # validated, and the kernel's parameter vector follows
         else:
             object.__setattr__(self, name, value)
@@ -384,10 +377,6 @@ class PixelMixtureSubtractor:
         return out[:, :, 0] if self._frame_ndim == 2 else out
 
     # ------------------------------------------------------------ persistence
-    def get_params(self) -> dict[str, Any]:
-        """Constructor parameters."""
-        return {name: getattr(self, name) for name in self._PARAMS}
-
     def state_dict(self) -> dict[str, Any]:
         """Everything needed to continue this model elsewhere (copies, not views).
 

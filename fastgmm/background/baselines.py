@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from .._params import Params
 from .._validate import (
     check_frame,
     check_frames,
@@ -26,7 +27,7 @@ from . import _offline
 DISTANCES = ("euclidean", "max")
 
 
-class _OfflineBackground:
+class _OfflineBackground(Params):
     """Shared state and methods of the offline models.
 
     Subclasses implement ``_fit(frames)`` on validated (T, H, W, C) frames and set, through

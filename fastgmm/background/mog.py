@@ -53,7 +53,6 @@ class BackgroundSubtractorMOG(PixelMixtureSubtractor):
         The model: per pixel ``modes[k]`` = (sort_key, weight, mean[C], variance[C]).
     """
 
-    _PARAMS = ("history", "n_mixtures", "background_ratio", "noise_sigma")
     _AUTO_RATE_FACTOR = 1
     _MODEL = _pixel.MODEL_MOG
     _WITH_COUNT = False
@@ -63,7 +62,7 @@ class BackgroundSubtractorMOG(PixelMixtureSubtractor):
 
     def __init__(self, *, history: int = 200, n_mixtures: int = 5, background_ratio: float = 0.7,
                  noise_sigma: float = 0.0) -> None:
-        self._set_params(dict(history=history, n_mixtures=n_mixtures, background_ratio=background_ratio,
+        self._set_checked_params(dict(history=history, n_mixtures=n_mixtures, background_ratio=background_ratio,
                               noise_sigma=noise_sigma))
         super().__init__()
 

@@ -67,9 +67,6 @@ class BackgroundSubtractorMOG2(PixelMixtureSubtractor):
         :meth:`per_pixel_state` returns both merged, all ``n_mixtures`` modes in order.
     """
 
-    _PARAMS = ("history", "var_threshold", "detect_shadows", "n_mixtures", "background_ratio",
-               "var_threshold_gen", "var_init", "var_min", "var_max",
-               "complexity_reduction_threshold", "shadow_value", "shadow_threshold")
     _AUTO_RATE_FACTOR = 2
     _MODEL = _pixel.MODEL_MOG2
     _WITH_COUNT = True
@@ -93,7 +90,7 @@ class BackgroundSubtractorMOG2(PixelMixtureSubtractor):
         shadow_value: int = 127,
         shadow_threshold: float = 0.5,
     ) -> None:
-        self._set_params(dict(
+        self._set_checked_params(dict(
             history=history, var_threshold=var_threshold, detect_shadows=detect_shadows, n_mixtures=n_mixtures,
             background_ratio=background_ratio, var_threshold_gen=var_threshold_gen, var_init=var_init,
             var_min=var_min, var_max=var_max, complexity_reduction_threshold=complexity_reduction_threshold,
