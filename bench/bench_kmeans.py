@@ -33,7 +33,7 @@ from sklearn.cluster import KMeans as SKKMeans
 from sklearn.cluster import kmeans_plusplus as sk_kmeans_plusplus
 
 from fastgmm import KMeans
-from fastgmm.kmeans import kmeans_plusplus
+from fastgmm.mixture.kmeans import kmeans_plusplus
 
 QUICK = bool(os.environ.get("FASTGMM_BENCH_QUICK"))
 SIZES = [20_000] if QUICK else [100_000, 1_000_000]

@@ -13,7 +13,7 @@ __version__ = "0.1.0"
 
 _EXPORTS = {
     "GaussianMixture": "fastgmm.mixture",
-    "KMeans": "fastgmm.kmeans",
+    "KMeans": "fastgmm.mixture",
     "ConvergenceWarning": "fastgmm.exceptions",
     "NotFittedError": "fastgmm.exceptions",
     "BackgroundSubtractorMOG2": "fastgmm.background.mog2",

@@ -7,6 +7,7 @@ or ``ValueError`` (right kind, wrong value) with a message that says what was wr
 from __future__ import annotations
 
 import numbers
+import sys
 from typing import Any, Iterable
 
 import numpy as np
@@ -14,6 +15,12 @@ import numpy as np
 from .exceptions import NotFittedError
 
 _FLOATS = (np.float32, np.float64)
+
+
+def is_dask_array(X: Any) -> bool:
+    """True when ``X`` is a ``dask.array.Array`` (never imports dask: no dask module, no dask array)."""
+    module = sys.modules.get("dask.array")
+    return module is not None and isinstance(X, module.Array)
 
 
 def _is_numeric_dtype(dtype: np.dtype) -> bool:

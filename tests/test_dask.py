@@ -22,7 +22,7 @@ pytestmark = pytest.mark.filterwarnings("ignore:Port 8787 is already in use:User
 from dask_cluster import compile_mixture_kernels, local_cluster_client  # noqa: E402
 
 from fastgmm import GaussianMixture, KMeans  # noqa: E402
-from fastgmm import _dask  # noqa: E402
+from fastgmm.mixture import _dask  # noqa: E402
 
 COV_TYPES = ("full", "tied", "diag", "spherical")
 PARAMS = ("weights_", "means_", "covariances_", "precisions_cholesky_", "precisions_")

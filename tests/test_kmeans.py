@@ -11,8 +11,8 @@ from sklearn.base import clone
 from sklearn.cluster import KMeans as SKKMeans
 
 from fastgmm import KMeans, NotFittedError
-from fastgmm._lloyd import hard_assignment_stats
-from fastgmm.kmeans import kmeans_plusplus, lloyd
+from fastgmm.mixture._lloyd import hard_assignment_stats
+from fastgmm.mixture.kmeans import kmeans_plusplus, lloyd
 
 
 def blobs(n, d, k, seed, spread=1.0):
@@ -269,7 +269,7 @@ def test_bad_data():
 
 
 def test_weighted_search_is_searchsorted_right():
-    from fastgmm._lloyd import weighted_search
+    from fastgmm.mixture._lloyd import weighted_search
 
     rng = np.random.default_rng(91)
     w = rng.uniform(0, 1, size=500)
@@ -286,7 +286,7 @@ def test_weighted_search_is_searchsorted_right():
 
 
 def test_farthest_points_order_and_ties():
-    from fastgmm._lloyd import farthest_points
+    from fastgmm.mixture._lloyd import farthest_points
 
     X = np.array([[0.0], [3.0], [-3.0], [1.0], [3.0], [10.0], [9.5]])
     centers = np.array([[0.0], [10.0]])
@@ -298,7 +298,7 @@ def test_farthest_points_order_and_ties():
 
 def test_results_are_bitwise_reproducible():
     """Sums have one fixed order: no dependence on memory addresses or on storing labels."""
-    from fastgmm._lloyd import assign_inertia
+    from fastgmm.mixture._lloyd import assign_inertia
 
     X = blobs(1500, 2, 5, 71, spread=0.3)
     centers = KMeans(5, init="random", random_state=3).fit(X).cluster_centers_

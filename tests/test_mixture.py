@@ -11,8 +11,8 @@ from sklearn.base import clone
 from sklearn.mixture import GaussianMixture as SkGaussianMixture
 
 from fastgmm import ConvergenceWarning, GaussianMixture
-from fastgmm import _em
-from fastgmm.mixture import params_from_stats
+from fastgmm.mixture import _em
+from fastgmm.mixture._parameters import params_from_stats
 
 COV_TYPES = ["full", "tied", "diag", "spherical"]
 ATTRS = ["weights_", "means_", "covariances_", "precisions_cholesky_", "precisions_"]

@@ -1,13 +1,13 @@
 """Slow, obviously-correct k-means references (plain numpy, float64, n x K distance matrices).
 
-Semantics mirror fastgmm.kmeans (and scikit-learn's Lloyd):
+Semantics mirror fastgmm.mixture.kmeans (and scikit-learn's Lloyd):
 * tol is relative to the mean per-feature (unweighted) variance of X; stop when the total squared
   centre shift is <= that, or after max_iter iterations;
 * an empty cluster takes the row farthest from its nearest centre (several empty clusters: the
   farthest rows in decreasing distance, ties by lower index), moving that row's weight out of its
   old cluster;
 * labels and inertia are computed from the final centres.
-k-means++ draws the same random numbers in the same order as fastgmm.kmeans.kmeans_plusplus.
+k-means++ draws the same random numbers in the same order as fastgmm.mixture.kmeans.kmeans_plusplus.
 """
 
 from __future__ import annotations

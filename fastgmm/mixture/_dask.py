@@ -1,28 +1,22 @@
-"""Dask arrays in :class:`~fastgmm.GaussianMixture` and :class:`~fastgmm.KMeans`.
+"""The Dask backend of :class:`~fastgmm.GaussianMixture` and :class:`~fastgmm.KMeans`.
 
-Every pass over a dask array maps one of the in-memory kernels over its row chunks and reduces
-the small per-chunk results in a tree (``FAN_IN`` results per node) with ``dask.compute``, so it
-runs on whatever scheduler is active (a ``distributed.Client`` when one exists, else dask's
-default).  Only parameters (K x d x d at most) travel to the tasks and only statistics travel back:
+:class:`DaskBackend` implements the interface of :mod:`fastgmm.mixture._backend` (where what it
+promises is spelled out) on a ``dask.array.Array``.  Every pass maps one of the in-memory kernels
+over the row chunks and reduces the small per-chunk results in a tree (``FAN_IN`` results per
+node) with ``dask.compute``, so it runs on whatever scheduler is active (a
+``distributed.Client`` when one exists, else dask's default).  Only parameters (K x d x d at
+most) travel to the tasks and only statistics travel back:
 
-* EM: :func:`fastgmm._em.block_stats` per chunk (statistics centred on the current means),
-  merged with :func:`fastgmm._em.merge_stats`; the M-step runs on the driver.
-* Lloyd: :func:`fastgmm._lloyd.lloyd_pass` per chunk, sums and weights added; the centre update
-  runs on the driver in the same loop as in memory (:func:`fastgmm.kmeans._lloyd_iterations`).
-* Predictions are lazy: ``map_blocks`` over :func:`fastgmm._em.evaluate` or
-  :func:`fastgmm._lloyd.assign_inertia`.
+* EM: :func:`fastgmm.mixture._em.block_stats` per chunk, merged with
+  :func:`fastgmm.mixture._em.merge_stats`; the M-step runs on the driver.
+* Lloyd: :func:`fastgmm.mixture._lloyd.lloyd_pass` per chunk, sums and weights added.
+* Predictions are lazy: ``map_blocks`` over :func:`fastgmm.mixture._em.evaluate` or
+  :func:`fastgmm.mixture._lloyd.assign_inertia`.
 
-The functions here mirror the in-memory ones they replace (same arguments, same results up to
-the order of floating-point sums), so the estimators call one or the other.
-
-Initialisation that needs individual rows (k-means++ seeding, ``random_from_data``, KMeans'
-``random``) works on a sample: a seeded uniform subset of at most ``SAMPLE_BYTES`` of rows
-(kept in their original order) is gathered to the driver and the in-memory seeding runs on it.
-When the whole array fits in that budget the "sample" is the whole array and the seeds equal the
-in-memory ones for the same ``random_state``; otherwise they are drawn from the sample, and
-row-weighted draws are weighted within the sample only.  GaussianMixture's ``random``
-responsibilities are drawn chunk by chunk from one generator per chunk (seeded from
-``random_state``), so they differ from the in-memory draws.
+Row-level initialisation works on :meth:`DaskBackend.seed_rows`: a seeded uniform subset of at
+most ``SAMPLE_BYTES`` of rows (kept in their original order) gathered to the driver; when the
+whole array fits in that budget the "sample" is the whole array, without a random draw.
+Row-weighted draws are then weighted within the sample only.
 
 NaN and infinity are detected lazily inside the tasks: a chunk whose statistics are not finite
 is checked and raises ``ValueError`` naming its rows.  Nothing here imports dask until a dask
@@ -34,12 +28,13 @@ from __future__ import annotations
 import functools
 import math
 import os
-import sys
 from typing import Any, Callable
 
 import numpy as np
 
+from .._validate import is_dask_array
 from . import _em, _lloyd
+from ._parameters import random_resp_stats as _random_resp_stats_in_memory
 
 FAN_IN = 8
 """Per-chunk results merged by one task of the reduction tree."""
@@ -47,12 +42,6 @@ SAMPLE_BYTES = 4 << 20
 """Size bound of the row sample gathered to the driver for seeding (at least n_clusters rows)."""
 
 _FLOATS = (np.float32, np.float64)
-
-
-def is_dask_array(X: Any) -> bool:
-    """True when ``X`` is a ``dask.array.Array`` (never imports dask: no dask module, no dask array)."""
-    module = sys.modules.get("dask.array")
-    return module is not None and isinstance(X, module.Array)
 
 
 # ---------------------------------------------------------------------------------------------- validation
@@ -208,7 +197,7 @@ def _em_chunk(x, w, start, means, prec, log_const, diag):
 
 
 def block_stats(X: Any, w: Any, means: np.ndarray, prec: np.ndarray, log_const: np.ndarray, diag: bool) -> _em.Stats:
-    """:func:`fastgmm._em.block_stats` of a whole dask array: per chunk, merged in a tree."""
+    """:func:`fastgmm.mixture._em.block_stats` of a whole dask array: per chunk, merged in a tree."""
     return map_reduce(_em_chunk, X, w, means, prec, log_const, diag, merge=_em.merge_stats)
 
 
@@ -230,7 +219,7 @@ def evaluate(
     X: Any, means: np.ndarray, prec: np.ndarray, log_const: np.ndarray, diag: bool, *,
     logprob: bool = False, label: bool = False, resp: bool = False,
 ) -> tuple[Any, Any, Any]:
-    """:func:`fastgmm._em.evaluate` as lazy dask arrays (one ``map_blocks`` per requested output)."""
+    """:func:`fastgmm.mixture._em.evaluate` as lazy dask arrays (one ``map_blocks`` per requested output)."""
     K = means.shape[0]
     out: list[Any] = [None, None, None]
     for i, (what, wanted) in enumerate((("logprob", logprob), ("label", label), ("resp", resp))):
@@ -252,7 +241,7 @@ def mean(values: Any) -> float:
 
 
 # ---------------------------------------------------------------------------------------------- initialisation
-def sample_rows(X: Any, w: Any, rng: np.random.Generator, min_rows: int) -> tuple[np.ndarray, np.ndarray]:
+def seed_rows(X: Any, w: Any, rng: np.random.Generator, min_rows: int) -> tuple[np.ndarray, np.ndarray]:
     """A seeded uniform sample of rows (original order) and their weights, gathered to the driver.
 
     At most ``SAMPLE_BYTES`` of rows (but at least ``min_rows``); the whole array, without
@@ -291,15 +280,13 @@ def average(X: Any, w: Any) -> np.ndarray:
 
 
 def _random_chunk(x, w, start, centre, n_components, diag, seed):
-    from .mixture import random_resp_stats
-
-    return random_resp_stats(x, w if w.shape[0] else None, centre, n_components, diag, np.random.default_rng(seed))
+    return _random_resp_stats_in_memory(x, w if w.shape[0] else None, centre, n_components, diag, np.random.default_rng(seed))
 
 
 def random_resp_stats(
     X: Any, weights: Any, centre: np.ndarray, n_components: int, diag: bool, rng: np.random.Generator
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """:func:`fastgmm.mixture.random_resp_stats` over a dask array, one seeded generator per chunk."""
+    """:func:`fastgmm.mixture._parameters.random_resp_stats` over a dask array, one seeded generator per chunk."""
     seeds = rng.integers(0, 2**63 - 1, size=len(X.chunks[0])).tolist()
     return map_reduce(_random_chunk, X, weights, centre, n_components, diag, per_chunk=seeds)
 
@@ -311,7 +298,7 @@ def _hard_chunk(x, w, start, centers):
 def hard_assignment_stats(
     X: Any, sample_weight: Any, centers: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """:func:`fastgmm._lloyd.hard_assignment_stats` of a dask array (per chunk, summed)."""
+    """:func:`fastgmm.mixture._lloyd.hard_assignment_stats` of a dask array (per chunk, summed)."""
     return map_reduce(_hard_chunk, X, sample_weight, np.asarray(centers))
 
 
@@ -327,7 +314,7 @@ def _lloyd_chunk(x, w, start, centers):
 
 
 def lloyd_pass(X: Any, w: Any, centers: np.ndarray, sums: np.ndarray, weights: np.ndarray) -> None:
-    """:func:`fastgmm._lloyd.lloyd_pass` over a dask array: fills ``sums`` and ``weights``."""
+    """:func:`fastgmm.mixture._lloyd.lloyd_pass` over a dask array: fills ``sums`` and ``weights``."""
     sums[:], weights[:] = map_reduce(_lloyd_chunk, X, w, centers)
 
 
@@ -336,7 +323,7 @@ def _inertia_chunk(x, w, start, centers):
 
 
 def inertia(X: Any, w: Any, centers: np.ndarray) -> float:
-    """Weighted sum of squared distances to the nearest centre (:func:`fastgmm._lloyd.assign_inertia`)."""
+    """Weighted sum of squared distances to the nearest centre (:func:`fastgmm.mixture._lloyd.assign_inertia`)."""
     return float(map_reduce(_inertia_chunk, X, w, centers))
 
 
@@ -372,7 +359,7 @@ def _merge_farthest(m_far: int, a: list, b: list) -> list:
 
 
 def farthest_rows(X: Any, w: Any, centers: np.ndarray, m_far: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The ``m_far`` rows farthest from their nearest centre (as :func:`fastgmm.kmeans._farthest_rows`)."""
+    """The ``m_far`` rows farthest from their nearest centre (as the in-memory backend's)."""
     found = map_reduce(_farthest_chunk, X, w, centers, m_far, merge=functools.partial(_merge_farthest, m_far))
     rows = np.array([item[2] for item in found])
     return rows, np.array([item[3] for item in found]), np.array([item[4] for item in found], dtype=np.int64)
@@ -389,3 +376,22 @@ def feature_variance(X: Any) -> np.ndarray:
     mean_ = total / n
     shifted, squares, n = map_reduce(_moments_chunk, X, None, mean_)
     return squares / n - (shifted / n) ** 2
+
+
+class DaskBackend:
+    """The :mod:`fastgmm.mixture._backend` interface on a dask array (module functions above)."""
+
+    check_array = staticmethod(check_array)
+    check_sample_weight = staticmethod(check_sample_weight)
+    block_stats = staticmethod(block_stats)
+    evaluate = staticmethod(evaluate)
+    mean = staticmethod(mean)
+    seed_rows = staticmethod(seed_rows)
+    average = staticmethod(average)
+    random_resp_stats = staticmethod(random_resp_stats)
+    hard_assignment_stats = staticmethod(hard_assignment_stats)
+    lloyd_pass = staticmethod(lloyd_pass)
+    feature_variance = staticmethod(feature_variance)
+    inertia = staticmethod(inertia)
+    labels = staticmethod(labels)
+    farthest_rows = staticmethod(farthest_rows)

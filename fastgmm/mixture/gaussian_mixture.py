@@ -1,15 +1,15 @@
 """Gaussian mixture models fitted with EM, API and results as scikit-learn's ``GaussianMixture``.
 
-Each EM iteration is one fused pass of :func:`fastgmm._em.em_pass` over the data: it returns the
+Each EM iteration is one fused pass of :func:`fastgmm.mixture._em.em_pass` over the data: it returns the
 mean log-likelihood under the current parameters (the E-step value scikit-learn reports as the
 lower bound) together with the sufficient statistics of the M-step, centred on the current means.
 The M-step itself works on those small arrays in float64.  Nothing of size n_samples x
 n_components is ever allocated, and ``sample_weight`` lets a histogram of unique rows stand in
 for the repeated rows.
 
-A ``dask.array.Array`` is accepted wherever X is: the passes over the data then go through the
-mirror functions of :mod:`fastgmm._dask` (per-chunk kernels, tree-reduced statistics) while the
-EM loop and the M-step below stay the same.
+A ``dask.array.Array`` is accepted wherever X is: every pass over the data goes through the
+backend chosen once per call (:mod:`fastgmm.mixture._backend`: in memory, or per-chunk kernels
+with tree-reduced statistics on Dask) while the EM loop and the M-step below stay the same.
 """
 
 from __future__ import annotations
@@ -21,152 +21,20 @@ from typing import Any
 
 import numpy as np
 
-from . import _em
-from ._dask import is_dask_array
-from ._params import Params
-from ._validate import (
-    check_array,
-    check_is_fitted,
-    check_option,
-    check_random_state,
-    check_sample_weight,
-    check_scalar,
+from .._params import Params
+from .._validate import check_is_fitted, check_option, check_random_state, check_scalar
+from ..exceptions import ConvergenceWarning
+from ._backend import backend_for
+from ._parameters import (
+    COVARIANCE_TYPES,
+    cholesky_upper_of_precision,
+    kernel_params,
+    params_from_stats,
+    precision_shape,
 )
-from .exceptions import ConvergenceWarning
+from .kmeans import LLOYD_MAX_ITER, LLOYD_TOL, lloyd_iterations, scaled_tol, seed_kmeans_plusplus
 
-COVARIANCE_TYPES = ("full", "tied", "diag", "spherical")
 INIT_PARAMS = ("kmeans", "k-means++", "random", "random_from_data")
-_INIT_CHUNK = 1 << 16
-
-_CHOLESKY_ERROR = (
-    "Fitting the mixture model failed because some components have ill-defined empirical covariance "
-    "(for instance caused by singleton or collapsed samples). Try to decrease the number of components, "
-    "increase reg_covar, or scale the input data."
-)
-
-
-def _precision_shape(covariance_type: str, n_components: int, n_features: int) -> tuple[int, ...]:
-    return {
-        "full": (n_components, n_features, n_features),
-        "tied": (n_features, n_features),
-        "diag": (n_components, n_features),
-        "spherical": (n_components,),
-    }[covariance_type]
-
-
-def _cholesky_upper_of_precision(precisions: np.ndarray) -> np.ndarray:
-    """Upper-triangular U with ``precisions = U Uᵀ`` (works on stacks of matrices)."""
-    flipped = precisions[..., ::-1, ::-1]
-    return np.linalg.cholesky(flipped)[..., ::-1, ::-1].copy()
-
-
-def _precision_cholesky(covariances: np.ndarray, covariance_type: str) -> np.ndarray:
-    """Precision Cholesky factors (upper triangular for full/tied) from covariances."""
-    if covariance_type in ("full", "tied"):
-        try:
-            chol = np.linalg.cholesky(covariances)
-        except np.linalg.LinAlgError:
-            raise ValueError(_CHOLESKY_ERROR) from None
-        eye = np.broadcast_to(np.eye(covariances.shape[-1]), covariances.shape)
-        # inverse of the lower factor, transposed: upper triangular (rounding noise below removed)
-        return np.triu(np.swapaxes(np.linalg.solve(chol, eye), -1, -2))
-    if np.any(covariances <= 0.0):
-        raise ValueError(_CHOLESKY_ERROR)
-    return 1.0 / np.sqrt(covariances)
-
-
-def kernel_params(
-    weights: np.ndarray, means: np.ndarray, precisions_cholesky: np.ndarray, covariance_type: str, dtype: np.dtype
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, bool]:
-    """``(means, prec (K, d, d), log_const (K,), diag)`` in the layout :mod:`fastgmm._em` expects.
-
-    ``log_const[k] = log weight_k + log det P_k - d/2 log 2π``; diagonal/spherical precision
-    Cholesky values go on the diagonal of ``prec``, a tied factor is repeated for every component.
-    """
-    K, d = np.shape(means)
-    pc = np.asarray(precisions_cholesky, dtype=np.float64)
-    if covariance_type == "full":
-        prec, log_det = pc, np.log(np.diagonal(pc, axis1=1, axis2=2)).sum(axis=1)
-    elif covariance_type == "tied":
-        prec, log_det = np.broadcast_to(pc, (K, d, d)), np.full(K, np.log(np.diag(pc)).sum())
-    else:
-        values = pc if covariance_type == "diag" else np.repeat(pc[:, None], d, axis=1)
-        prec = np.zeros((K, d, d))
-        prec[:, np.arange(d), np.arange(d)] = values
-        log_det = np.log(values).sum(axis=1)
-    with np.errstate(divide="ignore"):
-        log_const = np.log(np.asarray(weights, dtype=np.float64)) + log_det - 0.5 * d * math.log(2 * math.pi)
-    return (
-        np.ascontiguousarray(means, dtype=dtype),
-        np.ascontiguousarray(prec, dtype=dtype),
-        np.ascontiguousarray(log_const, dtype=np.float64),
-        covariance_type in ("diag", "spherical"),
-    )
-
-
-def params_from_stats(
-    nk: np.ndarray,
-    sum_dx: np.ndarray,
-    scatter: np.ndarray,
-    centre: np.ndarray,
-    covariance_type: str,
-    reg_covar: float,
-    eps: float,
-    total_weight: float | None = None,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """M-step: ``(weights, means, covariances, precisions_cholesky)`` (float64) from statistics.
-
-    ``nk`` (K,) = Σ w r, ``sum_dx`` (K, d) = Σ w r (x - c) and ``scatter`` = Σ w r (x - c)(x - c)ᵀ,
-    shape (K, d, d), or its diagonal (K, d) for diag/spherical, all centred on ``centre`` (K, d);
-    e.g. the merged :class:`fastgmm._em.Stats` of all blocks.  As scikit-learn, ``10 eps`` is added
-    to ``nk``; the weights are normalised to 1 (M-step) unless ``total_weight`` is given, which
-    they are then divided by (initialisation from responsibilities).
-    """
-    n_raw = nk
-    nk = nk + 10.0 * eps
-    delta = sum_dx / nk[:, None]
-    means = centre + delta
-    d = means.shape[1]
-    if covariance_type in ("full", "tied"):
-        sd = sum_dx[:, :, None] * delta[:, None, :]
-        around = scatter - sd - np.swapaxes(sd, 1, 2) + n_raw[:, None, None] * delta[:, :, None] * delta[:, None, :]
-        cov = around / nk[:, None, None] if covariance_type == "full" else around.sum(axis=0) / nk.sum()
-        cov[..., np.arange(d), np.arange(d)] += reg_covar
-    else:
-        around = scatter - 2.0 * sum_dx * delta + n_raw[:, None] * delta * delta
-        cov = around / nk[:, None] + reg_covar
-        if covariance_type == "spherical":
-            cov = cov.mean(axis=1)
-    weights = nk / (nk.sum() if total_weight is None else total_weight)
-    return weights, means, cov, _precision_cholesky(cov, covariance_type)
-
-
-def random_resp_stats(
-    X: np.ndarray, weights: np.ndarray | None, centre: np.ndarray, n_components: int, diag: bool,
-    rng: np.random.Generator,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Statistics ``(nk, sum_dx, scatter)`` of uniform random responsibilities, centred on ``centre`` (d,).
-
-    Drawn and reduced ``_INIT_CHUNK`` rows at a time (never an n_samples x K array); ``scatter``
-    is (K, d) when ``diag`` else (K, d, d), as :func:`params_from_stats` expects.
-    """
-    K, d = n_components, X.shape[1]
-    nk = np.zeros(K)
-    sum_dx = np.zeros((K, d))
-    scatter = np.zeros((K, d) if diag else (K, d, d))
-    for start in range(0, X.shape[0], _INIT_CHUNK):
-        dx = X[start : start + _INIT_CHUNK].astype(np.float64) - centre
-        resp = rng.uniform(size=(dx.shape[0], K))
-        resp /= resp.sum(axis=1, keepdims=True)
-        if weights is not None:
-            resp *= weights[start : start + _INIT_CHUNK, None]
-        nk += resp.sum(axis=0)
-        sum_dx += resp.T @ dx
-        if diag:
-            scatter += resp.T @ (dx * dx)
-        else:
-            scatter += np.einsum("nk,ni,nj->kij", resp, dx, dx, optimize=True)
-    return nk, sum_dx, scatter
 
 
 class GaussianMixture(Params):
@@ -278,12 +146,16 @@ class GaussianMixture(Params):
                 raise ValueError(
                     f"weights_init must lie in [0, 1]; got min {weights.min():.5g}, max {weights.max():.5g}."
                 )
-            if not abs(1.0 - weights.sum()) <= 1e-8 * max(1, K):
+            # as scikit-learn, the sum is judged in the given dtype: float32 weights from a float32 fit
+            # sum to 1 within float32 rounding (e.g. 1.000000089 in float64)
+            given = np.asarray(self.weights_init)
+            eps = float(np.finfo(given.dtype).eps) if given.dtype.kind == "f" else 0.0
+            if not abs(1.0 - weights.sum()) <= max(1e-8, 4.0 * eps) * max(1, K):
                 raise ValueError(f"weights_init must sum to 1; got sum(weights_init) = {weights.sum():.10g}.")
         if self.means_init is not None:
             means = self._as_float_array(self.means_init, "means_init", (K, n_features))
         if self.precisions_init is not None:
-            shape = _precision_shape(self.covariance_type, K, n_features)
+            shape = precision_shape(self.covariance_type, K, n_features)
             precisions = self._as_float_array(self.precisions_init, "precisions_init", shape)
             if self.covariance_type in ("full", "tied"):
                 mats = precisions.reshape((-1, n_features, n_features))
@@ -330,12 +202,12 @@ class GaussianMixture(Params):
             self.precisions_ = pc**2
 
     # ------------------------------------------------------------------ initialisation
-    def _initialize(self, X: np.ndarray, w: np.ndarray, total_weight: float, rng: np.random.Generator,
+    def _initialize(self, backend: Any, X: Any, w: Any, total_weight: float, rng: np.random.Generator,
                     inits: tuple[np.ndarray | None, ...]) -> None:
         weights_init, means_init, precisions_init = inits
         eps = float(np.finfo(X.dtype).eps)
         if weights_init is None or means_init is None or precisions_init is None:
-            self._initialize_from_data(X, w, total_weight, rng, eps)
+            self._initialize_from_data(backend, X, w, total_weight, rng, eps)
         if weights_init is not None:
             self.weights_ = weights_init.copy()
         if means_init is not None:
@@ -343,68 +215,46 @@ class GaussianMixture(Params):
         if precisions_init is not None:
             ct = self.covariance_type
             if ct in ("full", "tied"):
-                self.precisions_cholesky_ = _cholesky_upper_of_precision(precisions_init)
+                self.precisions_cholesky_ = cholesky_upper_of_precision(precisions_init)
                 self.covariances_ = np.linalg.inv(precisions_init)
             else:
                 self.precisions_cholesky_ = np.sqrt(precisions_init)
                 self.covariances_ = 1.0 / precisions_init
 
-    def _initialize_from_data(self, X: Any, w: Any, total_weight: float,
+    def _initialize_from_data(self, backend: Any, X: Any, w: Any, total_weight: float,
                               rng: np.random.Generator, eps: float) -> None:
-        """Initial parameters from X (numpy, or dask: seeds from a row sample, passes per chunk)."""
-        from ._lloyd import hard_assignment_stats
-
+        """Initial parameters from X (on a dask array, seeds come from a row sample: see ``_backend``)."""
         K, d = self.n_components, X.shape[1]
         diag = self.covariance_type in ("diag", "spherical")
-        weights = w if w.shape[0] else None
-        rows, row_weights = X, weights  # the rows seeds are drawn from
-        if is_dask_array(X):
-            from . import _dask
-
-            hard_assignment_stats = _dask.hard_assignment_stats
-            if self.init_params != "random":
-                rows, row_weights = _dask.sample_rows(X, w, rng, K)
-                row_weights = row_weights if row_weights.shape[0] else None
-        if self.init_params in ("random_from_data", "k-means++"):
+        if self.init_params == "random":  # uniform random responsibilities, drawn and reduced chunk by chunk
+            centre = np.tile(backend.average(X, w), (K, 1))
+            nk, sum_dx, scatter = backend.random_resp_stats(X, w, centre[0], K, diag, rng)
+        else:
+            rows, row_w = backend.seed_rows(X, w, rng, K)  # the rows seeds are drawn from
             if self.init_params == "random_from_data":
-                p = None if row_weights is None else row_weights / row_weights.sum()
+                p = None if row_w.shape[0] == 0 else row_w / row_w.sum()
                 idx = rng.choice(rows.shape[0], size=K, replace=False, p=p)
                 centre = rows[idx].astype(np.float64)
-                nk = np.ones(K) if row_weights is None else row_weights[idx].astype(np.float64)
+                nk = np.ones(K) if row_w.shape[0] == 0 else row_w[idx].astype(np.float64)
             else:
-                from .kmeans import kmeans_plusplus
-
-                centre = np.asarray(kmeans_plusplus(rows, K, sample_weight=row_weights, random_state=rng), np.float64)
+                centre = seed_kmeans_plusplus(rows, K, row_w, rng).astype(np.float64)
                 nk = np.ones(K)
             sum_dx = np.zeros((K, d))
             scatter = np.zeros((K, d) if diag else (K, d, d))
-        elif self.init_params == "kmeans":
-            # as scikit-learn's KMeans(n_init=1): k-means++ seeding then Lloyd, hard labels
-            from .kmeans import kmeans_plusplus, lloyd
-
-            seeds = kmeans_plusplus(rows, K, sample_weight=row_weights, random_state=rng)
-            centre = np.asarray(lloyd(X, weights, seeds)[0], dtype=np.float64)
-            nk, sum_x, scatter = hard_assignment_stats(X, weights, centre)
-            sum_dx = sum_x - nk[:, None] * centre
-            if diag:
-                scatter = np.diagonal(scatter, axis1=1, axis2=2).copy()
-        else:  # "random": uniform random responsibilities, drawn and reduced chunk by chunk
-            if is_dask_array(X):
-                average, resp_stats = _dask.average(X, w), _dask.random_resp_stats
-            else:
-                average, resp_stats = np.average(X, axis=0, weights=weights).astype(np.float64), random_resp_stats
-            centre = np.tile(average, (K, 1))
-            nk, sum_dx, scatter = resp_stats(X, weights, centre[0], K, diag, rng)
+            if self.init_params == "kmeans":  # as scikit-learn's KMeans(n_init=1): Lloyd from the seeds
+                centre = np.asarray(lloyd_iterations(backend, X, w, centre, LLOYD_MAX_ITER,
+                                                     scaled_tol(backend, X, LLOYD_TOL))[0], dtype=np.float64)
+                nk, sum_x, scatter = backend.hard_assignment_stats(X, w, centre)
+                sum_dx = sum_x - nk[:, None] * centre
+                if diag:
+                    scatter = np.diagonal(scatter, axis1=1, axis2=2).copy()
         self._set_from_stats(nk, sum_dx, scatter, centre, total_weight, eps)
 
     # ------------------------------------------------------------------ EM
-    def _em_step(self, X: Any, w: Any, eps: float) -> float:
+    def _em_step(self, backend: Any, X: Any, w: Any, eps: float) -> float:
         """One fused E+M step; returns the mean log-likelihood under the parameters before it."""
         means, prec, log_const, diag = self._kernel_params(X.dtype)
-        block_stats = _em.block_stats
-        if is_dask_array(X):
-            from ._dask import block_stats
-        stats = block_stats(X, w, means, prec, log_const, diag)
+        stats = backend.block_stats(X, w, means, prec, log_const, diag)
         self._set_from_stats(stats.nk, stats.sum_dx, stats.scatter, means.astype(np.float64), None, eps)
         return stats.loglik / stats.weight
 
@@ -415,7 +265,7 @@ class GaussianMixture(Params):
         ----------
         X : array-like or dask array of shape (n_samples, n_features)
             A ``dask.array.Array`` is fitted chunk by chunk (rows never gathered to the driver);
-            see :mod:`fastgmm._dask` for what initialisation does differently on it.
+            see :mod:`fastgmm.mixture._backend` for what initialisation does differently on it.
         y : ignored
         sample_weight : array-like or dask array of shape (n_samples,), optional
             Non-negative weights; an integer weight gives the same fit as repeating the row.
@@ -429,21 +279,14 @@ class GaussianMixture(Params):
 
     def fit_predict(self, X: Any, y: Any = None, sample_weight: Any = None) -> np.ndarray:
         """Fit, then return the most probable component of every sample (as ``fit(X).predict(X)``)."""
-        X = self._fit(X, sample_weight)
-        return self._evaluate_valid(X, label=True)[1]
+        backend, X = self._fit(X, sample_weight)
+        return self._evaluate_valid(backend, X, label=True)[1]
 
     def _fit(self, X: Any, sample_weight: Any) -> Any:
         self._check_parameters()
-        if is_dask_array(X):
-            from . import _dask
-
-            X = _dask.check_array(X, min_samples=max(2, self.n_components))
-            w, total_weight, positive = _dask.check_sample_weight(sample_weight, X)
-        else:
-            X = check_array(X, min_samples=max(2, self.n_components))
-            w = np.empty(0) if sample_weight is None else check_sample_weight(sample_weight, X.shape[0])
-            total_weight = float(w.sum()) if w.shape[0] else float(X.shape[0])
-            positive = int(np.count_nonzero(w)) if w.shape[0] else X.shape[0]
+        backend = backend_for(X)
+        X = backend.check_array(X, min_samples=max(2, self.n_components))
+        w, total_weight, positive = backend.check_sample_weight(sample_weight, X)
         n, d = X.shape
         inits = self._check_init_arrays(d)
         if positive < self.n_components:
@@ -462,14 +305,14 @@ class GaussianMixture(Params):
         best_converged = False
         for init in range(n_init):
             if do_init:
-                self._initialize(X, w, total_weight, rng, inits)
+                self._initialize(backend, X, w, total_weight, rng, inits)
             lower_bound = -np.inf if do_init else self.lower_bound_
             lower_bounds: list[float] = []
             converged = False
             n_iter = 0
             for n_iter in range(1, self.max_iter + 1):
                 prev = lower_bound
-                lower_bound = self._em_step(X, w, eps)
+                lower_bound = self._em_step(backend, X, w, eps)
                 lower_bounds.append(lower_bound)
                 if self.verbose >= 2:
                     print(f"  init {init} iteration {n_iter}: change {lower_bound - prev:.6g}")
@@ -500,24 +343,18 @@ class GaussianMixture(Params):
         self.lower_bound_ = max_lower_bound
         self.lower_bounds_ = best_bounds
         self.n_features_in_ = d
-        return X
+        return backend, X
 
     # ------------------------------------------------------------------ inference
     def _evaluate(self, X: Any, **what: bool) -> tuple[Any, ...]:
         check_is_fitted(self, "means_")
-        if is_dask_array(X):
-            from ._dask import check_array as check_dask_array
+        backend = backend_for(X)
+        return self._evaluate_valid(backend, backend.check_array(X, n_features=self.n_features_in_), **what)
 
-            return self._evaluate_valid(check_dask_array(X, n_features=self.n_features_in_), **what)
-        return self._evaluate_valid(check_array(X, n_features=self.n_features_in_), **what)
-
-    def _evaluate_valid(self, X: Any, **what: bool) -> tuple[Any, ...]:
-        """Per-sample outputs of :func:`fastgmm._em.evaluate` (lazy dask arrays for dask input)."""
+    def _evaluate_valid(self, backend: Any, X: Any, **what: bool) -> tuple[Any, ...]:
+        """Per-sample outputs of :func:`fastgmm.mixture._em.evaluate` (lazy dask arrays for dask input)."""
         means, prec, log_const, diag = self._kernel_params(X.dtype)
-        evaluate = _em.evaluate
-        if is_dask_array(X):
-            from ._dask import evaluate
-        return evaluate(X, means, prec, log_const, diag, **what)
+        return backend.evaluate(X, means, prec, log_const, diag, **what)
 
     def score_samples(self, X: Any) -> np.ndarray:
         """Log-likelihood ``log p(x)`` of every sample, shape (n_samples,) (a dask array for dask input)."""
@@ -525,12 +362,7 @@ class GaussianMixture(Params):
 
     def score(self, X: Any, y: Any = None) -> float:
         """Mean log-likelihood of the samples (computed, also for dask input)."""
-        logprob = self.score_samples(X)
-        if is_dask_array(logprob):
-            from ._dask import mean
-
-            return mean(logprob)
-        return float(np.mean(logprob, dtype=np.float64))
+        return backend_for(X).mean(self.score_samples(X))
 
     def predict(self, X: Any) -> np.ndarray:
         """Most probable component of every sample, shape (n_samples,) (a dask array for dask input)."""

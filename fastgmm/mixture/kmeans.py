@@ -8,10 +8,10 @@ Public pieces:
   count without ever materialising labels (for the Gaussian-mixture initialiser on huge inputs).
 
 The per-cluster hard-assignment statistics used by the mixture initialiser live in
-:func:`fastgmm._lloyd.hard_assignment_stats`.
+:func:`fastgmm.mixture._lloyd.hard_assignment_stats`.
 
 :class:`KMeans` and :func:`lloyd` also take a ``dask.array.Array``: each pass over the data is
-then the mirror function of :mod:`fastgmm._dask` (per-chunk kernel, summed statistics) and the
+then a method of the Dask backend (:mod:`fastgmm.mixture._backend`: per-chunk kernel, summed statistics) and the
 iteration loop below is the same.
 """
 
@@ -22,20 +22,25 @@ from typing import Any
 
 import numpy as np
 
-from . import _lloyd
-from ._dask import is_dask_array
-from ._lloyd import _weights_or_empty
-from ._params import Params
-from ._validate import (
+from .._params import Params
+from .._validate import (
     check_array,
     check_is_fitted,
     check_option,
     check_random_state,
     check_sample_weight,
     check_scalar,
+    is_dask_array,
 )
+from . import _lloyd
+from ._backend import backend_for
+from ._lloyd import _weights_or_empty
 
 _INIT_OPTIONS = ("k-means++", "random")
+LLOYD_MAX_ITER = 300
+"""Default iteration cap of :func:`lloyd` and :class:`KMeans` (scikit-learn's)."""
+LLOYD_TOL = 1e-4
+"""Default relative tolerance of :func:`lloyd` and :class:`KMeans` (scikit-learn's)."""
 
 
 def kmeans_plusplus(
@@ -80,10 +85,10 @@ def kmeans_plusplus(
     n_clusters = check_scalar(n_clusters, "n_clusters", kind=numbers.Integral, min_val=1)
     X = check_array(X, min_samples=n_clusters)
     w = None if sample_weight is None else check_sample_weight(sample_weight, X.shape[0])
-    return _kmeans_plusplus(X, n_clusters, _weights_or_empty(w), check_random_state(random_state))
+    return seed_kmeans_plusplus(X, n_clusters, _weights_or_empty(w), check_random_state(random_state))
 
 
-def _kmeans_plusplus(X: np.ndarray, n_clusters: int, w: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+def seed_kmeans_plusplus(X: np.ndarray, n_clusters: int, w: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """k-means++ on validated input (``w`` float64 weights or empty for unit weights)."""
     n = X.shape[0]
     n_trials = 2 + int(np.log(n_clusters))
@@ -111,8 +116,8 @@ def lloyd(
     sample_weight: np.ndarray | None,
     centers_init: np.ndarray,
     *,
-    max_iter: int = 300,
-    tol: float = 1e-4,
+    max_iter: int = LLOYD_MAX_ITER,
+    tol: float = LLOYD_TOL,
 ) -> tuple[np.ndarray, float, int]:
     """Run Lloyd iterations from ``centers_init`` without materialising labels.
 
@@ -144,62 +149,37 @@ def lloyd(
     n_iter : int
         Number of iterations run.
     """
+    backend = backend_for(X)
     w = sample_weight if is_dask_array(sample_weight) else _weights_or_empty(sample_weight)
-    centers, n_iter = _lloyd_iterations(X, w, centers_init, max_iter, _scaled_tol(X, tol))
-    return centers, _inertia(X, w, centers), n_iter
+    centers, n_iter = lloyd_iterations(backend, X, w, centers_init, max_iter, scaled_tol(backend, X, tol))
+    return centers, backend.inertia(X, w, centers), n_iter
 
 
-def _inertia(X: Any, w: Any, centers: np.ndarray) -> float:
-    """Weighted sum of squared distances of the rows to their nearest centre."""
-    if is_dask_array(X):
-        from ._dask import inertia
-
-        return inertia(X, w, centers)
-    return _lloyd.assign_inertia(X, w, centers, np.empty(0, dtype=np.int32))
-
-
-def _scaled_tol(X: Any, tol: float) -> float:
+def scaled_tol(backend: Any, X: Any, tol: float) -> float:
     """scikit-learn's absolute tolerance: ``tol * mean(var(X, axis=0))``."""
     if tol == 0:
         return 0.0
-    feature_variance = _lloyd.feature_variance
-    if is_dask_array(X):
-        from ._dask import feature_variance
-    return float(np.mean(feature_variance(X))) * tol
+    return float(np.mean(backend.feature_variance(X))) * tol
 
 
-def _farthest_rows(X: np.ndarray, w: np.ndarray, centers: np.ndarray, m_far: int
-                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The ``m_far`` rows farthest from their nearest centre: (rows float64, their weights, their labels).
-
-    Order and ties as :func:`fastgmm._lloyd.farthest_points` (decreasing distance, lowest row first).
-    """
-    far, far_labels = _lloyd.farthest_points(X, centers, m_far)
-    row_weights = np.ones(m_far) if w.shape[0] == 0 else w[far].astype(np.float64)
-    return X[far].astype(np.float64), row_weights, far_labels
-
-
-def _lloyd_iterations(
-    X: Any, w: Any, centers_init: np.ndarray, max_iter: int, abs_tol: float
+def lloyd_iterations(
+    backend: Any, X: Any, w: Any, centers_init: np.ndarray, max_iter: int, abs_tol: float
 ) -> tuple[np.ndarray, int]:
     """Lloyd loop on validated input; return (final centres in X's dtype, iterations run).
 
-    The passes over X are :func:`fastgmm._lloyd.lloyd_pass` and :func:`_farthest_rows`, or
-    their :mod:`fastgmm._dask` mirrors for a dask array.
+    The passes over X are ``backend.lloyd_pass`` and ``backend.farthest_rows`` (see
+    :mod:`fastgmm.mixture._backend`).
     """
-    lloyd_pass, farthest_rows = _lloyd.lloyd_pass, _farthest_rows
-    if is_dask_array(X):
-        from ._dask import farthest_rows, lloyd_pass
     centers = np.array(centers_init, dtype=X.dtype, order="C", copy=True)
     n_clusters, n_features = centers.shape
     sums = np.empty((n_clusters, n_features))
     weights = np.empty(n_clusters)
     n_iter = 0
     for n_iter in range(1, max_iter + 1):
-        lloyd_pass(X, w, centers, sums, weights)
+        backend.lloyd_pass(X, w, centers, sums, weights)
         empty = np.flatnonzero(weights == 0)
         if empty.size:
-            _relocate_empty_clusters(farthest_rows(X, w, centers, empty.size), sums, weights, empty)
+            _relocate_empty_clusters(backend.farthest_rows(X, w, centers, empty.size), sums, weights, empty)
         filled = weights > 0
         new = sums.copy()
         new[filled] /= weights[filled, None]
@@ -219,7 +199,7 @@ def _relocate_empty_clusters(
 ) -> None:
     """Move each empty cluster onto one of the rows farthest from their centre, in place.
 
-    ``farthest`` is :func:`_farthest_rows` of the old centres for ``len(empty)`` rows.
+    ``farthest`` is the backend's ``farthest_rows`` of the old centres for ``len(empty)`` rows.
 
     As in scikit-learn's Lloyd: the ``len(empty)`` rows with the largest unweighted squared distance
     to their nearest old centre are taken, farthest first (ties: lowest row index), and the ``e``-th
@@ -323,7 +303,7 @@ class KMeans(Params):
         ----------
         X : array-like of shape (n_samples, n_features)
             Training data (float32 is kept, other numeric dtypes become float64); a dask array
-            is clustered chunk by chunk (seeding on a row sample, see :mod:`fastgmm._dask`).
+            is clustered chunk by chunk (seeding on a row sample, see :mod:`fastgmm.mixture._backend`).
         y : ignored
         sample_weight : array-like of shape (n_samples,), optional
             Non-negative weights; integer weights are equivalent to repeating rows.
@@ -337,31 +317,23 @@ class KMeans(Params):
         max_iter = check_scalar(self.max_iter, "max_iter", kind=numbers.Integral, min_val=1)
         tol = check_scalar(self.tol, "tol", kind=numbers.Real, min_val=0)
         rng = check_random_state(self.random_state)
-        if is_dask_array(X):
-            from . import _dask
-
-            X = _dask.check_array(X, min_samples=n_clusters)
-            w = _dask.check_sample_weight(sample_weight, X)[0]
-        else:
-            X = check_array(X, min_samples=n_clusters)
-            w = _weights_or_empty(None if sample_weight is None else check_sample_weight(sample_weight, X.shape[0]))
+        backend = backend_for(X)
+        X = backend.check_array(X, min_samples=n_clusters)
+        w = backend.check_sample_weight(sample_weight, X)[0]
         init = self._validated_init(X)
-        abs_tol = _scaled_tol(X, tol)
+        abs_tol = scaled_tol(backend, X, tol)
 
         n_runs = 1 if isinstance(init, np.ndarray) else n_init
         best = None
         for _ in range(n_runs):
-            centers_init = self._initial_centers(X, init, w, n_clusters, rng)
-            centers, n_iter = _lloyd_iterations(X, w, centers_init, max_iter, abs_tol)
-            inertia = _inertia(X, w, centers)
+            centers_init = self._initial_centers(backend, X, init, w, n_clusters, rng)
+            centers, n_iter = lloyd_iterations(backend, X, w, centers_init, max_iter, abs_tol)
+            inertia = backend.inertia(X, w, centers)
             if best is None or inertia < best[1]:
                 best = (centers, inertia, n_iter)
         centers, inertia, n_iter = best
-        if is_dask_array(X):
-            self.inertia_, labels = inertia, _dask.labels(X, centers)
-        else:
-            labels = np.empty(X.shape[0], dtype=np.int32)
-            self.inertia_ = float(_lloyd.assign_inertia(X, w, centers, labels))
+        self.inertia_ = inertia
+        labels = backend.labels(X, centers)
         self.cluster_centers_ = centers
         self.labels_ = labels
         self.n_iter_ = int(n_iter)
@@ -370,16 +342,13 @@ class KMeans(Params):
 
     @staticmethod
     def _initial_centers(
-        X: Any, init: str | np.ndarray, w: Any, n_clusters: int, rng: np.random.Generator
+        backend: Any, X: Any, init: str | np.ndarray, w: Any, n_clusters: int, rng: np.random.Generator
     ) -> np.ndarray:
         if isinstance(init, np.ndarray):
             return init
-        if is_dask_array(X):  # seeds from a row sample (the whole array when it is small)
-            from ._dask import sample_rows
-
-            X, w = sample_rows(X, w, rng, n_clusters)
+        X, w = backend.seed_rows(X, w, rng, n_clusters)  # on Dask a row sample (the whole array when small)
         if init == "k-means++":
-            return _kmeans_plusplus(X, n_clusters, w, rng)
+            return seed_kmeans_plusplus(X, n_clusters, w, rng)
         p = None if w.shape[0] == 0 else w / w.sum()
         if p is not None and np.count_nonzero(p) < n_clusters:
             raise ValueError(
@@ -391,14 +360,8 @@ class KMeans(Params):
     def predict(self, X: Any) -> np.ndarray:
         """Index (int32) of the nearest fitted centre for every row of X (a lazy dask array for dask input)."""
         check_is_fitted(self, "cluster_centers_")
-        if is_dask_array(X):
-            from . import _dask
-
-            return _dask.labels(_dask.check_array(X, n_features=self.n_features_in_), self.cluster_centers_)
-        X = check_array(X, n_features=self.n_features_in_)
-        labels = np.empty(X.shape[0], dtype=np.int32)
-        _lloyd.assign_inertia(X, np.empty(0), np.ascontiguousarray(self.cluster_centers_, dtype=X.dtype), labels)
-        return labels
+        backend = backend_for(X)
+        return backend.labels(backend.check_array(X, n_features=self.n_features_in_), self.cluster_centers_)
 
     def fit_predict(self, X: Any, y: Any = None, sample_weight: Any = None) -> np.ndarray:
         """Fit and return ``labels_``."""

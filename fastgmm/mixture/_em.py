@@ -14,7 +14,8 @@ feature-major buffer so every inner loop runs over the rows of the tile (contigu
 friendly), the log-sum-exp is done in two passes over the components per row, and per-component
 constants (log weight + log det - d/2 log 2π) are precomputed by the caller.  No N×K array is
 ever allocated; per-block accumulators (one block per ``prange`` iteration) are summed by the
-caller.
+caller in block order.  The blocks depend on the problem's size only (:func:`n_blocks_for`), so
+results are bitwise identical whatever the number of threads.
 
 Full and tied covariances are passed as upper-triangular precision Cholesky factors ``P``
 (shape ``(K, d, d)``, ``Σ⁻¹ = P Pᵀ``); diagonal and spherical ones as ``(K, d, d)`` arrays whose
@@ -29,13 +30,12 @@ from __future__ import annotations
 import math
 from typing import NamedTuple
 
-import numba
 import numpy as np
 from llvmlite import ir
 from numba.core import types
 from numba.core.extending import intrinsic
 
-from ._jit import kernel, prange
+from .._jit import kernel, prange
 
 TILE = 256
 
@@ -225,10 +225,10 @@ def em_pass(X, w, means, prec, log_const, diag, mode, n_blocks, out_logprob, out
     n, d = X.shape
     K = means.shape[0]
     has_w = w.shape[0] > 0
-    want_stats = (mode & 1) != 0
-    want_lp = (mode & 2) != 0
-    want_label = (mode & 4) != 0
-    want_resp = (mode & 8) != 0
+    want_stats = (mode & MODE_STATS) != 0
+    want_lp = (mode & MODE_LOGPROB) != 0
+    want_label = (mode & MODE_LABEL) != 0
+    want_resp = (mode & MODE_RESP) != 0
     ll = np.zeros(n_blocks)
     wsum = np.zeros(n_blocks)
     nk = np.zeros((n_blocks, K))
@@ -347,9 +347,21 @@ class Stats(NamedTuple):
     scatter: np.ndarray
 
 
-def n_blocks_for(n_samples: int) -> int:
-    """Row blocks for one pass: a few per thread for load balance, each at least one tile."""
-    return max(1, min(4 * numba.get_num_threads(), -(-n_samples // (8 * TILE))))
+_MIN_ROWS_PER_BLOCK = 8 * TILE
+_MAX_BLOCKS = 256
+_MAX_BLOCK_FLOATS = 4_000_000  # cap on blocks x accumulator floats per block: 32 MB of float64
+
+
+def n_blocks_for(n_samples: int, n_components: int, n_features: int) -> int:
+    """Row blocks of one pass: a function of the problem's size only, never of the thread count.
+
+    Each block accumulates its own statistics and the blocks are summed in block order, so
+    results are bitwise the same with any number of threads (blocks of at least ``8 * TILE`` rows,
+    at most ``_MAX_BLOCKS`` of them, and at most ``_MAX_BLOCK_FLOATS`` accumulator floats in all).
+    """
+    per_block = 2 + n_components * (1 + n_features + n_features * n_features)
+    nb = min(-(-n_samples // _MIN_ROWS_PER_BLOCK), _MAX_BLOCKS, max(1, _MAX_BLOCK_FLOATS // per_block))
+    return max(1, nb)
 
 
 def block_stats(
@@ -359,7 +371,7 @@ def block_stats(
     K = means.shape[0]
     empty1 = np.empty(0, X.dtype)
     ll, ws, nk, sx, sxx = em_pass(
-        X, w, means, prec, log_const, diag, MODE_STATS, n_blocks_for(X.shape[0]),
+        X, w, means, prec, log_const, diag, MODE_STATS, n_blocks_for(X.shape[0], K, X.shape[1]),
         empty1, np.empty(0, np.int64), np.empty((0, K), X.dtype),
     )
     scatter = sxx.sum(axis=0)
@@ -394,5 +406,6 @@ def evaluate(
     out_lp = np.empty(n if logprob else 0, X.dtype)
     out_label = np.empty(n if label else 0, np.int64)
     out_resp = np.empty((n if resp else 0, K), X.dtype)
-    em_pass(X, np.empty(0), means, prec, log_const, diag, mode, n_blocks_for(n), out_lp, out_label, out_resp)
+    em_pass(X, np.empty(0), means, prec, log_const, diag, mode, n_blocks_for(n, K, X.shape[1]), out_lp, out_label,
+            out_resp)
     return (out_lp if logprob else None, out_label if label else None, out_resp if resp else None)

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._jit import kernel, prange
+from .._jit import kernel, prange
 
 _MAX_BLOCKS = 256
 _MIN_ROWS_PER_BLOCK = 1024
