@@ -18,7 +18,7 @@ Both clusters live through the whole run and the four configurations are timed i
 after round (best of ``--repeat``), so a busy machine slows them alike; the ratios are the result.
 
 ``--videos`` demo-scene videos (folders of PNG frames, 320x240) are background-subtracted one
-at a time in this process (``fastgmm.cli.subtract_one``, what ``fastgmm subtract VIDEO`` runs)
+at a time in this process (``fastgmm.pipeline.subtract_one``, what ``fastgmm subtract VIDEO`` runs)
 with 1 and with 2 Numba threads, and with ``subtract_many`` on the 2-worker cluster (1 Numba
 thread per worker), best of 2 each.
 
@@ -140,7 +140,7 @@ def many_videos(client, n_videos: int, n_frames: int) -> dict:
     import imageio.v3 as iio
     import numba
 
-    from fastgmm.cli import subtract_one
+    from fastgmm.pipeline import subtract_one
     from fastgmm.demo import make_scene
     from fastgmm.distributed import subtract_many
 

@@ -16,6 +16,9 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from .exceptions import one_line
+from .pipeline import progress, subtract_one
+
 EXIT_USAGE = 2
 
 
@@ -23,25 +26,19 @@ class UsageError(ValueError):
     """A bad command-line value (reported as one line, exit code 2)."""
 
 
+def _fraction(text: str) -> float:
+    """argparse type of --train-fraction: a number in (0, 1]."""
+    value = float(text)
+    if not 0.0 < value <= 1.0:
+        raise argparse.ArgumentTypeError(f"must be in (0, 1]; got {text}")
+    return value
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse with one-line errors (``prog: error: message``, exit code 2) instead of usage + error."""
 
     def error(self, message: str) -> None:  # type: ignore[override]
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see {self.prog.split()[0]} --help)\n")
-
-
-def _progress(iterable: Any, *, quiet: bool, total: int | None = None, desc: str = "") -> Any:
-    from tqdm import tqdm
-
-    return tqdm(iterable, total=total, desc=desc, unit="frame", file=sys.stderr, disable=quiet, leave=False)
-
-
-def _check_method(name: str) -> str:
-    from .background.methods import METHODS
-
-    if name not in METHODS:
-        raise UsageError(f"unknown method {name!r}; choose one of {', '.join(METHODS)}.")
-    return name
 
 
 def _cmd_segment(args: argparse.Namespace) -> int:
@@ -64,61 +61,6 @@ def _cmd_segment(args: argparse.Namespace) -> int:
         counts = np.bincount(result.labels.ravel(), minlength=args.k)
         print(f"{args.output}: {args.k} segments, pixels per segment {counts.tolist()}")
     return 0
-
-
-def subtract_one(
-    source: str | Path | list[str | Path],
-    output: str | Path,
-    *,
-    method: str = "default",
-    train_fraction: float = 0.6,
-    fps: float = 25.0,
-    background: str | Path | None = None,
-    quiet: bool = True,
-) -> int:
-    """Foreground masks of one sequence written to ``output``; returns the number of masks.
-
-    ``source`` is a video, GIF, image, folder of images or a list of image files (one
-    sequence); ``output`` a folder (one PNG per frame, named after the frame) or a video/GIF
-    file.  ``background`` also writes the model's final background image.  This is what
-    ``fastgmm subtract`` does for one input, and what each worker of
-    :func:`fastgmm.distributed.subtract_many` does for its video.
-    """
-    import imageio.v3 as iio
-
-    from .background.methods import get_method, subtract
-    from .io import open_frames, open_writer
-
-    spec = get_method(_check_method(method))
-    if not 0.0 < train_fraction <= 1.0:
-        raise UsageError(f"--train-fraction must be in (0, 1]; got {train_fraction}.")
-    reader = open_frames(source)
-    if spec.online:
-        pairs = iter(reader)
-        names: list[str] = []
-
-        def frames():
-            for name, frame in pairs:
-                names.append(name)
-                yield frame
-
-        model, masks = subtract(frames(), spec.name)
-        named = ((names[i], m) for i, m in enumerate(masks))
-        total = reader.n_frames
-    else:
-        names, frame_list = reader.read_all()
-        model, masks = subtract(frame_list, spec.name, train_fraction=train_fraction)
-        named = zip(names, masks)
-        total = len(names)
-    count = 0
-    with open_writer(output, fps=fps) as writer:
-        for name, mask in _progress(named, quiet=quiet, total=total, desc=spec.name):
-            writer.write(name, mask)
-            count += 1
-    if background:
-        Path(background).parent.mkdir(parents=True, exist_ok=True)
-        iio.imwrite(background, model.background_image())
-    return count
 
 
 def _many_videos(args: argparse.Namespace) -> bool:
@@ -148,7 +90,9 @@ def _subtract_many(args: argparse.Namespace) -> int:
     """Several videos, each to OUTPUT/<stem>/, on Dask workers (--workers N local, or --scheduler)."""
     from .io import GIF_SUFFIXES, IMAGE_SUFFIXES, VIDEO_SUFFIXES
 
-    _check_method(args.method)
+    from .background.methods import get_method
+
+    get_method(args.method)
     if args.background and Path(args.background).suffix.lower() in IMAGE_SUFFIXES:
         raise UsageError(f"with several videos --background must be a folder (one <stem>.png per video); got "
                          f"{args.background}.")
@@ -158,8 +102,6 @@ def _subtract_many(args: argparse.Namespace) -> int:
         raise UsageError("give --workers or --scheduler, not both.")
     if args.workers is not None and args.workers < 1:
         raise UsageError(f"--workers must be at least 1; got {args.workers}.")
-    if not 0.0 < args.train_fraction <= 1.0:
-        raise UsageError(f"--train-fraction must be in (0, 1]; got {args.train_fraction}.")
     for path in args.input:
         if not Path(path).exists():
             raise FileNotFoundError(f"no such file or folder: {path}")
@@ -202,15 +144,15 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
     from .background.methods import evaluate_cdnet
     from .datasets import CDnetSequence
 
-    method = _check_method(args.method)
-    if not 0.0 < args.train_fraction <= 1.0:
-        raise UsageError(f"--train-fraction must be in (0, 1]; got {args.train_fraction}.")
+    from .background.methods import get_method
+
+    method = get_method(args.method).name
     seq = CDnetSequence(args.sequence)
     if args.frames is not None and not 1 <= args.frames:
         raise UsageError(f"--frames must be at least 1; got {args.frames}.")
     last = seq.n_frames if args.frames is None else min(args.frames, seq.n_frames)
     result = evaluate_cdnet(seq, method, last=last, train_fraction=args.train_fraction,
-                            progress=lambda it, n: _progress(it, quiet=args.quiet, total=n, desc=method))
+                            progress=lambda it, n: progress(it, quiet=args.quiet, total=n, desc=method))
     scores = result["scores"]
     first_scored, last_scored = result["scored_frames"]
     print(f"CDnet {seq.name}: method {method}, frames 1-{last}, scored {first_scored}-{last_scored}")
@@ -263,7 +205,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--method", default="default", help=f"one of: {methods}")
     p.add_argument("--background", help="also write the final background image to this file; with several "
                    "videos a folder, one <stem>.png per video")
-    p.add_argument("--train-fraction", type=float, default=0.6,
+    p.add_argument("--train-fraction", type=_fraction, default=0.6,
                    help="offline methods fit on this leading fraction of the frames (default 0.6)")
     p.add_argument("--fps", type=float, default=25.0, help="frame rate of a video/GIF output (default 25)")
     p.add_argument("--workers", type=int, help="several videos: run them on a local Dask cluster of N worker "
@@ -279,7 +221,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--method", default="default", help=f"one of: {methods}")
     p.add_argument("--json", action="store_true", help="end with one line of JSON")
     p.add_argument("--frames", type=int, help="only run the first N frames (score the temporal ROI within them)")
-    p.add_argument("--train-fraction", type=float, default=0.6,
+    p.add_argument("--train-fraction", type=_fraction, default=0.6,
                    help="offline methods fit on this leading fraction of the frames (default 0.6)")
     p.set_defaults(func=_cmd_evaluate)
 
@@ -296,10 +238,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return args.func(args)
     except (UsageError, FileNotFoundError, ValueError, TypeError, IndexError, OSError) as exc:
-        message = " ".join(str(exc).split()) or type(exc).__name__
-        if isinstance(exc, FileNotFoundError) and exc.filename and str(exc.filename) not in message:
-            message = f"{message}: {exc.filename}"
-        print(f"fastgmm {args.command}: error: {message}", file=sys.stderr)
+        print(f"fastgmm {args.command}: error: {one_line(exc)}", file=sys.stderr)
         return EXIT_USAGE
 
 

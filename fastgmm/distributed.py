@@ -4,7 +4,7 @@
 worker as one task: the video's frames are read, modelled and written in order by that one
 worker (a background model's state is sequential), into ``out_dir/<stem>/`` exactly as
 ``fastgmm subtract <video> -o out_dir/<stem>`` writes them (both call
-:func:`fastgmm.cli.subtract_one`).  A video that fails gives a :class:`VideoResult` with the
+:func:`fastgmm.pipeline.subtract_one`).  A video that fails gives a :class:`VideoResult` with the
 error text; the other videos are not affected.
 
 :func:`local_client` starts a ``distributed.LocalCluster`` of worker processes bound to
@@ -20,10 +20,15 @@ from __future__ import annotations
 import logging
 import os
 import time
+import weakref
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable
 
+from .exceptions import one_line
+
+_OWN_CLUSTERS: weakref.WeakSet = weakref.WeakSet()
+"""The LocalClusters started by :func:`local_client` (and not yet closed)."""
 DASK_MISSING = "Dask is not installed; install it with: pip install 'fastgmm[dask]'"
 
 
@@ -72,8 +77,8 @@ def local_client(
 
     Each worker runs ``threads_per_worker`` Dask threads and ``numba_threads`` Numba threads
     (default: the machine's cores divided among the workers' threads, at least 1), so parallel
-    kernels do not oversubscribe the cores.  No dashboard is started.  ``client.close()`` also
-    closes the cluster.
+    kernels do not oversubscribe the cores.  No dashboard is started.  Close it with
+    :func:`close_client`, which also closes the cluster.
     """
     distributed = _import_distributed()
     if numba_threads is None:
@@ -90,15 +95,16 @@ def local_client(
     except BaseException:
         cluster.close()
         raise
-    client._fastgmm_cluster = cluster  # closed with the client (see close_client)
+    _OWN_CLUSTERS.add(cluster)  # closed with the client (see close_client)
     return client
 
 
 def close_client(client: Any) -> None:
-    """Close a client from :func:`local_client` and its cluster (a no-op for other clients' clusters)."""
-    cluster = getattr(client, "_fastgmm_cluster", None)
+    """Close a client from :func:`local_client` and its cluster (other clients' clusters stay up)."""
+    cluster = getattr(client, "cluster", None)
     client.close()
-    if cluster is not None:
+    if cluster is not None and cluster in _OWN_CLUSTERS:
+        _OWN_CLUSTERS.discard(cluster)
         cluster.close()
 
 
@@ -110,21 +116,14 @@ def video_stem(path: str | os.PathLike) -> str:
 
 def _run_one(source: str, output: str, options: dict[str, Any]) -> VideoResult:
     """One video on a worker: never raises, a failure becomes the result's error text."""
-    from .cli import subtract_one
+    from .pipeline import subtract_one
 
     start = time.perf_counter()
     try:
         n_masks = subtract_one(source, output, **options)
     except Exception as exc:  # noqa: BLE001 - every per-video failure is reported, none is fatal
-        return VideoResult(source, output, 0, time.perf_counter() - start, _one_line(exc))
+        return VideoResult(source, output, 0, time.perf_counter() - start, one_line(exc))
     return VideoResult(source, output, n_masks, time.perf_counter() - start)
-
-
-def _one_line(exc: BaseException) -> str:
-    text = " ".join(str(exc).split()) or type(exc).__name__
-    if isinstance(exc, FileNotFoundError) and exc.filename and str(exc.filename) not in text:
-        text = f"{text}: {exc.filename}"
-    return text
 
 
 def subtract_many(
@@ -159,7 +158,7 @@ def subtract_many(
     background_dir : path, optional
         Also write each video's final background image to ``background_dir/<stem>.png``.
     **options
-        ``train_fraction`` and ``fps`` of :func:`fastgmm.cli.subtract_one`.
+        ``train_fraction`` and ``fps`` of :func:`fastgmm.pipeline.subtract_one`.
 
     Returns
     -------
@@ -169,15 +168,14 @@ def subtract_many(
     from tqdm import tqdm
 
     from .background.methods import get_method
+    from .pipeline import check_train_fraction
 
     distributed = _import_distributed()
     get_method(method)
     unknown = set(options) - {"train_fraction", "fps"}
     if unknown:
         raise TypeError(f"subtract_many got unexpected options {sorted(unknown)}; allowed: train_fraction, fps.")
-    fraction = options.get("train_fraction", 0.6)
-    if not 0.0 < fraction <= 1.0:
-        raise ValueError(f"train_fraction must be in (0, 1]; got {fraction}.")
+    check_train_fraction(options.get("train_fraction", 0.6))
     sources = [str(p) for p in paths]
     if not sources:
         raise ValueError("no videos given.")
@@ -212,7 +210,7 @@ def subtract_many(
                 try:
                     results[src] = future.result()
                 except Exception as exc:  # noqa: BLE001 - a lost worker fails only its video
-                    results[src] = VideoResult(src, output, error=f"task failed: {_one_line(exc)}")
+                    results[src] = VideoResult(src, output, error=f"task failed: {one_line(exc)}")
                 bar.update(1)
     finally:
         if own:

@@ -12,3 +12,12 @@ class NotFittedError(ValueError, AttributeError):
 
 class ConvergenceWarning(UserWarning):
     """EM or Lloyd iterations stopped at ``max_iter`` before reaching ``tol``."""
+
+
+def one_line(exc: BaseException) -> str:
+    """The message of ``exc`` on one line (its type name when it has none; a missing file's name
+    appended when the message leaves it out): what the command line and failed Dask tasks report."""
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    if isinstance(exc, FileNotFoundError) and exc.filename and str(exc.filename) not in text:
+        text = f"{text}: {exc.filename}"
+    return text
