@@ -12,7 +12,6 @@ from typing import Any, Iterable
 
 import numpy as np
 
-from .exceptions import NotFittedError
 
 _FLOATS = (np.float32, np.float64)
 
@@ -143,8 +142,10 @@ def check_random_state(seed: Any) -> np.random.Generator:
 
 
 def check_is_fitted(estimator: Any, attribute: str) -> None:
-    """Raise :class:`NotFittedError` unless ``estimator`` has ``attribute``."""
+    """Raise :class:`~fastgmm.exceptions.NotFittedError` unless ``estimator`` has ``attribute``."""
     if getattr(estimator, attribute, None) is None:
+        from .exceptions import NotFittedError  # imports scikit-learn when installed: only when raising
+
         raise NotFittedError(
             f"This {type(estimator).__name__} instance is not fitted yet; call 'fit' with appropriate "
             "arguments before using this method."

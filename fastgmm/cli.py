@@ -16,8 +16,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from .exceptions import one_line
-from .pipeline import progress, subtract_one
+from .pipeline import one_line, progress, subtract_one
 
 EXIT_USAGE = 2
 

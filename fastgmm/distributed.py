@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable
 
-from .exceptions import one_line
+from .pipeline import one_line
 
 _OWN_CLUSTERS: weakref.WeakSet = weakref.WeakSet()
 """The LocalClusters started by :func:`local_client` (and not yet closed)."""

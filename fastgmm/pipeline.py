@@ -76,3 +76,12 @@ def subtract_one(
         Path(background).parent.mkdir(parents=True, exist_ok=True)
         iio.imwrite(background, model.background_image())
     return count
+
+
+def one_line(exc: BaseException) -> str:
+    """The message of ``exc`` on one line (its type name when it has none; a missing file's name
+    appended when the message leaves it out): what the command line and failed Dask tasks report."""
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    if isinstance(exc, FileNotFoundError) and exc.filename and str(exc.filename) not in text:
+        text = f"{text}: {exc.filename}"
+    return text

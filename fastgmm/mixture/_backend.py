@@ -105,6 +105,13 @@ class InMemoryBackend:
         return labels
 
     @staticmethod
+    def distances(X: np.ndarray, centers: np.ndarray) -> np.ndarray:
+        """Euclidean distance of every row to every centre, (n, K) in X's dtype."""
+        out = np.empty((X.shape[0], centers.shape[0]), dtype=X.dtype)
+        _lloyd.distances(X, centers, out)
+        return out
+
+    @staticmethod
     def farthest_rows(X: np.ndarray, w: np.ndarray, centers: np.ndarray, m_far: int
                       ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The ``m_far`` rows farthest from their nearest centre: (rows float64, their weights, their

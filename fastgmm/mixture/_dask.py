@@ -341,6 +341,20 @@ def labels(X: Any, centers: np.ndarray) -> Any:
     return X.map_blocks(_labels_chunk, np.asarray(centers), drop_axis=1, meta=np.empty(0, np.int32))
 
 
+def _distances_chunk(x, centers):
+    _limit_numba_threads()
+    x = _owned(x, x.dtype)
+    out = np.empty((x.shape[0], centers.shape[0]), dtype=x.dtype)
+    _lloyd.distances(x, _owned(centers, x.dtype), out)
+    return out
+
+
+def distances(X: Any, centers: np.ndarray) -> Any:
+    """Euclidean distance of every row to every centre, as a lazy (n, K) dask array."""
+    return X.map_blocks(_distances_chunk, np.asarray(centers), chunks=(X.chunks[0], (centers.shape[0],)),
+                        meta=np.empty((0, 0), X.dtype))
+
+
 def _farthest_chunk(x, w, start, centers, m_far):
     m = min(m_far, x.shape[0])
     c = _owned(centers, x.dtype)
@@ -394,4 +408,5 @@ class DaskBackend:
     feature_variance = staticmethod(feature_variance)
     inertia = staticmethod(inertia)
     labels = staticmethod(labels)
+    distances = staticmethod(distances)
     farthest_rows = staticmethod(farthest_rows)

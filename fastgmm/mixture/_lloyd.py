@@ -245,6 +245,23 @@ def farthest_points(X, centers, m_far):
     return topi, topl
 
 
+@kernel(parallel=True, fastmath=False)
+def distances(X, centers, out):
+    """``out[i, k] = |x_i - centers[k]|`` (Euclidean, X's dtype) for every row and centre."""
+    n = X.shape[0]
+    K = centers.shape[0]
+    nt = (n + TILE - 1) // TILE
+    for b in prange(nt):
+        xt, dist, _, _ = _tile_buffers(X)
+        start = b * TILE
+        m = min(TILE, n - start)
+        _load_tile(X, start, m, xt)
+        for k in range(K):
+            _tile_sqdist(xt, m, centers, k, dist)
+            for r in range(m):
+                out[start + r, k] = np.sqrt(dist[r])
+
+
 @kernel(fastmath=False)
 def feature_variance(X):
     """Population variance of every column (float64, two passes; serial: it runs once per fit)."""

@@ -23,7 +23,6 @@ import numpy as np
 
 from .._params import Params
 from .._validate import check_is_fitted, check_option, check_random_state, check_scalar
-from ..exceptions import ConvergenceWarning
 from ._backend import backend_for
 from ._parameters import (
     COVARIANCE_TYPES,
@@ -32,12 +31,13 @@ from ._parameters import (
     params_from_stats,
     precision_shape,
 )
+from ._sklearn import SklearnTags
 from .kmeans import LLOYD_MAX_ITER, LLOYD_TOL, lloyd_iterations, scaled_tol, seed_kmeans_plusplus
 
 INIT_PARAMS = ("kmeans", "k-means++", "random", "random_from_data")
 
 
-class GaussianMixture(Params):
+class GaussianMixture(SklearnTags, Params):
     """Gaussian mixture model fitted by expectation-maximisation.
 
     Same parameters, attributes and results as :class:`sklearn.mixture.GaussianMixture`, plus
@@ -330,6 +330,8 @@ class GaussianMixture(Params):
         if self.max_iter == 0:
             best_bounds = []
         if not best_converged and self.max_iter > 0:
+            from ..exceptions import ConvergenceWarning  # imports scikit-learn when installed
+
             warnings.warn(
                 "Best performing initialization did not converge. Try different init parameters, or increase "
                 "max_iter, tol, or check for degenerate data.",

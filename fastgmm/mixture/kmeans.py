@@ -35,6 +35,7 @@ from .._validate import (
 from . import _lloyd
 from ._backend import backend_for
 from ._lloyd import _weights_or_empty
+from ._sklearn import SklearnTags
 
 _INIT_OPTIONS = ("k-means++", "random")
 LLOYD_MAX_ITER = 300
@@ -215,7 +216,7 @@ def _relocate_empty_clusters(
         weights[old_id] -= wi
 
 
-class KMeans(Params):
+class KMeans(SklearnTags, Params):
     """K-means clustering by Lloyd's algorithm, compiled with Numba.
 
     Same semantics as scikit-learn's ``KMeans(algorithm="lloyd")``: from the same explicit initial
@@ -264,6 +265,9 @@ class KMeans(Params):
     accumulators; float64 stays float64.  Each Lloyd iteration is one parallel pass over X and
     nothing of size n_samples x n_clusters is allocated.
     """
+
+    _ESTIMATOR_TYPE = "clusterer"
+    _PRESERVES_DTYPE = ["float64", "float32"]
 
     def __init__(
         self,
@@ -366,3 +370,24 @@ class KMeans(Params):
     def fit_predict(self, X: Any, y: Any = None, sample_weight: Any = None) -> np.ndarray:
         """Fit and return ``labels_``."""
         return self.fit(X, sample_weight=sample_weight).labels_
+
+    def score(self, X: Any, y: Any = None, sample_weight: Any = None) -> float:
+        """Opposite of the (weighted) inertia of X on the fitted centres: higher is better, as
+        scikit-learn's ``KMeans.score`` (what ``GridSearchCV`` and ``cross_val_score`` maximise)."""
+        check_is_fitted(self, "cluster_centers_")
+        backend = backend_for(X)
+        X = backend.check_array(X, n_features=self.n_features_in_)
+        w = backend.check_sample_weight(sample_weight, X)[0]
+        return -backend.inertia(X, w, np.ascontiguousarray(self.cluster_centers_, dtype=X.dtype))
+
+    def transform(self, X: Any) -> np.ndarray:
+        """Euclidean distance of every row to every fitted centre, shape (n_samples, n_clusters)
+        (a lazy dask array for dask input)."""
+        check_is_fitted(self, "cluster_centers_")
+        backend = backend_for(X)
+        X = backend.check_array(X, n_features=self.n_features_in_)
+        return backend.distances(X, np.ascontiguousarray(self.cluster_centers_, dtype=X.dtype))
+
+    def fit_transform(self, X: Any, y: Any = None, sample_weight: Any = None) -> np.ndarray:
+        """Fit, then return :meth:`transform` of X."""
+        return self.fit(X, sample_weight=sample_weight).transform(X)
