@@ -27,8 +27,8 @@ da = pytest.importorskip("dask.array")
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from dask_table import block, lazy_array, model  # noqa: E402
 
-from fastgmm.mixture import _dask, _em  # noqa: E402
 from fastgmm.distributed import close_client, local_client  # noqa: E402
+from fastgmm.mixture import _dask, _em  # noqa: E402
 
 QUICK = bool(os.environ.get("FASTGMM_BENCH_QUICK"))
 SIZES = [200_000] if QUICK else [1_000_000, 10_000_000]

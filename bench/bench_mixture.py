@@ -12,9 +12,9 @@ import warnings
 
 import numpy as np
 import pytest
+from mixture_table import explicit_init, make_data, one_iteration
 
 from fastgmm import GaussianMixture
-from mixture_table import explicit_init, make_data, one_iteration
 
 N, D, K = 1_000_000, 3, 5
 FIT_N, FIT_ITER = 100_000, 20

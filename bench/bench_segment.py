@@ -112,7 +112,8 @@ def main(argv: list[str] | None = None) -> int:
     ours_ll, sk_ll = result.model.score(pixels), sk.score(pixels)
     n_unique = len(np.unique(pixels @ np.array([65536.0, 256.0, 1.0])))
     print(f"image {img.shape[1]}x{img.shape[0]} ({pixels.shape[0]} pixels, {n_unique} distinct colours), K={k}")
-    print(f"fastgmm.segment (histogram + fit + labels): {min(times):.3f} s best of {len(times)}, median {np.median(times):.3f} s"
+    print(f"fastgmm.segment (histogram + fit + labels): {min(times):.3f} s best of {len(times)}, "
+          f"median {np.median(times):.3f} s"
           f" ({result.model.n_iter_} EM iterations)")
     print(f"scikit-learn GaussianMixture.fit on all pixels: {sk_time:.3f} s ({sk.n_iter_} EM iterations)")
     print(f"speed ratio (sklearn / fastgmm): {sk_time / min(times):.1f}x")

@@ -17,8 +17,8 @@ import time
 import cv2
 import numba
 import numpy as np
-
 from background_table import load_frames, opencv_apply, ours_apply, whole_run
+
 from fastgmm import BackgroundSubtractorMOG2
 
 WARM = 20

@@ -99,7 +99,7 @@ class RssPeak:
             self.peak = max(self.peak, self._proc.memory_info().rss)
             time.sleep(self._interval)
 
-    def __enter__(self) -> "RssPeak":
+    def __enter__(self) -> RssPeak:
         self._thread.start()
         return self
 
@@ -140,9 +140,9 @@ def many_videos(client, n_videos: int, n_frames: int) -> dict:
     import imageio.v3 as iio
     import numba
 
-    from fastgmm.pipeline import subtract_one
     from fastgmm.demo import make_scene
     from fastgmm.distributed import subtract_many
+    from fastgmm.pipeline import subtract_one
 
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
@@ -243,7 +243,8 @@ def main() -> None:
     print("| configuration | seconds / iteration | vs in memory, same cores | speed-up 1 -> 2 |")
     print("| --- | --- | --- | --- |")
     print(f"| in memory, 1 Numba thread | {times['memory-1']:.3f} | 1 | |")
-    print(f"| in memory, 2 Numba threads | {times['memory-2']:.3f} | 1 | {times['memory-1'] / times['memory-2']:.2f}× |")
+    speedup = times['memory-1'] / times['memory-2']
+    print(f"| in memory, 2 Numba threads | {times['memory-2']:.3f} | 1 | {speedup:.2f}× |")
     print(f"| LocalCluster, 1 worker × 1 thread | {times['dask-1']:.3f} | "
           f"{times['dask-1'] / times['memory-1']:.2f}× slower | |")
     print(f"| LocalCluster, 2 workers × 1 thread | {times['dask-2']:.3f} | "
@@ -252,7 +253,8 @@ def main() -> None:
         serial = videos["serial"]
         print(f"\n{videos['videos']} videos of {videos['frames']} frames (320×240, default method): one at a time "
               f"{serial[1]:.1f} s with 1 Numba thread, {serial[2]:.1f} s with 2; subtract_many on 2 workers "
-              f"{videos['parallel']:.1f} s ({serial[1] / videos['parallel']:.2f}× / {serial[2] / videos['parallel']:.2f}×)")
+              f"{videos['parallel']:.1f} s "
+              f"({serial[1] / videos['parallel']:.2f}× / {serial[2] / videos['parallel']:.2f}×)")
     if big is not None:
         print(f"\nOut of core: {big['bytes'] / 1e9:.2f} GB lazily generated ({big['rows']:.3g} rows × 3 float64, "
               f"{big['chunks']} chunks), {big['n_iter']} EM iterations on 2 workers in {big['seconds']:.1f} s\n")

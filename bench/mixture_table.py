@@ -23,7 +23,7 @@ import sys
 import tempfile
 import time
 import warnings
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 
@@ -216,7 +216,8 @@ def main(argv: list[str] | None = None) -> None:
             print(f"Peak RSS added by fit (k-means init, 10 EM iterations), 1e7 x 3 float32, {ct}: {mb:.1f} MB")
     for dtype in ("float64", "float32"):
         cold, cached = first_call_seconds(dtype)
-        print(f"First call (import + fit + predict_proba), {dtype}: {cold:.1f} s cold (compiling), {cached:.2f} s cached")
+        print(f"First call (import + fit + predict_proba), {dtype}: {cold:.1f} s cold (compiling), "
+              f"{cached:.2f} s cached")
 
 
 if __name__ == "__main__":

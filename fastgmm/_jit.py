@@ -10,13 +10,32 @@ error model and caching is made here once.
 * ``cache=True`` writes compiled kernels next to the module (or to ``NUMBA_CACHE_DIR``), so a new
   process reuses them instead of compiling again.  Kernels that must be bit-reproducible across
   implementations (e.g. matching OpenCV) pass ``fastmath=False``.
+
+Threading layer: Numba's default order is TBB, then OpenMP, then its own ``workqueue``.  With a
+TBB library on the machine (Debian/Ubuntu's ``libtbb12``, which OpenCV's development packages pull
+in, or the ``tbb`` wheel) a process that ran parallel kernels can spin forever at exit in TBB's
+finaliser, in particular when the kernels ran outside the main thread (Numba issue #10556; Dask's
+threaded scheduler does exactly that).  ``workqueue`` is not safe for parallel kernels launched
+from several threads at once.  So unless the user chose (``NUMBA_THREADING_LAYER`` or
+``NUMBA_THREADING_LAYER_PRIORITY`` in the environment), fastgmm asks for OpenMP first, then TBB,
+then ``workqueue`` (:data:`THREADING_LAYER_PRIORITY`).  This must happen before the first parallel
+kernel of the process runs, which importing fastgmm's kernels guarantees unless other code ran a
+parallel Numba function first.
 """
 
 from __future__ import annotations
 
-from typing import Any, Callable
+import os
+from collections.abc import Callable
+from typing import Any
 
 import numba
+
+THREADING_LAYER_PRIORITY = ["omp", "tbb", "workqueue"]
+"""fastgmm's order of preference for Numba's threading layer (see the module docstring)."""
+
+if not {"NUMBA_THREADING_LAYER", "NUMBA_THREADING_LAYER_PRIORITY"} & set(os.environ):
+    numba.config.THREADING_LAYER_PRIORITY = list(THREADING_LAYER_PRIORITY)
 
 FASTMATH = frozenset({"nsz", "arcp", "contract", "afn", "reassoc"})
 

@@ -33,7 +33,7 @@ def _same(value: Any, default: Any) -> bool:
         return False
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _param_names(init: Any) -> tuple[str, ...]:
     """Names of the named parameters of ``init`` (cached: attribute assignment consults it per frame)."""
     signature = inspect.signature(init)

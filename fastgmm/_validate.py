@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import numbers
 import sys
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 import numpy as np
-
 
 _FLOATS = (np.float32, np.float64)
 

@@ -11,8 +11,8 @@ import json
 import os
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
 
 import numpy as np
 
@@ -87,9 +87,8 @@ def _cmd_subtract(args: argparse.Namespace) -> int:
 
 def _subtract_many(args: argparse.Namespace) -> int:
     """Several videos, each to OUTPUT/<stem>/, on Dask workers (--workers N local, or --scheduler)."""
-    from .io import GIF_SUFFIXES, IMAGE_SUFFIXES, VIDEO_SUFFIXES
-
     from .background.methods import get_method
+    from .io import GIF_SUFFIXES, IMAGE_SUFFIXES, VIDEO_SUFFIXES
 
     get_method(args.method)
     if args.background and Path(args.background).suffix.lower() in IMAGE_SUFFIXES:
@@ -140,10 +139,8 @@ def _subtract_many(args: argparse.Namespace) -> int:
 
 
 def _cmd_evaluate(args: argparse.Namespace) -> int:
-    from .background.methods import evaluate_cdnet
+    from .background.methods import evaluate_cdnet, get_method
     from .datasets import CDnetSequence
-
-    from .background.methods import get_method
 
     method = get_method(args.method).name
     seq = CDnetSequence(args.sequence)

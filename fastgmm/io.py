@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import numpy as np
 
@@ -182,8 +182,9 @@ class FrameWriter:
 
     Use :func:`open_writer` to build one.  For a folder, :meth:`write` names the file after the
     frame (``name + ".png"``).  Videos are written with pyav (H.264 for mp4/mkv/mov, MPEG-4
-    otherwise) at ``fps``, odd sizes padded by one row/column; GIFs with Pillow, which merges identical consecutive frames into one
-    longer-displayed frame (use a folder or a video for exactly one output frame per input).
+    otherwise) at ``fps``, odd sizes padded by one row/column; GIFs with Pillow, which merges
+    identical consecutive frames into one longer-displayed frame (use a folder or a video for
+    exactly one output frame per input).
     """
 
     def __init__(self, path: str | os.PathLike, *, fps: float = 25.0) -> None:

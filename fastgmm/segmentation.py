@@ -16,79 +16,9 @@ from typing import Any
 
 import numpy as np
 
-from ._jit import kernel
+from ._colours import unique_colours
 from ._validate import check_frame, check_scalar
 from .mixture import GaussianMixture
-
-
-@kernel()
-def _colour_histogram(pixels: np.ndarray, table: np.ndarray, inverse: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Distinct rows of uint8 ``pixels`` (N, C), C in {1, 3}, in lexicographic order.
-
-    Returns (uniques (U, C) uint8, counts (U,) int64) and writes into ``inverse`` (N,) the index of
-    every pixel's row in ``uniques``.  ``table`` (256^C int32 zeros, from ``np.zeros`` so that the
-    operating system hands out its zero pages lazily) gives each colour an id at its first
-    appearance; it is indexed in Morton (bit-interleaved) order, so similar colours share memory
-    pages and only the pages of the image's colour range are ever touched.
-    The few distinct colours are then sorted and the ids renumbered.
-    """
-    N, C = pixels.shape
-    spread = np.zeros(256, dtype=np.int64)  # bit b of v moves to bit C * b
-    for v in range(256):
-        for bit in range(8):
-            spread[v] |= ((v >> bit) & 1) << (C * bit)
-    # table entries: 0 = colour not seen yet, else its id + 1
-    first = np.empty(min(N, 1 << (8 * C)), dtype=np.int64)
-    seen_counts = np.zeros(first.shape[0], dtype=np.int64)
-    n_unique = 0
-    for n in range(N):
-        key = 0
-        for c in range(C):
-            key |= spread[pixels[n, c]] << (C - 1 - c)
-        ident = table[key] - 1
-        if ident < 0:
-            ident = n_unique
-            table[key] = ident + 1
-            first[ident] = n
-            n_unique += 1
-        seen_counts[ident] += 1
-        inverse[n] = ident
-    keys = np.empty(n_unique, dtype=np.int64)
-    for u in range(n_unique):
-        key = 0
-        for c in range(C):
-            key = (key << 8) | pixels[first[u], c]
-        keys[u] = key
-    order = np.argsort(keys)
-    rank = np.empty(n_unique, dtype=np.int64)
-    uniques = np.empty((n_unique, C), dtype=np.uint8)
-    counts = np.empty(n_unique, dtype=np.int64)
-    for u in range(n_unique):
-        rank[order[u]] = u
-        counts[u] = seen_counts[order[u]]
-        for c in range(C):
-            uniques[u, c] = pixels[first[order[u]], c]
-    for n in range(N):
-        inverse[n] = rank[inverse[n]]
-    return uniques, counts
-
-
-def unique_colours(pixels: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Distinct colours of a pixel matrix (N, C): ``(uniques, counts, inverse)``.
-
-    ``uniques[inverse]`` reconstructs ``pixels``.  uint8 input (and float input holding only whole
-    numbers in 0..255, returned as uint8 uniques) goes through a lookup-table kernel; other float
-    input through :func:`numpy.unique` on rows.
-    """
-    if pixels.dtype != np.uint8 and pixels.min() >= 0 and pixels.max() <= 255 and np.all(pixels == np.rint(pixels)):
-        pixels = pixels.astype(np.uint8)  # whole numbers in 0..255: the same colours as uint8
-    if pixels.dtype == np.uint8:
-        inverse = np.empty(pixels.shape[0], dtype=np.int64)
-        table = np.zeros(1 << (8 * pixels.shape[1]), dtype=np.int32)
-        uniques, counts = _colour_histogram(np.ascontiguousarray(pixels), table, inverse)
-        return uniques, counts, inverse
-    uniques, inverse, counts = np.unique(pixels, axis=0, return_inverse=True, return_counts=True)
-    return uniques, counts, inverse.reshape(-1)
 
 
 def palette(n_colours: int) -> np.ndarray:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import warnings
-from typing import Iterator
+from collections.abc import Iterator
 
 import numpy as np
 import pytest
@@ -22,7 +22,8 @@ TIMEOUT = 60  # seconds for the cluster and workers to start, for a worker to co
 
 @contextlib.contextmanager
 def local_cluster_client(*, as_default: bool = True) -> Iterator:
-    """A ``distributed.Client`` on a fresh LocalCluster (dask's default scheduler inside the block if ``as_default``)."""
+    """A ``distributed.Client`` on a fresh LocalCluster (dask's default scheduler inside the block if
+    ``as_default``)."""
     distributed = pytest.importorskip("distributed")
     cluster = distributed.LocalCluster(
         n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None,

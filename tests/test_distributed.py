@@ -120,7 +120,8 @@ def test_cli_errors_are_one_line_exit_2(videos, tmp_path, capsys, monkeypatch):
     paths, _ = videos
     many = [*map(str, paths[:2]), "-o", str(tmp_path / "o")]
     cases = [
-        (["subtract", *many, "--scheduler", "tcp://127.0.0.1:9", "--timeout", "0.5"], "cannot reach the Dask scheduler"),
+        (["subtract", *many, "--scheduler", "tcp://127.0.0.1:9", "--timeout", "0.5"],
+         "cannot reach the Dask scheduler"),
         (["subtract", *many, "--workers", "0"], "--workers must be at least 1"),
         (["subtract", *many, "--workers", "1", "--scheduler", "tcp://127.0.0.1:9"], "not both"),
         (["subtract", *many, "--background", str(tmp_path / "bg.png")], "--background must be a folder"),

@@ -116,7 +116,8 @@ def test_sample_weight_equals_repeated_rows(covariance_type):
         weighted = GaussianMixture(3, max_iter=10, tol=0.0, **init).fit(X, sample_weight=counts)
         repeated = GaussianMixture(3, max_iter=10, tol=0.0, **init).fit(np.repeat(X, counts, axis=0))
     for attr in ATTRS:
-        np.testing.assert_allclose(getattr(weighted, attr), getattr(repeated, attr), rtol=1e-9, atol=1e-13, err_msg=attr)
+        np.testing.assert_allclose(getattr(weighted, attr), getattr(repeated, attr), rtol=1e-9, atol=1e-13,
+                                   err_msg=attr)
     np.testing.assert_allclose(weighted.lower_bounds_, repeated.lower_bounds_, rtol=1e-10)
 
 
@@ -146,7 +147,8 @@ def test_float32_matches_float64(offset, covariance_type, d):
     np.testing.assert_allclose(g32.weights_, g64.weights_, rtol=1e-4)
     np.testing.assert_allclose(g32.covariances_, g64.covariances_, rtol=1e-3, atol=1e-5)
     assert g32.lower_bound_ == pytest.approx(g64.lower_bound_, rel=1e-5)
-    np.testing.assert_allclose(g32.score_samples(X32), g64.score_samples(X64.astype(np.float32).astype(np.float64)), rtol=1e-4)
+    X64_rounded = X64.astype(np.float32).astype(np.float64)
+    np.testing.assert_allclose(g32.score_samples(X32), g64.score_samples(X64_rounded), rtol=1e-4)
     assert np.mean(g32.predict(X32) == g64.predict(X32.astype(np.float64))) > 0.999
 
 
@@ -275,3 +277,17 @@ def test_block_statistics_merge_over_chunks():
     ref = m_step(X, resp, "full", 1e-6, w)
     for ours, expected in zip((weights, means, covs), ref):
         np.testing.assert_allclose(ours, expected, rtol=1e-10)
+
+
+def test_float32_weights_from_a_float32_fit_are_accepted_as_weights_init():
+    X = blobs(2000, 3, 3, seed=4).astype(np.float32)
+    first = GaussianMixture(3, random_state=0).fit(X)
+    assert first.weights_.dtype == np.float32
+    again = GaussianMixture(3, weights_init=first.weights_, means_init=first.means_,
+                            precisions_init=first.precisions_).fit(X)
+    np.testing.assert_allclose(again.weights_, first.weights_, rtol=1e-3)
+    sk = SkGaussianMixture(3, weights_init=first.weights_, means_init=first.means_,
+                           precisions_init=first.precisions_).fit(X)
+    np.testing.assert_allclose(again.means_, sk.means_, rtol=1e-3)
+    with pytest.raises(ValueError, match="must sum to 1"):
+        GaussianMixture(3, weights_init=np.array([0.3, 0.3, 0.39], np.float32)).fit(X)

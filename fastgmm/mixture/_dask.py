@@ -28,7 +28,8 @@ from __future__ import annotations
 import functools
 import math
 import os
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -280,7 +281,8 @@ def average(X: Any, w: Any) -> np.ndarray:
 
 
 def _random_chunk(x, w, start, centre, n_components, diag, seed):
-    return _random_resp_stats_in_memory(x, w if w.shape[0] else None, centre, n_components, diag, np.random.default_rng(seed))
+    rng = np.random.default_rng(seed)
+    return _random_resp_stats_in_memory(x, w if w.shape[0] else None, centre, n_components, diag, rng)
 
 
 def random_resp_stats(

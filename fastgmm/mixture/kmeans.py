@@ -300,7 +300,7 @@ class KMeans(SklearnTags, Params):
             )
         return centers
 
-    def fit(self, X: Any, y: Any = None, sample_weight: Any = None) -> "KMeans":
+    def fit(self, X: Any, y: Any = None, sample_weight: Any = None) -> KMeans:
         """Cluster X.
 
         Parameters

@@ -20,7 +20,6 @@ def rank_init(x: np.ndarray, n_components: int) -> np.ndarray:
 def diag_em(x: np.ndarray, n_components: int, *, max_iter: int, tol: float, reg_covar: float) -> dict:
     """EM of a diagonal Gaussian mixture on one pixel's values x (T, C), from the rank start."""
     x = np.asarray(x, dtype=np.float64)
-    T = x.shape[0]
     K = n_components
     means = rank_init(x, K)
     variances = np.tile(x.var(axis=0) + reg_covar, (K, 1))
