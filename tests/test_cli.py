@@ -139,6 +139,7 @@ def test_evaluate_json_on_tiny_cdnet_folder(tmp_path, capsys):
     assert result["recall"] > 0.5  # the bright box on a flat background is found
 
 
+@pytest.mark.slow
 def test_console_script_smoke(tmp_path):
     beside = Path(sys.executable).parent / "fastgmm"
     exe = str(beside) if beside.exists() else shutil.which("fastgmm")

@@ -17,7 +17,7 @@ import pytest
 
 da = pytest.importorskip("dask.array")
 pytest.importorskip("distributed")
-pytestmark = pytest.mark.filterwarnings("ignore:Port 8787 is already in use:UserWarning")
+pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings("ignore:Port 8787 is already in use:UserWarning")]
 
 from dask_cluster import compile_mixture_kernels, local_cluster_client  # noqa: E402
 

@@ -10,7 +10,7 @@ import pytest
 
 pytest.importorskip("distributed")
 # another cluster on this machine (e.g. a parallel test run) holds the default HTTP port: harmless
-pytestmark = pytest.mark.filterwarnings("ignore:Port 8787 is already in use:UserWarning")
+pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings("ignore:Port 8787 is already in use:UserWarning")]
 
 from dask_cluster import local_cluster_client  # noqa: E402
 

@@ -76,6 +76,7 @@ def test_errors(tmp_path):
         list(open_frames(tmp_path))
 
 
+@pytest.mark.slow
 def test_hostile_avi_does_not_crash_the_process(data_dir):
     """bgslibrary's demo.avi aborts OpenCV's decoder; ours must read it or raise a clean error."""
     path = data_dir / "bgslibrary_dataset" / "demo.avi"

@@ -97,6 +97,7 @@ def test_our_errors_and_warnings_are_scikit_learns():
         GaussianMixture(3, max_iter=1, random_state=0).fit(X)
 
 
+@pytest.mark.slow
 def test_import_fastgmm_and_fitting_never_import_scikit_learn():
     code = (
         "import sys, numpy as np, fastgmm\n"
