@@ -405,12 +405,12 @@ def test_concurrent_fresh_processes_share_the_cache_safely(tmp_path):
     script = textwrap.dedent("""
         import sys, numpy as np
         from fastgmm import BackgroundSubtractorMOG2
-        from fastgmm.background import _pixel
+        from fastgmm.background import _mog2_kernel
         rng = np.random.default_rng(0)
         m = BackgroundSubtractorMOG2()
         masks = [m.apply(rng.integers(0, 256, (24, 32, 3), dtype=np.uint8)) for _ in range(5)]
         np.save(sys.argv[1], np.stack(masks))
-        st = _pixel.update.stats
+        st = _mog2_kernel.update.stats
         print(sum(st.cache_hits.values()), sum(st.cache_misses.values()))
     """)
     env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path / "cache"))
@@ -485,17 +485,19 @@ def test_bad_frames_and_arguments():
 
 def test_warm_up_compiles_only_the_requested_specialisation():
     script = textwrap.dedent("""
+        import sys
         import numba
         import numpy as np
         from fastgmm import BackgroundSubtractorMOG2
-        from fastgmm.background import _pixel
+        from fastgmm.background import _mog2_kernel
         BackgroundSubtractorMOG2.warm_up(channels=1, dtype=np.float32)
-        (sig,) = _pixel.update.signatures
-        print(sig[0] == numba.typeof(_pixel.kernel_kind(_pixel.MODEL_MOG2, 1, 5)), sig[1].dtype)
+        (sig,) = _mog2_kernel.update.signatures
+        print(sig[0] == numba.typeof(_mog2_kernel.channels_tag(1)), sig[1].dtype,
+              "fastgmm.background._mog_kernel" in sys.modules)
     """)
     res = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
     assert res.returncode == 0, res.stderr
-    assert res.stdout.split() == ["True", "float32"]
+    assert res.stdout.split() == ["True", "float32", "False"]
     with pytest.raises(ValueError):
         BackgroundSubtractorMOG2.warm_up(channels=2)
 
