@@ -211,10 +211,11 @@ class PixelMixtureSubtractor(Params):
             kf = self._check_known_fg(known_foreground, H, W)
             use_kf = True
         mask = self._check_out(out, H, W)
-        if self._frame_shape is None:
-            self._allocate(f.shape, np.ndim(frame))
+        fresh = self._frame_shape is None
+        if fresh:
+            self._allocate(f.shape, np.ndim(frame))  # zeroed
         f = self._staged(f, "frame")
-        if self.n_frames_ == 0 or lr >= 1.0:
+        if (self.n_frames_ == 0 and not fresh) or lr >= 1.0:
             self._buf.raw[...] = 0
             self.n_frames_ = 0
         self.n_frames_ += 1

@@ -39,6 +39,9 @@ class DefaultSubtractor:
     (:class:`~fastgmm.background.postprocess.MedianFilter` with ``restore_radius=2``).  Shadows
     (127) are background in the output, as in CDnet's scoring.
 
+    Kernel: fastgmm.background._mog2_kernel.update (per pixel: _mog2_block), then
+    fastgmm.background._median_kernel (row_counts, column_vote, column_restore).
+
     Parameters
     ----------
     median_size : int, default 7

@@ -10,9 +10,8 @@ A majority vote removes speckle but also rounds off object corners and thin part
 ``(2r+1) x (2r+1)`` square) of a voted foreground pixel are put back, so outlines come from the
 original mask while isolated specks far from any object stay removed.
 
-The filter is separable: a parallel pass counts detections along each row over the window's
-width, a second counts those counts down each column, so the cost per pixel does not depend on
-``size``.
+The filter is separable (a pass along the rows, a pass down the columns), so the cost per pixel
+does not depend on ``size``; the kernels are in :mod:`fastgmm.background._median_kernel`.
 """
 
 from __future__ import annotations
@@ -27,6 +26,9 @@ from ._median_kernel import column_restore, column_vote, row_counts
 
 class MedianFilter:
     """Binary median filter of foreground masks with reusable scratch memory.
+
+    Kernel: fastgmm.background._median_kernel.row_counts then column_vote (with
+    ``restore_radius``: row_counts and column_restore again).
 
     Parameters
     ----------
