@@ -118,6 +118,16 @@ def pixel_value(frame, p, C):
     return x0, np.float32(0.0), np.float32(0.0)
 
 
+@exact_inline
+def known_foreground(known_fg, use_known_fg, mask, p):
+    """Whether pixel ``p`` is known foreground (``apply(known_foreground=...)``): then its mask is 255
+    and the caller leaves its model untouched."""
+    if use_known_fg and known_fg[p] != 0:
+        mask[p] = 255
+        return True
+    return False
+
+
 @exact_parallel
 def background_image(fl, lay, nmodes, w_idx, mean_idx, ratio, out):
     """Weight-average the leading modes' means until the cumulative weight exceeds ``ratio``.

@@ -10,7 +10,8 @@ from __future__ import annotations
 import numpy as np
 
 from .._jit import prange
-from ._modes import FLT_EPSILON, U1, U2, U3, U4, exact, exact_inline, exact_parallel, pixel_value, swap_modes, u
+from . import _modes
+from ._modes import FLT_EPSILON, U1, U2, U3, U4, known_foreground, pixel_value, swap_modes, u
 
 # The float32 parameter vector ``prm`` by position (filled by BackgroundSubtractorMOG._derive and,
 # per frame, ._update):
@@ -38,7 +39,7 @@ FIXED_K = 5
 its loops over all K modes of a pixel unroll (docs/performance.md, "MOG with K = 5")."""
 
 
-@exact_inline
+@_modes.exact_inline
 def _mog_match(st, p, o, C, x0, x1, x2, vT):
     """bgsegm match test of the mode at float ``o``: squared distance below ``vT`` times the summed
     per-channel variances.  Returns (hit, x0 - mean0, x1 - mean1, x2 - mean2)."""
@@ -55,7 +56,7 @@ def _mog_match(st, p, o, C, x0, x1, x2, vT):
     return d0 * d0 < vT * st[p, vo], d0, np.float32(0.0), np.float32(0.0)
 
 
-@exact_inline
+@_modes.exact_inline
 def _mog_update_pixel(st, p, C, K, x0, x1, x2, alpha, T, vT, min_var, var0, w0, sk0):
     """bgsegm-MOG update of pixel ``p`` (alpha > 0), as OpenCV contrib; returns the mask value."""
     L = 2 + 2 * C
@@ -134,7 +135,7 @@ def _mog_update_pixel(st, p, C, K, x0, x1, x2, alpha, T, vT, min_var, var0, w0, 
     return 255 if k_hit >= k_fg else 0
 
 
-@exact_inline
+@_modes.exact_inline
 def _mog_frozen_pixel(st, p, C, K, x0, x1, x2, T, vT):
     """bgsegm-MOG classification of pixel ``p`` without any update (alpha == 0)."""
     L = 2 + 2 * C
@@ -158,15 +159,14 @@ def _mog_frozen_pixel(st, p, C, K, x0, x1, x2, T, vT):
     return 255 if (k_hit < 0 or k_hit >= k_fg) else 0
 
 
-@exact
+@_modes.exact
 def _mog_block(b, frame, st, known_fg, use_known_fg, mask, C, K, prm, block):
     """bgsegm MOG on pixels [b*block, (b+1)*block); ``prm`` is the parameter vector (``P_*``)."""
     alpha, T, vT = prm[P_ALPHA], prm[P_BACKGROUND_RATIO], prm[P_VAR_THRESHOLD]
     min_var, var0, w0, sk0 = prm[P_MIN_VAR], prm[P_VAR_INIT], prm[P_WEIGHT_INIT], prm[P_SORT_KEY_INIT]
     for ip in range(b * block, min(frame.shape[0], (b + 1) * block)):
         p = u(ip)
-        if use_known_fg and known_fg[p] != 0:
-            mask[p] = 255
+        if known_foreground(known_fg, use_known_fg, mask, p):
             continue
         x0, x1, x2 = pixel_value(frame, p, C)
         if alpha > np.float32(0.0):
@@ -175,7 +175,7 @@ def _mog_block(b, frame, st, known_fg, use_known_fg, mask, C, K, prm, block):
             mask[p] = _mog_frozen_pixel(st, p, C, K, x0, x1, x2, T, vT)
 
 
-@exact_parallel
+@_modes.exact_parallel
 def update(channels, fixed_k, frame, st, known_fg, use_known_fg, mask, K, prm, n_threads, block):
     """Update a MOG model with a frame (H*W, C) and write its mask (H*W,).
 
