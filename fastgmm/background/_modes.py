@@ -11,9 +11,10 @@ Module map of the online subtractors (one kernel module per algorithm, as OpenCV
     _mog_kernel.py         bgsegm MOG block kernel and its parallel entry point ``update``
     _median_kernel.py      the binary median filter of ``postprocess``
 
-Import rule: kernel modules (``_*_kernel.py``, ``_modes.py``, ``_offline.py``) import nothing of
-fastgmm but ``fastgmm._jit`` and sibling kernel modules (``tests/test_background_modules.py``
-checks it).  Python-side modules may import kernel modules; importing one compiles nothing.
+Import rule: kernel modules (``_*_kernel.py``, ``_modes.py``, ``_offline.py``; the post-processing
+kernels are ``_median_kernel.py``) import only ``fastgmm._jit`` and sibling kernel modules of
+fastgmm, and of other packages only numpy and math (``tests/test_background_modules.py`` checks
+it).  Python-side modules may import kernel modules; importing one compiles nothing.
 
 State layout (built by ``_records``): one buffer holding a main record per pixel (MOG2: the uint8
 mode count, padding, then the first ``M`` modes; MOG: all its modes), then, for MOG2 only, an
@@ -116,16 +117,6 @@ def pixel_value(frame, p, C):
     if C == 3:
         return x0, np.float32(frame[p, U1]), np.float32(frame[p, U2])
     return x0, np.float32(0.0), np.float32(0.0)
-
-
-@exact_inline
-def known_foreground(known_fg, use_known_fg, mask, p):
-    """Whether pixel ``p`` is known foreground (``apply(known_foreground=...)``): then its mask is 255
-    and the caller leaves its model untouched."""
-    if use_known_fg and known_fg[p] != 0:
-        mask[p] = 255
-        return True
-    return False
 
 
 @exact_parallel

@@ -20,7 +20,6 @@ from ._modes import (
     exact,
     exact_inline,
     exact_parallel,
-    known_foreground,
     mode_offset,
     next_offset,
     pixel_bases,
@@ -195,7 +194,8 @@ def _mog2_block(b, frame, fl, cnt, lay, known_fg, use_known_fg, mask, C, K, prm,
     k_b, new_b, keep_b = _lone_mode(w_b, alpha, alpha1, prune)
     for ip in range(b * block, min(frame.shape[0], (b + 1) * block)):
         p = u(ip)
-        if known_foreground(known_fg, use_known_fg, mask, p):
+        if use_known_fg and known_fg[p] != 0:
+            mask[p] = 255
             continue
         x0, x1, x2 = pixel_value(frame, p, C)
         main, over = pixel_bases(p, lay)

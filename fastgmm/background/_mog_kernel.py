@@ -11,7 +11,7 @@ import numpy as np
 
 from .._jit import prange
 from . import _modes
-from ._modes import FLT_EPSILON, U1, U2, U3, U4, known_foreground, pixel_value, swap_modes, u
+from ._modes import FLT_EPSILON, U1, U2, U3, U4, pixel_value, swap_modes, u
 
 # The float32 parameter vector ``prm`` by position (filled by BackgroundSubtractorMOG._derive and,
 # per frame, ._update):
@@ -166,12 +166,13 @@ def _mog_block(b, frame, st, known_fg, use_known_fg, mask, C, K, prm, block):
     min_var, var0, w0, sk0 = prm[P_MIN_VAR], prm[P_VAR_INIT], prm[P_WEIGHT_INIT], prm[P_SORT_KEY_INIT]
     for ip in range(b * block, min(frame.shape[0], (b + 1) * block)):
         p = u(ip)
-        if known_foreground(known_fg, use_known_fg, mask, p):
-            continue
-        x0, x1, x2 = pixel_value(frame, p, C)
-        if alpha > np.float32(0.0):
+        if use_known_fg and known_fg[p] != 0:
+            mask[p] = 255
+        elif alpha > np.float32(0.0):
+            x0, x1, x2 = pixel_value(frame, p, C)
             mask[p] = _mog_update_pixel(st, p, C, K, x0, x1, x2, alpha, T, vT, min_var, var0, w0, sk0)
         else:
+            x0, x1, x2 = pixel_value(frame, p, C)
             mask[p] = _mog_frozen_pixel(st, p, C, K, x0, x1, x2, T, vT)
 
 
