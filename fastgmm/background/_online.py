@@ -20,7 +20,6 @@ import numpy as np
 
 from .._params import Params
 from .._validate import check_frame, check_same_frame_shape
-from ..exceptions import NotFittedError
 from . import _records
 from ._modes import background_image as _background_image_kernel
 
@@ -122,6 +121,8 @@ class PixelMixtureSubtractor(Params):
         """A copy of the model as one record per pixel, all modes in order: structured (H, W) with
         ``n_modes`` (MOG2) and ``modes[K]`` of the per-mode fields (the layout of format 1)."""
         if self._buf is None:
+            from ..exceptions import NotFittedError  # imports scikit-learn when installed: only when raising
+
             raise NotFittedError(f"This {type(self).__name__} has seen no frame yet.")
         return _records.per_pixel_state(self._buf, self._mode_fields(self._frame_shape[2]), self.n_mixtures,
                                         self._WITH_COUNT)
@@ -273,6 +274,8 @@ class PixelMixtureSubtractor(Params):
         half-to-even and clipped to 0..255.
         """
         if self.state_ is None or self.n_frames_ == 0:
+            from ..exceptions import NotFittedError  # imports scikit-learn when installed: only when raising
+
             raise NotFittedError(
                 f"This {type(self).__name__} has seen no frame yet; call apply(frame) before background_image()."
             )
