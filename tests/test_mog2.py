@@ -49,13 +49,16 @@ def schedule(lr, t):
     return -1.0 if (lr == 0 and t < 30) else lr
 
 
-def agreement(ours, theirs, frames, lr):
-    eq = []
+def assert_same_masks(ours, theirs, frames, lr):
+    """Every mask equals OpenCV's, bit for bit, frame by frame (learning rate ``schedule(lr, t)``).
+
+    No tolerance: with OpenCV 5.1 (opencv-contrib-python-headless) every configuration tested here
+    -- MOG2 and bgsegm MOG, gray and colour, uint8/float32/float64 frames, automatic, fixed,
+    frozen and re-initialising learning rates, K = 3/5/7 -- gives identical masks and background
+    images; earlier versions of these tests accepted 0.1-0.5 % of differing pixels without a cause."""
     for t, f in enumerate(frames):
-        a = ours.apply(f, schedule(lr, t))
-        b = theirs.apply(f, learningRate=schedule(lr, t))
-        eq.append(np.mean(a == b))
-    return float(np.mean(eq))
+        np.testing.assert_array_equal(ours.apply(f, schedule(lr, t)), theirs.apply(f, learningRate=schedule(lr, t)),
+                                      err_msg=f"frame {t}")
 
 
 @pytest.fixture(scope="module")
@@ -122,9 +125,8 @@ def test_known_foreground_matches_naive_and_leaves_model_untouched():
 def test_highway_default_equals_opencv(highway, gray):
     frames = [cv2.cvtColor(f, cv2.COLOR_BGR2GRAY) for f in highway] if gray else highway
     ours, theirs = BackgroundSubtractorMOG2(), opencv_mog2()
-    assert agreement(ours, theirs, frames, -1.0) >= 0.999
-    diff = np.abs(ours.background_image().astype(int) - theirs.getBackgroundImage().astype(int))
-    assert np.mean(diff <= 1) >= 0.999
+    assert_same_masks(ours, theirs, frames, -1.0)
+    np.testing.assert_array_equal(ours.background_image(), theirs.getBackgroundImage())
 
 
 @pytest.mark.parametrize("gray", [False, True])
@@ -135,7 +137,7 @@ def test_highway_configurations_equal_opencv(highway, gray, shadows, lr, n_mixtu
     crop = highway[:120, 100:220, 60:220]  # fewer frames and pixels: the matrix is 24 runs
     frames = [np.ascontiguousarray(cv2.cvtColor(f, cv2.COLOR_BGR2GRAY) if gray else f) for f in crop]
     kw = {"detect_shadows": shadows, "n_mixtures": n_mixtures}
-    assert agreement(BackgroundSubtractorMOG2(**kw), opencv_mog2(**kw), frames, lr) >= 0.999
+    assert_same_masks(BackgroundSubtractorMOG2(**kw), opencv_mog2(**kw), frames, lr)
 
 
 def test_traffic_gif_equals_opencv(data_dir):
@@ -145,9 +147,8 @@ def test_traffic_gif_equals_opencv(data_dir):
     frames = np.ascontiguousarray(frames[..., :3]) if frames.ndim == 4 else frames
     for shadows in (True, False):
         ours, theirs = BackgroundSubtractorMOG2(detect_shadows=shadows), opencv_mog2(detect_shadows=shadows)
-        assert agreement(ours, theirs, frames, -1.0) >= 0.999
-        diff = np.abs(ours.background_image().astype(int) - theirs.getBackgroundImage().astype(int))
-        assert np.mean(diff <= 1) >= 0.999
+        assert_same_masks(ours, theirs, frames, -1.0)
+        np.testing.assert_array_equal(ours.background_image(), theirs.getBackgroundImage())
 
 
 @pytest.mark.parametrize("C", [1, 3])
@@ -157,7 +158,7 @@ def test_generated_sequences_equal_opencv(C, lr):
     frames = synthetic_video(rng, 40, 50, C, 80)
     frames = frames[..., 0] if C == 1 else frames
     for kw in ({}, {"detect_shadows": False, "n_mixtures": 3}):
-        assert agreement(BackgroundSubtractorMOG2(**kw), opencv_mog2(**kw), frames, lr) == 1.0
+        assert_same_masks(BackgroundSubtractorMOG2(**kw), opencv_mog2(**kw), frames, lr)
 
 
 def test_non_default_parameters_equal_opencv():
@@ -170,7 +171,7 @@ def test_non_default_parameters_equal_opencv():
     theirs.setBackgroundRatio(0.7), theirs.setVarThresholdGen(6.0), theirs.setVarInit(30.0)
     theirs.setVarMin(2.0), theirs.setVarMax(90.0), theirs.setComplexityReductionThreshold(0.1)
     theirs.setShadowValue(90), theirs.setShadowThreshold(0.6)
-    assert agreement(BackgroundSubtractorMOG2(**kw), theirs, frames, -1.0) == 1.0
+    assert_same_masks(BackgroundSubtractorMOG2(**kw), theirs, frames, -1.0)
 
 
 def test_float_frames_and_odd_strides():
@@ -180,6 +181,9 @@ def test_float_frames_and_odd_strides():
     ours, theirs = BackgroundSubtractorMOG2(), opencv_mog2()
     for f in f32:
         np.testing.assert_array_equal(ours.apply(f), theirs.apply(f))
+    f64 = (frames + rng.random(frames.shape)).clip(0, 255)  # OpenCV takes float64 frames too
+    ours, theirs = BackgroundSubtractorMOG2(), opencv_mog2()
+    assert_same_masks(ours, theirs, f64, -1.0)
     a64, a32 = BackgroundSubtractorMOG2(), BackgroundSubtractorMOG2()
     for f in f32:  # float64 frames are rounded to float32 first, as OpenCV converts them
         np.testing.assert_array_equal(a64.apply(f.astype(np.float64)), a32.apply(f))
@@ -405,12 +409,12 @@ def test_concurrent_fresh_processes_share_the_cache_safely(tmp_path):
     script = textwrap.dedent("""
         import sys, numpy as np
         from fastgmm import BackgroundSubtractorMOG2
-        from fastgmm.background import _pixel
+        from fastgmm.background import _mog2_kernel
         rng = np.random.default_rng(0)
         m = BackgroundSubtractorMOG2()
         masks = [m.apply(rng.integers(0, 256, (24, 32, 3), dtype=np.uint8)) for _ in range(5)]
         np.save(sys.argv[1], np.stack(masks))
-        st = _pixel.update.stats
+        st = _mog2_kernel.update.stats
         print(sum(st.cache_hits.values()), sum(st.cache_misses.values()))
     """)
     env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path / "cache"))
@@ -485,17 +489,19 @@ def test_bad_frames_and_arguments():
 
 def test_warm_up_compiles_only_the_requested_specialisation():
     script = textwrap.dedent("""
+        import sys
         import numba
         import numpy as np
         from fastgmm import BackgroundSubtractorMOG2
-        from fastgmm.background import _pixel
+        from fastgmm.background import _mog2_kernel
         BackgroundSubtractorMOG2.warm_up(channels=1, dtype=np.float32)
-        (sig,) = _pixel.update.signatures
-        print(sig[0] == numba.typeof(_pixel.kernel_kind(_pixel.MODEL_MOG2, 1, 5)), sig[1].dtype)
+        (sig,) = _mog2_kernel.update.signatures
+        print(sig[0] == numba.typeof(_mog2_kernel.channels_tag(1)), sig[1].dtype,
+              "fastgmm.background._mog_kernel" in sys.modules)
     """)
     res = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
     assert res.returncode == 0, res.stderr
-    assert res.stdout.split() == ["True", "float32"]
+    assert res.stdout.split() == ["True", "float32", "False"]
     with pytest.raises(ValueError):
         BackgroundSubtractorMOG2.warm_up(channels=2)
 
@@ -524,7 +530,7 @@ def test_parameters_set_mid_stream_apply_from_the_next_frame_as_opencv_setters()
             ours.set_params(detect_shadows=False, background_ratio=0.7)  # ... or set_params
             ref.setDetectShadows(False)
             ref.setBackgroundRatio(0.7)
-        np.testing.assert_array_equal(ours.apply(f), ref.apply(f[..., ::-1].copy()), err_msg=f"frame {t}")
+        np.testing.assert_array_equal(ours.apply(f), ref.apply(f), err_msg=f"frame {t}")  # the same pixels
     assert ours.get_params()["var_threshold"] == 30.0 and ours.detect_shadows is False
 
 

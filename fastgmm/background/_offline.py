@@ -41,7 +41,7 @@ def rank_init(x: np.ndarray, n_components: int, centres: np.ndarray) -> None:
         if n_components == 1:
             rank = (T - 1) // 2
         else:
-            rank = int(math.floor(k * (T - 1) / (n_components - 1) + 0.5))
+            rank = int(math.floor(k * (T - 1) / (n_components - 1) + 0.5))  # noqa: RUF046 (an int in Numba too)
         for c in range(C):
             centres[k, c] = x[order[rank], c]
 
@@ -121,7 +121,7 @@ def em_pixels(
                             d = x[t, c] - mu[k, c]
                             acc -= 0.5 * d * d / var[k, c]
                         resp[t, k] = acc
-                        if acc > top:
+                        if acc > top:  # noqa: PLR1730 (NaN-safe as written)
                             top = acc
                     ssum = 0.0
                     for k in range(K):

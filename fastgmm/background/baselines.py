@@ -133,6 +133,8 @@ class FrameAverage(_OfflineBackground):
     intensity units 0..255): the Euclidean norm of the channel differences, or with
     ``distance="max"`` the largest absolute channel difference.
 
+    Kernel: fastgmm.background._offline.distance_mask (apply; fit is a numpy mean).
+
     Parameters
     ----------
     threshold : float, default=30.0
@@ -178,6 +180,9 @@ class KMeansBackground(_OfflineBackground):
     between).  A pixel is foreground when its distance to the background exceeds ``threshold``
     (intensity units; Euclidean over channels or, with ``distance="max"``, the largest channel
     difference).
+
+    Kernel: fastgmm.background._offline.kmeans_pixels (fit; per pixel: rank_init, Lloyd) and
+    fastgmm.background._offline.distance_mask (apply).
 
     Parameters
     ----------

@@ -12,8 +12,9 @@ Every method is built by :func:`make_method` and used through one of two shapes:
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable, Iterator, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -37,6 +38,9 @@ class DefaultSubtractor:
     own detections within 2 pixels of the voted foreground are put back
     (:class:`~fastgmm.background.postprocess.MedianFilter` with ``restore_radius=2``).  Shadows
     (127) are background in the output, as in CDnet's scoring.
+
+    Kernel: fastgmm.background._mog2_kernel.update (per pixel: _mog2_block), then
+    fastgmm.background._median_kernel (row_counts, column_vote, column_restore).
 
     Parameters
     ----------

@@ -1,7 +1,7 @@
 """Zivkovic's adaptive Gaussian mixture background subtractor (OpenCV's MOG2), Numba-compiled.
 
-The per-pixel state layout (one structured record per pixel) is described in
-:mod:`fastgmm.background._state`; the kernels are in :mod:`fastgmm.background._pixel`.
+The per-pixel records are described in :mod:`fastgmm.background._records`; the kernel is
+:mod:`fastgmm.background._mog2_kernel`.
 """
 
 from __future__ import annotations
@@ -9,11 +9,12 @@ from __future__ import annotations
 import numbers
 from typing import Any
 
+import numba
 import numpy as np
 
 from .._validate import check_scalar
-from . import _pixel
-from ._state import PixelMixtureSubtractor
+from . import _mog2_kernel as _k
+from ._online import PixelMixtureSubtractor
 
 
 class BackgroundSubtractorMOG2(PixelMixtureSubtractor):
@@ -27,6 +28,9 @@ class BackgroundSubtractorMOG2(PixelMixtureSubtractor):
     for being a shadow (Prati et al. 2003) when ``detect_shadows`` is set.  The float32
     arithmetic follows OpenCV's ``bgfg_gaussmix2.cpp`` step by step, so masks are identical to
     ``cv2.createBackgroundSubtractorMOG2`` given the same parameters and frames.
+
+    Kernel: fastgmm.background._mog2_kernel.update (per pixel: _mog2_block; background image:
+    fastgmm.background._modes.background_image).
 
     The learning rate of :meth:`apply` is ``1 / min(2 * n_frames, history)`` when negative
     (the first frame counts, so the first rate is 1/2), the given value otherwise; 0 freezes the
@@ -61,18 +65,17 @@ class BackgroundSubtractorMOG2(PixelMixtureSubtractor):
         Frames seen since the last (re)initialisation.
     state_ : structured ndarray of shape (H, W) or None
         The model's main records: per pixel ``n_modes`` and its first modes ``modes[k]`` =
-        (weight, variance, mean[C]) (3 in colour, up to 5 in gray; see ``fastgmm.background._state``).
+        (weight, variance, mean[C]) (3 in colour, up to 5 in gray; see ``fastgmm.background._records``).
     overflow_ : structured ndarray of shape (H, W) or None
         The other modes of each pixel (None when they all fit in ``state_``).
         :meth:`per_pixel_state` returns both merged, all ``n_mixtures`` modes in order.
     """
 
     _AUTO_RATE_FACTOR = 2
-    _MODEL = _pixel.MODEL_MOG2
     _WITH_COUNT = True
     _SPLIT = True
-    _WEIGHT_FIELD = 0
-    _MEAN_FIELD = 2
+    _WEIGHT_FIELD = _k.MODE_WEIGHT
+    _MEAN_FIELD = _k.MODE_MEAN
 
     def __init__(
         self,
@@ -90,12 +93,13 @@ class BackgroundSubtractorMOG2(PixelMixtureSubtractor):
         shadow_value: int = 127,
         shadow_threshold: float = 0.5,
     ) -> None:
-        self._set_checked_params(dict(
-            history=history, var_threshold=var_threshold, detect_shadows=detect_shadows, n_mixtures=n_mixtures,
-            background_ratio=background_ratio, var_threshold_gen=var_threshold_gen, var_init=var_init,
-            var_min=var_min, var_max=var_max, complexity_reduction_threshold=complexity_reduction_threshold,
-            shadow_value=shadow_value, shadow_threshold=shadow_threshold,
-        ))
+        self._set_checked_params({
+            "history": history, "var_threshold": var_threshold, "detect_shadows": detect_shadows,
+            "n_mixtures": n_mixtures, "background_ratio": background_ratio, "var_threshold_gen": var_threshold_gen,
+            "var_init": var_init, "var_min": var_min, "var_max": var_max,
+            "complexity_reduction_threshold": complexity_reduction_threshold, "shadow_value": shadow_value,
+            "shadow_threshold": shadow_threshold,
+        })
         super().__init__()
 
     @staticmethod
@@ -126,14 +130,27 @@ class BackgroundSubtractorMOG2(PixelMixtureSubtractor):
         return v
 
     def _derive(self) -> None:
-        self._prm = np.array([0.0, 0.0, self.var_threshold, self.background_ratio, self.var_threshold_gen,
-                              self.var_init, self.var_min, self.var_max, self.shadow_threshold,
-                              float(self.detect_shadows), self.shadow_value], dtype=np.float32)  # MOG2_PARAMS
+        prm = np.zeros(_k.N_PARAMS, dtype=np.float32)  # P_ALPHA and P_PRUNE are set per frame
+        prm[_k.P_VAR_THRESHOLD] = self.var_threshold
+        prm[_k.P_BACKGROUND_RATIO] = self.background_ratio
+        prm[_k.P_VAR_THRESHOLD_GEN] = self.var_threshold_gen
+        prm[_k.P_VAR_INIT] = self.var_init
+        prm[_k.P_VAR_MIN] = self.var_min
+        prm[_k.P_VAR_MAX] = self.var_max
+        prm[_k.P_SHADOW_THRESHOLD] = self.shadow_threshold
+        prm[_k.P_DETECT_SHADOWS] = float(self.detect_shadows)
+        prm[_k.P_SHADOW_VALUE] = self.shadow_value
+        self._prm = prm
         self._ct = float(np.float32(self.complexity_reduction_threshold))
 
     def _mode_fields(self, n_channels: int) -> list[tuple]:
         return [("weight", np.float32), ("variance", np.float32), ("mean", np.float32, (n_channels,))]
 
-    def _set_rate(self, alpha: float) -> None:
-        self._prm[0] = alpha
-        self._prm[1] = -alpha * self._ct
+    def _update(self, frame: np.ndarray, mask: np.ndarray, alpha: float, known_fg: np.ndarray,
+                use_known_fg: bool) -> None:
+        prm = self._prm
+        prm[_k.P_ALPHA] = alpha
+        prm[_k.P_PRUNE] = -alpha * self._ct
+        b = self._buf
+        _k.update(_k.channels_tag(frame.shape[1]), frame, b.flat, b.cnt, b.layout, known_fg, use_known_fg, mask,
+                  self.n_mixtures, prm, numba.get_num_threads(), self._block)

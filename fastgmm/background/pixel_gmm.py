@@ -28,6 +28,9 @@ class PixelGMM(_OfflineBackground):
     the heaviest ones whose weights first add up to ``background_ratio`` (with the default 0.5 and
     K = 2 that is just the heaviest component).
 
+    Kernel: fastgmm.background._offline.em_pixels (fit; per pixel: rank_init, EM) and
+    fastgmm.background._offline.distance_mask (apply).
+
     Parameters
     ----------
     n_components : int, default=2

@@ -10,9 +10,8 @@ A majority vote removes speckle but also rounds off object corners and thin part
 ``(2r+1) x (2r+1)`` square) of a voted foreground pixel are put back, so outlines come from the
 original mask while isolated specks far from any object stay removed.
 
-The filter is separable: a parallel pass counts detections along each row over the window's
-width, a second counts those counts down each column, so the cost per pixel does not depend on
-``size``.
+The filter is separable (a pass along the rows, a pass down the columns), so the cost per pixel
+does not depend on ``size``; the kernels are in :mod:`fastgmm.background._median_kernel`.
 """
 
 from __future__ import annotations
@@ -21,61 +20,15 @@ import numbers
 
 import numpy as np
 
-from .._jit import kernel, prange
 from .._validate import check_scalar
-
-
-@kernel(parallel=True)
-def _row_counts(mask, r, counts):
-    """counts[i, j] = number of 255s in mask[i, j-r .. j+r] (clipped)."""
-    H, W = mask.shape
-    for i in prange(H):
-        c = 0
-        for j in range(min(r, W)):
-            c += mask[i, j] == 255
-        for j in range(W):
-            if j + r < W:
-                c += mask[i, j + r] == 255
-            if j - r - 1 >= 0:
-                c -= mask[i, j - r - 1] == 255
-            counts[i, j] = c
-
-
-@kernel(parallel=True)
-def _column_vote(counts, r, out):
-    """out[i, j] = 255 when the window sum exceeds half the (clipped) window area."""
-    H, W = counts.shape
-    for i in prange(H):
-        i0 = max(i - r, 0)
-        i1 = min(i + r, H - 1)
-        rows = i1 - i0 + 1
-        for j in range(W):
-            cols = min(j + r, W - 1) - max(j - r, 0) + 1
-            s = 0
-            for k in range(i0, i1 + 1):
-                s += counts[k, j]
-            out[i, j] = 255 if 2 * s > rows * cols else 0
-
-
-@kernel(parallel=True)
-def _column_restore(counts, r, raw, out):
-    """out[i, j] |= 255 where raw is 255 and the window of ``counts`` (voted pixels) is non-empty."""
-    H, W = counts.shape
-    for i in prange(H):
-        i0 = max(i - r, 0)
-        i1 = min(i + r, H - 1)
-        for j in range(W):
-            if out[i, j] == 255 or raw[i, j] != 255:
-                continue
-            s = 0
-            for k in range(i0, i1 + 1):
-                s += counts[k, j]
-            if s > 0:
-                out[i, j] = 255
+from ._median_kernel import column_restore, column_vote, row_counts
 
 
 class MedianFilter:
     """Binary median filter of foreground masks with reusable scratch memory.
+
+    Kernel: fastgmm.background._median_kernel.row_counts then column_vote (with
+    ``restore_radius``: row_counts and column_restore again).
 
     Parameters
     ----------
@@ -110,11 +63,11 @@ class MedianFilter:
         if out is mask or np.shares_memory(out, mask):
             raise ValueError("out must not share memory with mask; pass a separate array.")
         mask = np.ascontiguousarray(mask)
-        _row_counts(mask, self.size // 2, self._counts)
-        _column_vote(self._counts, self.size // 2, out)
+        row_counts(mask, self.size // 2, self._counts)
+        column_vote(self._counts, self.size // 2, out)
         if self.restore_radius:
-            _row_counts(out, self.restore_radius, self._counts)
-            _column_restore(self._counts, self.restore_radius, mask, out)
+            row_counts(out, self.restore_radius, self._counts)
+            column_restore(self._counts, self.restore_radius, mask, out)
         return out
 
 
