@@ -8,13 +8,12 @@ import tracemalloc
 
 import numpy as np
 import pytest
+from naive.mog import NaiveMOG
+from test_mog2 import apply_noise, assert_same_masks, check_known_foreground, highway, run_beside_naive, synthetic_video  # noqa: F401  (highway is a fixture)
 
 import fastgmm
 from fastgmm import BackgroundSubtractorMOG
 from fastgmm.exceptions import NotFittedError
-from naive.mog import NaiveMOG
-from test_mog2 import (  # noqa: F401  (highway is a fixture)
-    apply_noise, assert_same_masks, check_known_foreground, highway, run_beside_naive, synthetic_video)
 
 cv2 = pytest.importorskip("cv2")
 

@@ -12,11 +12,11 @@ import tracemalloc
 
 import numpy as np
 import pytest
+from naive.mog2 import NaiveMOG2
 
 import fastgmm
 from fastgmm import BackgroundSubtractorMOG2
 from fastgmm.exceptions import NotFittedError
-from naive.mog2 import NaiveMOG2
 
 cv2 = pytest.importorskip("cv2")
 
@@ -202,7 +202,8 @@ def test_known_foreground_equals_opencv():
     ours, theirs = BackgroundSubtractorMOG2(), opencv_mog2()
     for t, f in enumerate(frames):
         kf = (rng.random((30, 40)) < 0.2).astype(np.uint8) * 255
-        np.testing.assert_array_equal(ours.apply(f, known_foreground=kf), theirs.apply(f, knownForegroundMask=kf), err_msg=str(t))
+        np.testing.assert_array_equal(ours.apply(f, known_foreground=kf), theirs.apply(f, knownForegroundMask=kf),
+                                      err_msg=str(t))
 
 
 def test_learning_rate_one_reinitialises():
