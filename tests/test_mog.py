@@ -9,7 +9,7 @@ import tracemalloc
 import numpy as np
 import pytest
 from naive.mog import NaiveMOG
-from test_mog2 import apply_noise, assert_same_masks, check_known_foreground, highway, run_beside_naive, synthetic_video  # noqa: F401  (highway is a fixture)
+from online_helpers import apply_noise, assert_same_masks, check_known_foreground, run_beside_naive, synthetic_video
 
 import fastgmm
 from fastgmm import BackgroundSubtractorMOG
