@@ -16,7 +16,7 @@ from numba import prange
 from fastgmm._jit import kernel
 
 PIXELS = 1920 * 1080
-RECORD = 64  # bytes of MOG2's main per-pixel record (fastgmm.background._state)
+RECORD = 64  # bytes of MOG2's main per-pixel record (fastgmm.background._records)
 
 
 @kernel(parallel=True, fastmath=False)
