@@ -376,14 +376,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "subtract" and _many_videos(args):
         return _run(args)
     result: list[int] = []
-    worker = threading.Thread(target=lambda: result.append(_run(args)), name=f"fastgmm {args.command}", daemon=True)
-    worker.start()
+    done = threading.Event()  # not Thread.join: an interrupted join marks a running thread as stopped (3.11)
+
+    def work() -> None:
+        try:
+            result.append(_run(args))
+        finally:
+            done.set()
+
+    threading.Thread(target=work, name=f"fastgmm {args.command}", daemon=True).start()
     try:
-        while worker.is_alive():
-            worker.join(0.05)
+        while not done.wait(0.05):
+            pass
     except KeyboardInterrupt:
         args.stop.set()
-        worker.join(STOP_GRACE)
+        done.wait(STOP_GRACE)
         print(f"fastgmm {args.command}: interrupted", file=sys.stderr, flush=True)
         sys.stdout.flush()
         os._exit(EXIT_INTERRUPTED)  # a kernel may still be running in the worker thread
