@@ -110,7 +110,7 @@ def test_warm_up_json(capsys):
 def test_ctrl_c_stops_a_long_segmentation_with_exit_130(data_dir, tmp_path):
     image = data_dir / "seed" / "images" / "plant_cells_2.jpeg"
     env = {**os.environ, "PYTHONPATH": str(ROOT), "NUMBA_NUM_THREADS": "1"}
-    proc = subprocess.Popen([sys.executable, "-m", "fastgmm", "segment", str(image), "-k", "5000", "-o",
+    proc = subprocess.Popen([sys.executable, "-m", "fastgmm.cli", "segment", str(image), "-k", "5000", "-o",
                              str(tmp_path / "s.png")], env=env, stderr=subprocess.PIPE, text=True)
     time.sleep(6.0)
     assert proc.poll() is None, proc.stderr.read()
@@ -138,7 +138,7 @@ def test_first_compilation_is_announced_once(tmp_path):
 @pytest.mark.slow
 def test_bench_quick_json():
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    proc = subprocess.run([sys.executable, "-m", "fastgmm", "bench", "--quick", "--json"], env=env,
+    proc = subprocess.run([sys.executable, "-m", "fastgmm.cli", "bench", "--quick", "--json"], env=env,
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
     result = json.loads(proc.stdout)

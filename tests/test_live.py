@@ -115,7 +115,7 @@ def test_ctrl_c_on_a_live_stream_exits_130_with_the_output_finalised(tmp_path):
     port = serve_once(src.read_bytes(), chunk=4096, delay=0.05)
     out = tmp_path / "live.mkv"
     env = {**os.environ, "PYTHONPATH": str(ROOT), "NUMBA_NUM_THREADS": "1"}
-    proc = subprocess.Popen([sys.executable, "-m", "fastgmm", "subtract", f"tcp://127.0.0.1:{port}", "-o", str(out),
+    proc = subprocess.Popen([sys.executable, "-m", "fastgmm.cli", "subtract", f"tcp://127.0.0.1:{port}", "-o", str(out),
                              "--method", "mog2", "-q"], env=env, stderr=subprocess.PIPE, text=True)
     time.sleep(4.0)  # start-up, then a few dozen frames
     assert proc.poll() is None, proc.stderr.read()
