@@ -345,7 +345,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 EXIT_INTERRUPTED = 130
-STOP_GRACE = 0.7
+STOP_GRACE = 0.5
 """Seconds a command gets after Ctrl-C to finalise its outputs before the process exits."""
 
 

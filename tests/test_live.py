@@ -4,10 +4,7 @@ the output finalised."""
 
 from __future__ import annotations
 
-import os
-import signal
 import socket
-import subprocess
 import sys
 import threading
 import time
@@ -16,13 +13,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from cli_process import interrupt_cli
 
 from fastgmm.io import open_frames
 from fastgmm.pipeline import subtract_one
 
 av = pytest.importorskip("av")
-
-ROOT = Path(__file__).resolve().parents[1]
 
 
 def make_video(path: Path, n: int = 40, *, fps: int = 25) -> None:
@@ -114,17 +110,9 @@ def test_ctrl_c_on_a_live_stream_exits_130_with_the_output_finalised(tmp_path):
     make_video(src, n=400)
     port = serve_once(src.read_bytes(), chunk=4096, delay=0.05)
     out = tmp_path / "live.mkv"
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "NUMBA_NUM_THREADS": "1"}
-    proc = subprocess.Popen([sys.executable, "-m", "fastgmm.cli", "subtract", f"tcp://127.0.0.1:{port}", "-o", str(out),
-                             "--method", "mog2", "-q"], env=env, stderr=subprocess.PIPE, text=True)
-    time.sleep(4.0)  # start-up, then a few dozen frames
-    assert proc.poll() is None, proc.stderr.read()
-    sent = time.monotonic()
-    proc.send_signal(signal.SIGINT)
-    proc.wait(timeout=30)
-    stopped = time.monotonic() - sent
-    err = proc.stderr.read()
-    assert proc.returncode == 130, err
+    code, err, stopped = interrupt_cli(["subtract", f"tcp://127.0.0.1:{port}", "-o", str(out), "--method", "mog2",
+                                        "-q"], after=4.0)  # start-up, then a few dozen frames
+    assert code == 130, err
     assert "Traceback" not in err and "interrupted" in err
     assert stopped < 5.0  # functional bound (the floor is 1 s; the machine is shared)
     n = len(masks_of(out))
