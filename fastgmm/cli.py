@@ -37,6 +37,14 @@ def _fraction(text: str) -> float:
     return value
 
 
+def _key_value(text: str) -> tuple[str, str]:
+    """argparse type of --input-option: KEY=VALUE."""
+    key, sep, value = text.partition("=")
+    if not sep or not key:
+        raise argparse.ArgumentTypeError(f"expected KEY=VALUE; got {text!r}")
+    return key, value
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse with one-line errors (``prog: error: message``, exit code 2) instead of usage + error."""
 
@@ -80,7 +88,8 @@ def _cmd_subtract(args: argparse.Namespace) -> int:
     count = subtract_one(args.input[0] if len(args.input) == 1 else args.input, args.output, method=args.method,
                          train_fraction=args.train_fraction, fps=args.fps, background=args.background,
                          quiet=args.quiet, params=_model_params(args), learning_rate=args.learning_rate,
-                         max_frames=args.max_frames, duration=args.duration, stop=args.stop)
+                         max_frames=args.max_frames, duration=args.duration, stop=args.stop,
+                         input_format=args.input_format, input_options=dict(args.input_option or []))
     seconds = time.perf_counter() - start
     if args.json:
         print(json.dumps({"output": str(args.output), "method": args.method, "n_masks": count,
@@ -96,9 +105,10 @@ def _subtract_many(args: argparse.Namespace) -> int:
     from .io import GIF_SUFFIXES, IMAGE_SUFFIXES, VIDEO_SUFFIXES
 
     get_method(args.method)
-    if _model_params(args) or args.learning_rate != -1.0 or args.max_frames or args.duration:
-        raise UsageError("model options, --learning-rate, --max-frames and --duration apply to one input; run "
-                         "several videos with the method's defaults.")
+    if (_model_params(args) or args.learning_rate != -1.0 or args.max_frames or args.duration or args.input_format
+            or args.input_option):
+        raise UsageError("model options, --learning-rate, --max-frames, --duration and --input-* apply to one "
+                         "input; run several videos with the method's defaults.")
     if args.background and Path(args.background).suffix.lower() in IMAGE_SUFFIXES:
         raise UsageError(f"with several videos --background must be a folder (one <stem>.png per video); got "
                          f"{args.background}.")
@@ -285,6 +295,8 @@ def build_parser() -> argparse.ArgumentParser:
                        "  fastgmm subtract video.mp4 -o m.mkv --method mog2 --var-threshold 40 --no-shadows\n"
                        "  fastgmm subtract /dev/video0 -o cam.mkv --duration 30 --learning-rate 0.005\n"
                        "  ffmpeg -i in.mp4 -f nut - | fastgmm subtract - -o masks.mkv\n"
+                       "  cat frames.rgb | fastgmm subtract - -o m.mkv --input-format rawvideo \\\n"
+                       "      --input-option video_size=320x240 --input-option pixel_format=rgb24\n"
                        "  fastgmm subtract a.mp4 b.mp4 -o out/ --workers 2        # several videos on Dask")
     p.add_argument("input", nargs="+", help="a video, a GIF, a folder of images, several image files (one "
                    "sequence), a camera (/dev/videoN), a stream URL (rtsp://, http(s)://, udp://, tcp://) or - "
@@ -302,6 +314,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--max-frames", type=int, help="stop after N frames")
     p.add_argument("--duration", type=float, help="stop after this many seconds of input (wall-clock time for "
                    "a source without a frame rate)")
+    p.add_argument("--input-format", help="FFmpeg demuxer of a source it cannot probe (rawvideo, mjpeg, h264, "
+                   "v4l2, ...)")
+    p.add_argument("--input-option", type=_key_value, action="append", metavar="KEY=VALUE",
+                   help="demuxer option, repeatable (raw frames: video_size=320x240 pixel_format=rgb24 "
+                   "framerate=30; cameras: video_size, framerate, input_format)")
     p.add_argument("--train-fraction", type=_fraction, default=0.6,
                    help="offline methods fit on this leading fraction of the frames (default 0.6)")
     p.add_argument("--fps", type=float, help="frame rate of a video/GIF output (default: the input's, else 25)")

@@ -111,12 +111,18 @@ class FrameReader:
         Frame rate of a video, GIF or stream when the container states one.
     """
 
-    def __init__(self, path: str | os.PathLike | list[str | os.PathLike], *, timeout: float = STREAM_TIMEOUT) -> None:
+    def __init__(self, path: str | os.PathLike | list[str | os.PathLike], *, timeout: float = STREAM_TIMEOUT,
+                 input_format: str | None = None, input_options: dict[str, str] | None = None) -> None:
         self._files: list[Path] = []
         self.n_frames: int | None = None
         self.fps: Fraction | None = None
         self._container = None
         self._timeout = timeout
+        self._input_format = input_format
+        self._input_options = dict(input_options or {})
+        if (input_format or input_options) and not (isinstance(path, (str, os.PathLike)) and (is_live(path) or (
+                Path(path).is_file() and Path(path).suffix.lower() not in IMAGE_SUFFIXES | GIF_SUFFIXES))):
+            raise ValueError("an input format or input options apply to videos and live sources only.")
         if isinstance(path, (list, tuple)):
             if not path:
                 raise ValueError("no input given.")
@@ -163,15 +169,15 @@ class FrameReader:
 
         text = os.fspath(self.path)
         what = "video" if self.kind == "video" else "stream"
-        options: dict[str, str] = {}
-        fmt = None
+        options: dict[str, str] = dict(self._input_options)
+        fmt = self._input_format
         target: object = text
         if text == "-":
             target = sys.stdin.buffer
         elif text.startswith("/dev/video"):
-            fmt = "v4l2"
+            fmt = fmt or "v4l2"
         elif text.lower().startswith(("rtsp://", "rtsps://")):
-            options["rtsp_transport"] = "tcp"
+            options.setdefault("rtsp_transport", "tcp")
         try:
             kwargs = {} if self.kind == "video" else {"timeout": self._timeout}
             container = av.open(target, "r", format=fmt, options=options, **kwargs)
@@ -296,11 +302,16 @@ def _reason(exc: BaseException) -> str:
     return text[:200]
 
 
-def open_frames(path: str | os.PathLike | list[str | os.PathLike], *, timeout: float = STREAM_TIMEOUT) -> FrameReader:
+def open_frames(path: str | os.PathLike | list[str | os.PathLike], *, timeout: float = STREAM_TIMEOUT,
+                input_format: str | None = None, input_options: dict[str, str] | None = None) -> FrameReader:
     """Open a video, GIF, image, folder, list of image files or live source for lazy ``(name, frame)`` iteration.
 
-    ``timeout`` (seconds) bounds how long a network stream may take to open or to deliver data."""
-    return FrameReader(path, timeout=timeout)
+    ``timeout`` (seconds) bounds how long a network stream may take to open or to deliver data.
+    ``input_format`` names FFmpeg's demuxer (``rawvideo``, ``mjpeg``, ``h264``, ``v4l2``, ...) for
+    sources it cannot probe, and ``input_options`` are the demuxer's options, e.g. raw frames on
+    stdin: ``open_frames("-", input_format="rawvideo", input_options={"video_size": "320x240",
+    "pixel_format": "rgb24", "framerate": "30"})``."""
+    return FrameReader(path, timeout=timeout, input_format=input_format, input_options=input_options)
 
 
 _CODECS = {

@@ -121,6 +121,8 @@ def subtract_one(
     max_frames: int | None = None,
     duration: float | None = None,
     stop: threading.Event | None = None,
+    input_format: str | None = None,
+    input_options: dict[str, str] | None = None,
 ) -> int:
     """Foreground masks of one sequence written to ``output``; returns the number of masks.
 
@@ -132,7 +134,8 @@ def subtract_one(
     model's parameters (:func:`method_parameters`), ``learning_rate`` is passed to online models'
     ``apply``.  The run stops after ``max_frames`` frames, ``duration`` seconds of input, at the
     end of the input or when ``stop`` is set; the outputs are finalised in each case (and on
-    ``KeyboardInterrupt``, which is re-raised).  Every option, the input and the output are
+    ``KeyboardInterrupt``, which is re-raised).  ``input_format``/``input_options`` go to
+    :func:`fastgmm.io.open_frames` (raw or unprobeable streams).  Every option, the input and the output are
     checked before the first frame is processed.  This is what ``fastgmm subtract`` does for one
     input, and what each worker of :func:`fastgmm.distributed.subtract_many` does for its video.
     """
@@ -153,7 +156,7 @@ def subtract_one(
         raise ValueError(f"--learning-rate applies to online methods; {spec.name} is fitted offline.")
     model = build_model(spec.name, params)
     bg_path = background_path(background)
-    reader = open_frames(source)
+    reader = open_frames(source, input_format=input_format, input_options=input_options)
     try:
         if reader.kind == "stream" and not spec.online and max_frames is None and duration is None:
             raise ValueError(f"{spec.name} is fitted offline on all frames; on a live source give --max-frames "

@@ -95,6 +95,23 @@ def test_stdin_stream_and_max_frames(tmp_path, video, monkeypatch):
     assert not (tmp_path / "stdin" / "frame_000025.png").exists()
 
 
+def test_raw_frames_on_stdin(tmp_path, video, monkeypatch):
+    """Uncontainerised RGB frames on stdin, described by demuxer options, give the file's masks."""
+    frames = [f for _, f in open_frames(video)]
+    raw = tmp_path / "frames.rgb"
+    raw.write_bytes(b"".join(f.tobytes() for f in frames))
+    subtract_one(video, tmp_path / "file.mkv", method="mog2")
+    with open(raw, "rb") as fh:
+        monkeypatch.setattr(sys, "stdin", type("Stdin", (), {"buffer": fh})())
+        n = subtract_one("-", tmp_path / "raw.mkv", method="mog2", input_format="rawvideo",
+                         input_options={"video_size": "64x48", "pixel_format": "rgb24", "framerate": "25"})
+    assert n == len(frames)
+    for a, b in zip(masks_of(tmp_path / "file.mkv"), masks_of(tmp_path / "raw.mkv"), strict=True):
+        np.testing.assert_array_equal(a, b)
+    with pytest.raises(ValueError, match="videos and live sources only"):
+        open_frames(tmp_path, input_format="rawvideo")
+
+
 def test_unreachable_stream_is_a_clear_error(tmp_path):
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
