@@ -59,16 +59,25 @@ class BackgroundSubtractor:
     or :func:`createBackgroundSubtractorDefault`.  ``model`` is the wrapped fastgmm object.
     """
 
-    __slots__ = ("_build", "_frame_key", "_properties", "model")
+    __slots__ = ("_build", "_frame_key", "_name", "_properties", "model")
 
-    def __init__(self, build: Callable[[], Any], properties: dict[str, str] | None = None) -> None:
+    def __init__(self, build: Callable[[], Any], properties: dict[str, str] | None = None, *,
+                 name: str | None = None) -> None:
         object.__setattr__(self, "_build", build)
         object.__setattr__(self, "model", build())
         object.__setattr__(self, "_frame_key", None)
-        if properties is None:  # every parameter the model has, under its CamelCase name
-            names = self.model.get_params() if hasattr(self.model, "get_params") else {}
-            properties = {_camel(n): n for n in names}
+        object.__setattr__(self, "_name", name or f"fastgmm.{type(self.model).__name__}")
+        if properties is None:  # every parameter the model (or its parametrised part) has, in CamelCase
+            owner = self._owner()
+            properties = {_camel(n): n for n in (owner.get_params() if owner is not None else {})}
         object.__setattr__(self, "_properties", dict(properties))
+
+    def _owner(self) -> Any:
+        """The object holding the parameters: the model, or for a composite model without
+        ``get_params`` (the default method) its first part that has one (e.g. its MOG2)."""
+        if hasattr(self.model, "get_params"):
+            return self.model
+        return next((v for v in vars(self.model).values() if hasattr(v, "get_params")), None)
 
     # ------------------------------------------------------------------ OpenCV's methods
     def apply(self, image: np.ndarray, fgmask: np.ndarray | None = None, learningRate: float = -1) -> np.ndarray:  # noqa: N803
@@ -90,9 +99,9 @@ class BackgroundSubtractor:
     def getBackgroundImage(self, backgroundImage: np.ndarray | None = None) -> np.ndarray:  # noqa: N802,N803
         """The background image, same size and channels as the frames (OpenCV's ``getBackgroundImage``).
 
-        Before the first frame OpenCV returns an empty result; this returns ``None``."""
-        if getattr(self.model, "n_frames_", 1) == 0:
-            return None
+        Before the first frame it is an empty (0, 0) array, as OpenCV's."""
+        if getattr(self._owner() or self.model, "n_frames_", 1) == 0:
+            return np.empty((0, 0), np.uint8)
         bg = self.model.background_image()
         if isinstance(backgroundImage, np.ndarray) and backgroundImage.shape == bg.shape \
                 and backgroundImage.dtype == bg.dtype and backgroundImage.flags.writeable:
@@ -112,12 +121,12 @@ class BackgroundSubtractor:
         object.__setattr__(self, "_frame_key", None)
 
     def empty(self) -> bool:
-        """Whether no frame has been seen yet (OpenCV's ``Algorithm.empty``)."""
-        return getattr(self.model, "n_frames_", 1) == 0
+        """``False``, as OpenCV's subtractors answer (``Algorithm.empty``)."""
+        return False
 
     def getDefaultName(self) -> str:  # noqa: N802
-        """OpenCV's ``Algorithm.getDefaultName``."""
-        return f"fastgmm.{type(self.model).__name__}"
+        """OpenCV's ``Algorithm.getDefaultName`` (``BackgroundSubtractor_MOG2`` for MOG2, as OpenCV)."""
+        return self._name
 
     # ------------------------------------------------------------------ fastgmm's persistence
     def save(self, filename: str | Path) -> None:
@@ -130,12 +139,9 @@ class BackgroundSubtractor:
         if prefix in ("get", "set") and prop in self._properties:
             param = self._properties[prop]
             if prefix == "get":
-                return lambda: getattr(self.model, param)
-            return lambda value: self._set(param, value)
+                return lambda: getattr(self._owner(), param)
+            return lambda value: self._owner().set_params(**{param: value})
         raise AttributeError(f"{type(self).__name__} has no attribute {name!r}{close_match(name, self._names())}")
-
-    def _set(self, param: str, value: Any) -> None:
-        self.model.set_params(**{param: value})
 
     def __setattr__(self, name: str, value: Any) -> None:
         raise AttributeError(f"cannot set {name!r} on {self.getDefaultName()}{close_match(name, self._names())}; "
@@ -164,7 +170,8 @@ def createBackgroundSubtractorMOG2(history: int = 500, varThreshold: float = 16,
 
     params = {"history": history, "var_threshold": varThreshold, "detect_shadows": bool(detectShadows)}
     BackgroundSubtractorMOG2(**params)  # checked now, as OpenCV's constructor does
-    return BackgroundSubtractor(lambda: BackgroundSubtractorMOG2(**params), MOG2_PROPERTIES)
+    return BackgroundSubtractor(lambda: BackgroundSubtractorMOG2(**params), MOG2_PROPERTIES,
+                                name="BackgroundSubtractor_MOG2")
 
 
 def createBackgroundSubtractorMOG(history: int = 200, nmixtures: int = 5, backgroundRatio: float = 0.7,  # noqa: N802,N803
@@ -178,14 +185,16 @@ def createBackgroundSubtractorMOG(history: int = 200, nmixtures: int = 5, backgr
     params = {"history": history, "n_mixtures": nmixtures, "background_ratio": backgroundRatio,
               "noise_sigma": sigma}
     BackgroundSubtractorMOG(**params)
-    return BackgroundSubtractor(lambda: BackgroundSubtractorMOG(**params), MOG_PROPERTIES)
+    return BackgroundSubtractor(lambda: BackgroundSubtractorMOG(**params), MOG_PROPERTIES,
+                                name="BackgroundSubtractor_MOG")
 
 
 def createBackgroundSubtractorDefault() -> BackgroundSubtractor:  # noqa: N802
     """fastgmm's recommended method (the registry's ``default``) behind the same interface.
 
-    Its ``getX``/``setX`` pairs are the model's own parameters under CamelCase names (none when the
-    model exposes no ``get_params``)."""
+    Its ``getX``/``setX`` pairs are the model's parameters under CamelCase names (for a composite
+    model without ``get_params``, those of its first part that has them: today the default
+    method's MOG2, e.g. ``getVarThreshold()`` gives 25)."""
     from .background.methods import get_method
 
     return BackgroundSubtractor(get_method("default").build)

@@ -196,6 +196,12 @@ def test_default_factory_is_the_registry_default(video):
     for frame in video[:5]:
         assert np.array_equal(sub.apply(frame), model.apply(frame))
     assert sub.getBackgroundImage().shape == video[0].shape
+    owner = sub._owner()  # the model, or its parametrised part (today the default method's MOG2)
+    for prop, param in sub._properties.items():
+        assert getattr(sub, f"get{prop}")() == getattr(owner, param)
+    if "History" in sub._properties:
+        sub.setHistory(77)
+        assert sub.getHistory() == owner.history == 77
 
 
 def test_unknown_attribute_names_the_close_match():
@@ -205,7 +211,9 @@ def test_unknown_attribute_names_the_close_match():
     with pytest.raises(AttributeError, match="getVarThreshold"):
         sub.getVarTreshold()
     assert sub.getVarThreshold() == 16
-    assert sub.getBackgroundImage() is None
+    empty = sub.getBackgroundImage()
+    assert empty.shape == cv2.createBackgroundSubtractorMOG2().getBackgroundImage().shape == (0, 0)
+    assert sub.getDefaultName() == cv2.createBackgroundSubtractorMOG2().getDefaultName()
     with pytest.raises(ValueError):
         sub.setVarThreshold(-1)
     with pytest.raises(ValueError):
