@@ -390,8 +390,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     args.stop = threading.Event()
     warnings.showwarning = _show_warning
-    if args.command == "subtract" and _many_videos(args):
-        return _run(args)
+    if args.command == "subtract" and _many_videos(args):  # Dask's clusters want the main thread
+        try:
+            return _run(args)
+        except KeyboardInterrupt:
+            print(f"fastgmm {args.command}: interrupted", file=sys.stderr, flush=True)
+            return EXIT_INTERRUPTED
     result: list[int] = []
     done = threading.Event()  # not Thread.join: an interrupted join marks a running thread as stopped (3.11)
 
