@@ -1,7 +1,11 @@
-"""The ``fastgmm`` command: segment an image, subtract backgrounds, evaluate on CDnet, run the demo.
+"""The ``fastgmm`` command: segment an image, subtract backgrounds (files, cameras, streams), evaluate
+on CDnet, run the demo, compile every kernel ahead of time (``warm-up``), benchmark (``bench``).
 
-Every sub-command reports bad input (missing file, unreadable video, folder without images,
-frames of different sizes, bad option values) as one line on stderr and exit code 2.
+This module does argparse and one-line errors only; :mod:`fastgmm.pipeline`,
+:mod:`fastgmm._compile` and :mod:`fastgmm.benchmark` do the work.  Every sub-command reports bad
+input (missing file, unreadable video, folder without images, frames of different sizes, bad
+option values) as one line on stderr and exit code 2; Ctrl-C is one line and exit code 130 (see
+:func:`main`); ``--json`` leaves stdout to one JSON document.
 """
 
 from __future__ import annotations
@@ -251,17 +255,13 @@ def _add_model_options(p: argparse.ArgumentParser) -> None:
                            help=where)
 
 
-class _Formatter(argparse.RawDescriptionHelpFormatter):
-    pass
-
-
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``fastgmm`` command."""
     from . import __version__
     from .background.methods import METHODS
 
     parser = _Parser(prog="fastgmm", description="Gaussian mixtures for images and video.",
-                     formatter_class=_Formatter, epilog="examples:\n"
+                     formatter_class=argparse.RawDescriptionHelpFormatter, epilog="examples:\n"
                      "  fastgmm segment cells.jpeg -k 5 -o segments.png\n"
                      "  fastgmm subtract traffic.gif -o masks.mkv --method mog2 --var-threshold 25\n"
                      "  fastgmm subtract rtsp://camera/stream -o masks/ --duration 60\n"
@@ -275,7 +275,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     methods = "methods:\n" + "\n".join(f"  {name:10s} {m.description}" for name, m in METHODS.items())
 
-    p = sub.add_parser("segment", parents=[common], formatter_class=_Formatter,
+    p = sub.add_parser("segment", parents=[common], formatter_class=argparse.RawDescriptionHelpFormatter,
                        help="segment an image with a Gaussian mixture of its colours",
                        epilog="examples:\n  fastgmm segment cells.jpeg -k 5 -o segments.png\n"
                        "  fastgmm segment photo.png -k 8 -o palette.png --palette --seed 3")
@@ -287,7 +287,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0, help="random seed of the initialisation (default 0)")
     p.set_defaults(func=_cmd_segment)
 
-    p = sub.add_parser("subtract", parents=[common], formatter_class=_Formatter,
+    p = sub.add_parser("subtract", parents=[common], formatter_class=argparse.RawDescriptionHelpFormatter,
                        help="foreground masks of videos, GIFs, folders of images, cameras or streams",
                        epilog=methods + "\n\nexamples:\n"
                        "  fastgmm subtract traffic.gif -o masks.mkv            # lossless video, input's fps\n"
@@ -331,7 +331,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_model_options(p)
     p.set_defaults(func=_cmd_subtract)
 
-    p = sub.add_parser("evaluate", parents=[common], formatter_class=_Formatter,
+    p = sub.add_parser("evaluate", parents=[common], formatter_class=argparse.RawDescriptionHelpFormatter,
                        help="score a method on a CDnet sequence folder",
                        epilog=methods + "\n\nexamples:\n  fastgmm evaluate data/cdnet2012_baseline_highway\n"
                        "  fastgmm evaluate data/highway --method mog2 --frames 700 --json | python -m json.tool")
@@ -344,16 +344,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_evaluate)
 
     p = sub.add_parser("demo", parents=[common], help="synthetic scene: run every method and write the results",
-                       formatter_class=_Formatter, epilog="example:\n  fastgmm demo -o demo-output")
+                       formatter_class=argparse.RawDescriptionHelpFormatter,
+                       epilog="example:\n  fastgmm demo -o demo-output")
     p.add_argument("-o", "--output", default="fastgmm-demo", help="output folder (default ./fastgmm-demo)")
     p.set_defaults(func=_cmd_demo)
 
-    p = sub.add_parser("warm-up", parents=[common], formatter_class=_Formatter,
+    p = sub.add_parser("warm-up", parents=[common], formatter_class=argparse.RawDescriptionHelpFormatter,
                        help="compile every kernel now (e.g. in a container build) so no later first call waits",
                        epilog="example:\n  NUMBA_CACHE_DIR=/opt/cache fastgmm warm-up")
     p.set_defaults(func=_cmd_warm_up)
 
-    p = sub.add_parser("bench", parents=[common], formatter_class=_Formatter,
+    p = sub.add_parser("bench", parents=[common], formatter_class=argparse.RawDescriptionHelpFormatter,
                        help="measure this machine: fastgmm against scikit-learn and OpenCV side by side",
                        epilog="examples:\n  fastgmm bench --quick\n  fastgmm bench --json > bench.json")
     p.add_argument("--quick", action="store_true", help="small sizes and few repeats (under a minute)")
