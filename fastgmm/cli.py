@@ -272,6 +272,11 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument("--quiet", "-q", action="store_true", help="no progress bars or summaries")
     common.add_argument("--json", action="store_true", help="write only JSON on stdout (progress and tables on "
                         "stderr)")
+    background = _Parser(add_help=False)  # what subtract and evaluate share
+    background.add_argument("--method", default="default", choices=list(METHODS), metavar="METHOD",
+                            help="background model (default: default); see the list below")
+    background.add_argument("--train-fraction", type=_fraction, default=0.6,
+                            help="offline methods fit on this leading fraction of the frames (default 0.6)")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     methods = "methods:\n" + "\n".join(f"  {name:10s} {m.description}" for name, m in METHODS.items())
 
@@ -287,7 +292,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0, help="random seed of the initialisation (default 0)")
     p.set_defaults(func=_cmd_segment)
 
-    p = sub.add_parser("subtract", parents=[common], formatter_class=argparse.RawDescriptionHelpFormatter,
+    p = sub.add_parser("subtract", parents=[common, background], formatter_class=argparse.RawDescriptionHelpFormatter,
                        help="foreground masks of videos, GIFs, folders of images, cameras or streams",
                        epilog=methods + "\n\nexamples:\n"
                        "  fastgmm subtract traffic.gif -o masks.mkv            # lossless video, input's fps\n"
@@ -305,8 +310,6 @@ def build_parser() -> argparse.ArgumentParser:
                    help="a folder (any path without a suffix: one PNG mask per frame, named after the frame) or "
                    "a video/GIF file (.mkv/.avi FFV1, .mov PNG, .mp4 lossless H.264, .webm lossless VP9, .gif; "
                    "one frame per input frame); with several videos a folder, one sub-folder per video")
-    p.add_argument("--method", default="default", choices=list(METHODS), metavar="METHOD",
-                   help="background model (default: default); see the list below")
     p.add_argument("--background", help="also write the final background image to this file (a path without a "
                    "suffix: background.png in that folder); with several videos a folder, one <stem>.png per video")
     p.add_argument("--learning-rate", type=float, default=-1.0,
@@ -319,8 +322,6 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--input-option", type=_key_value, action="append", metavar="KEY=VALUE",
                    help="demuxer option, repeatable (raw frames: video_size=320x240 pixel_format=rgb24 "
                    "framerate=30; cameras: video_size, framerate, input_format)")
-    p.add_argument("--train-fraction", type=_fraction, default=0.6,
-                   help="offline methods fit on this leading fraction of the frames (default 0.6)")
     p.add_argument("--fps", type=float, help="frame rate of a video/GIF output (default: the input's, else 25)")
     p.add_argument("--workers", type=int, help="several videos: run them on a local Dask cluster of N worker "
                    "processes (default: one per video, at most one per core); needs fastgmm[dask]")
@@ -331,16 +332,12 @@ def build_parser() -> argparse.ArgumentParser:
     _add_model_options(p)
     p.set_defaults(func=_cmd_subtract)
 
-    p = sub.add_parser("evaluate", parents=[common], formatter_class=argparse.RawDescriptionHelpFormatter,
+    p = sub.add_parser("evaluate", parents=[common, background], formatter_class=argparse.RawDescriptionHelpFormatter,
                        help="score a method on a CDnet sequence folder",
                        epilog=methods + "\n\nexamples:\n  fastgmm evaluate data/cdnet2012_baseline_highway\n"
                        "  fastgmm evaluate data/highway --method mog2 --frames 700 --json | python -m json.tool")
     p.add_argument("sequence", help="CDnet sequence folder (input/, groundtruth/, ROI.bmp, temporalROI.txt)")
-    p.add_argument("--method", default="default", choices=list(METHODS), metavar="METHOD",
-                   help="background model (default: default); see the list below")
     p.add_argument("--frames", type=int, help="only run the first N frames (score the temporal ROI within them)")
-    p.add_argument("--train-fraction", type=_fraction, default=0.6,
-                   help="offline methods fit on this leading fraction of the frames (default 0.6)")
     p.set_defaults(func=_cmd_evaluate)
 
     p = sub.add_parser("demo", parents=[common], help="synthetic scene: run every method and write the results",
