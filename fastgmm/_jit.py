@@ -26,10 +26,12 @@ parallel Numba function first.
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Callable
 from typing import Any
 
 import numba
+import numba.core.event
 
 THREADING_LAYER_PRIORITY = ["omp", "tbb", "workqueue"]
 """fastgmm's order of preference for Numba's threading layer (see the module docstring)."""
@@ -60,3 +62,34 @@ def kernel(
 
 
 prange = numba.prange
+
+
+COMPILE_NOTICE = ("fastgmm: compiling kernels, first run only (cached afterwards; `fastgmm warm-up` compiles them "
+                  "all ahead of time)...")
+"""Printed on stderr at the first compilation of a fastgmm kernel in a process (FASTGMM_COMPILE_NOTICE=0: never)."""
+
+
+class CompileNotice(numba.core.event.Listener):
+    """Numba event listener: prints :data:`COMPILE_NOTICE` once, when a fastgmm kernel starts compiling.
+
+    Loading a kernel from Numba's cache is not a compilation and prints nothing, so a warmed-up
+    installation stays silent."""
+
+    def __init__(self) -> None:
+        self.shown = False
+
+    def on_start(self, event: numba.core.event.Event) -> None:
+        if self.shown:
+            return
+        dispatcher = (event.data or {}).get("dispatcher")
+        module = getattr(getattr(dispatcher, "py_func", None), "__module__", None) or ""
+        if module.startswith("fastgmm") and os.environ.get("FASTGMM_COMPILE_NOTICE", "1") != "0":
+            self.shown = True
+            print(COMPILE_NOTICE, file=sys.stderr, flush=True)
+
+    def on_end(self, event: numba.core.event.Event) -> None:
+        pass
+
+
+compile_notice = CompileNotice()
+numba.core.event.register("numba:compile", compile_notice)

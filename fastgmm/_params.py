@@ -17,10 +17,25 @@ from typing import Any
 import numpy as np
 
 
-def _close_match(name: str, names: tuple[str, ...]) -> str:
-    """`` (did you mean 'x'?)`` for the nearest of ``names``, or an empty string."""
+def _folded(name: str) -> str:
+    """``varThreshold``, ``var_threshold`` and ``setVarThreshold`` all fold to ``varthreshold``."""
+    folded = name.replace("_", "").lower()
+    return folded[3:] if folded[:3] in ("get", "set") and len(folded) > 3 else folded
+
+
+def close_match(name: str, names: tuple[str, ...] | list[str]) -> str:
+    """`` (did you mean 'x'?)`` for the nearest of ``names``, or an empty string.
+
+    Spelling conventions are ignored first (``varThreshold`` finds ``var_threshold`` and
+    ``setVarThreshold``), then :func:`difflib.get_close_matches` decides."""
+    same = [n for n in names if _folded(n) == _folded(name)]
+    if same:
+        setter = [n for n in same if n.startswith("set")]
+        return f" (did you mean {(setter or same)[0]!r}?)"
     found = difflib.get_close_matches(name, names, n=1)
     return f" (did you mean {found[0]!r}?)" if found else ""
+
+
 
 
 def _same(value: Any, default: Any) -> bool:
@@ -60,11 +75,29 @@ class Params:
         for name in params:
             if name not in names:
                 raise ValueError(
-                    f"Invalid parameter {name!r} for {type(self).__name__}{_close_match(name, names)}; "
+                    f"Invalid parameter {name!r} for {type(self).__name__}{close_match(name, names)}; "
                     f"valid parameters: {', '.join(names)}."
                 )
         self._set_checked_params(params)
         return self
+
+    def _check_attribute(self, name: str) -> None:
+        """Raise ``AttributeError`` unless ``name`` may be assigned on this model.
+
+        Allowed: parameters, private names (``_x``), fitted attributes (``x_``, scikit-learn's
+        convention) and attributes the object or its class already has.  Anything else is a typo
+        or another library's spelling (``m.varThreshold = 100``) that would otherwise create a new
+        attribute and change nothing; the error names the close match.  A model's ``__setattr__``
+        calls this before storing a non-parameter attribute.
+        """
+        if name.startswith("_") or name.endswith("_") or name in self._param_names() or name in self.__dict__ \
+                or hasattr(type(self), name):
+            return
+        known = tuple(self._param_names()) + tuple(n for n in dir(self) if not n.startswith("_"))
+        raise AttributeError(
+            f"{type(self).__name__} has no parameter or attribute {name!r}{close_match(name, known)}; "
+            f"parameters: {', '.join(self._param_names())}."
+        )
 
     def _set_checked_params(self, params: dict[str, Any]) -> None:
         """Store ``params`` (known names); models that check parameters on construction override this."""

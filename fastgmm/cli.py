@@ -1,18 +1,26 @@
-"""The ``fastgmm`` command: segment an image, subtract backgrounds, evaluate on CDnet, run the demo.
+"""The ``fastgmm`` command: segment an image, subtract backgrounds (files, cameras, streams), evaluate
+on CDnet, run the demo, compile every kernel ahead of time (``warm-up``), benchmark (``bench``).
 
-Every sub-command reports bad input (missing file, unreadable video, folder without images,
-frames of different sizes, bad option values) as one line on stderr and exit code 2.
+This module does argparse and one-line errors only; :mod:`fastgmm.pipeline`,
+:mod:`fastgmm._compile` and :mod:`fastgmm.benchmark` do the work.  Every sub-command reports bad
+input (missing file, unreadable video, folder without images, frames of different sizes, bad
+option values) as one line on stderr and exit code 2; Ctrl-C is one line and exit code 130 (see
+:func:`main`); ``--json`` leaves stdout to one JSON document.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import sys
+import threading
 import time
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -33,6 +41,14 @@ def _fraction(text: str) -> float:
     return value
 
 
+def _key_value(text: str) -> tuple[str, str]:
+    """argparse type of --input-option: KEY=VALUE."""
+    key, sep, value = text.partition("=")
+    if not sep or not key:
+        raise argparse.ArgumentTypeError(f"expected KEY=VALUE; got {text!r}")
+    return key, value
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse with one-line errors (``prog: error: message``, exit code 2) instead of usage + error."""
 
@@ -41,24 +57,14 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _cmd_segment(args: argparse.Namespace) -> int:
-    import imageio.v3 as iio
+    from .pipeline import segment_file
 
-    from .io import open_frames
-    from .segmentation import segment
-
-    if args.k < 1:
-        raise UsageError(f"-k must be at least 1; got {args.k}.")
-    reader = open_frames(args.image)
-    if reader.kind not in ("image", "files"):
-        raise UsageError(f"{args.image} is not a single image file.")
-    _, image = next(iter(reader))
-    result = segment(image, args.k, random_state=args.seed)
-    out = result.palette_image() if args.palette else result.colored()
-    Path(args.output).parent.mkdir(parents=True, exist_ok=True)
-    iio.imwrite(args.output, out)
-    if not args.quiet:
-        counts = np.bincount(result.labels.ravel(), minlength=args.k)
-        print(f"{args.output}: {args.k} segments, pixels per segment {counts.tolist()}")
+    result = segment_file(args.image, args.k, args.output, palette=args.palette, seed=args.seed)
+    counts = np.bincount(result.labels.ravel(), minlength=args.k).tolist()
+    if args.json:
+        print(json.dumps({"output": str(args.output), "k": args.k, "pixels_per_segment": counts}))
+    elif not args.quiet:
+        print(f"{args.output}: {args.k} segments, pixels per segment {counts}")
     return 0
 
 
@@ -73,15 +79,27 @@ def _many_videos(args: argparse.Namespace) -> bool:
     )
 
 
+def _model_params(args: argparse.Namespace) -> dict[str, Any]:
+    """The model parameters given on the command line (options left at None were not given)."""
+    return {name: getattr(args, f"param_{name}") for name in _all_parameters()
+            if getattr(args, f"param_{name}", None) is not None}
+
+
 def _cmd_subtract(args: argparse.Namespace) -> int:
     if _many_videos(args):
         return _subtract_many(args)
     start = time.perf_counter()
     count = subtract_one(args.input[0] if len(args.input) == 1 else args.input, args.output, method=args.method,
                          train_fraction=args.train_fraction, fps=args.fps, background=args.background,
-                         quiet=args.quiet)
-    if not args.quiet:
-        print(f"{count} masks ({args.method}) written to {args.output} in {time.perf_counter() - start:.1f} s")
+                         quiet=args.quiet, params=_model_params(args), learning_rate=args.learning_rate,
+                         max_frames=args.max_frames, duration=args.duration, stop=args.stop,
+                         input_format=args.input_format, input_options=dict(args.input_option or []))
+    seconds = time.perf_counter() - start
+    if args.json:
+        print(json.dumps({"output": str(args.output), "method": args.method, "n_masks": count,
+                          "seconds": round(seconds, 3)}))
+    elif not args.quiet:
+        print(f"{count} masks ({args.method}) written to {args.output} in {seconds:.1f} s")
     return 0
 
 
@@ -91,6 +109,10 @@ def _subtract_many(args: argparse.Namespace) -> int:
     from .io import GIF_SUFFIXES, IMAGE_SUFFIXES, VIDEO_SUFFIXES
 
     get_method(args.method)
+    if (_model_params(args) or args.learning_rate != -1.0 or args.max_frames or args.duration or args.input_format
+            or args.input_option):
+        raise UsageError("model options, --learning-rate, --max-frames, --duration and --input-* apply to one "
+                         "input; run several videos with the method's defaults.")
     if args.background and Path(args.background).suffix.lower() in IMAGE_SUFFIXES:
         raise UsageError(f"with several videos --background must be a folder (one <stem>.png per video); got "
                          f"{args.background}.")
@@ -151,15 +173,16 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
                             progress=lambda it, n: progress(it, quiet=args.quiet, total=n, desc=method))
     scores = result["scores"]
     first_scored, last_scored = result["scored_frames"]
-    print(f"CDnet {seq.name}: method {method}, frames 1-{last}, scored {first_scored}-{last_scored}")
+    table = sys.stderr if args.json else sys.stdout
+    print(f"CDnet {seq.name}: method {method}, frames 1-{last}, scored {first_scored}-{last_scored}", file=table)
     rows = [("F-measure", scores.f_measure), ("precision", scores.precision), ("recall", scores.recall),
             ("specificity", scores.specificity), ("FPR", scores.fpr), ("FNR", scores.fnr),
             ("PWC", scores.pwc)]
-    print("| metric | value |\n| --- | --- |")
+    print("| metric | value |\n| --- | --- |", file=table)
     for name, value in rows:
-        print(f"| {name} | {value:.4f} |")
-    print(f"| TP / FP / FN / TN | {scores.tp} / {scores.fp} / {scores.fn} / {scores.tn} |")
-    print(f"| frames per second | {result['fps']:.1f} |")
+        print(f"| {name} | {value:.4f} |", file=table)
+    print(f"| TP / FP / FN / TN | {scores.tp} / {scores.fp} / {scores.fn} / {scores.tn} |", file=table)
+    print(f"| frames per second | {result['fps']:.1f} |", file=table)
     if args.json:
         print(json.dumps({"sequence": seq.name, "method": method, **scores.as_dict(), "fps": result["fps"],
                           "n_frames": last, "scored_frames": [first_scored, last_scored]}))
@@ -173,69 +196,226 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_warm_up(args: argparse.Namespace) -> int:
+    from ._compile import warm_up
+
+    def report(what: str, seconds: float) -> None:
+        if not args.quiet:
+            print(f"  {what}: {seconds:.2f} s", file=sys.stderr, flush=True)
+
+    start = time.perf_counter()
+    steps = warm_up(report=report)
+    total = time.perf_counter() - start
+    if args.json:
+        print(json.dumps({"seconds": round(total, 3), "steps": {what: round(t, 3) for what, t in steps}}))
+    elif not args.quiet:
+        print(f"every kernel compiled or loaded from the cache in {total:.1f} s")
+    return 0
+
+
+def _cmd_bench(args: argparse.Namespace) -> int:
+    from .benchmark import run_benchmark
+
+    run_benchmark(quick=args.quick, as_json=args.json, out=sys.stdout, log=sys.stderr)
+    return 0
+
+
+@functools.cache
+def _all_parameters() -> dict[str, tuple[Any, tuple[str, ...]]]:
+    """Every parameter of the registered methods: name -> (a default, the methods that have it)."""
+    from .background.methods import METHODS
+    from .pipeline import method_parameters
+
+    found: dict[str, tuple[Any, list[str]]] = {}
+    for name in METHODS:
+        for param, default in method_parameters(name).items():
+            found.setdefault(param, (default, []))[1].append(name)
+    return {param: (default, tuple(methods)) for param, (default, methods) in found.items()}
+
+
+_ALIASES = {"detect_shadows": ("--no-shadows",), "median_size": ("--median",)}
+"""Short spellings of some parameter options (besides ``--detect-shadows/--no-detect-shadows`` etc.)."""
+
+
+def _add_model_options(p: argparse.ArgumentParser) -> None:
+    """One option per model parameter of the registered methods (checked by the model's constructor)."""
+    group = p.add_argument_group("model parameters (each applies to the methods listed; default: the method's)")
+    for param, (default, methods) in sorted(_all_parameters().items()):
+        flag = "--" + param.replace("_", "-")
+        where = f"({', '.join(methods)}; default {default!r})" if len(methods) == 1 else f"({', '.join(methods)})"
+        dest = f"param_{param}"
+        if isinstance(default, bool):
+            group.add_argument(flag, dest=dest, action=argparse.BooleanOptionalAction, default=None,
+                               help=f"{where}")
+            for alias in _ALIASES.get(param, ()):
+                group.add_argument(alias, dest=dest, action="store_false", help=f"same as --no-{flag[2:]}")
+            continue
+        kind = int if isinstance(default, int) else float if isinstance(default, float) else str
+        group.add_argument(flag, *_ALIASES.get(param, ()), dest=dest, type=kind, default=None, metavar=param.upper(),
+                           help=where)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``fastgmm`` command."""
+    from . import __version__
     from .background.methods import METHODS
 
-    parser = _Parser(prog="fastgmm", description="Gaussian mixtures for images and video.")
+    parser = _Parser(prog="fastgmm", description="Gaussian mixtures for images and video.",
+                     formatter_class=argparse.RawDescriptionHelpFormatter, epilog="examples:\n"
+                     "  fastgmm segment cells.jpeg -k 5 -o segments.png\n"
+                     "  fastgmm subtract traffic.gif -o masks.mkv --method mog2 --var-threshold 25\n"
+                     "  fastgmm subtract rtsp://camera/stream -o masks/ --duration 60\n"
+                     "  fastgmm warm-up\n"
+                     "run 'fastgmm COMMAND --help' for a command's options.")
+    parser.add_argument("--version", action="version", version=f"fastgmm {__version__}")
     common = _Parser(add_help=False)
     common.add_argument("--quiet", "-q", action="store_true", help="no progress bars or summaries")
-    sub = parser.add_subparsers(dest="command", required=True)
-    methods = ", ".join(f"{name} ({m.description})" for name, m in METHODS.items())
+    common.add_argument("--json", action="store_true", help="write only JSON on stdout (progress and tables on "
+                        "stderr)")
+    background = _Parser(add_help=False)  # what subtract and evaluate share
+    background.add_argument("--method", default="default", choices=list(METHODS), metavar="METHOD",
+                            help="background model (default: default); see the list below")
+    background.add_argument("--train-fraction", type=_fraction, default=0.6,
+                            help="offline methods fit on this leading fraction of the frames (default 0.6)")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    methods = "methods:\n" + "\n".join(f"  {name:10s} {m.description}" for name, m in METHODS.items())
 
-    p = sub.add_parser("segment", parents=[common], help="segment an image with a Gaussian mixture of its colours")
+    p = sub.add_parser("segment", parents=[common], formatter_class=argparse.RawDescriptionHelpFormatter,
+                       help="segment an image with a Gaussian mixture of its colours",
+                       epilog="examples:\n  fastgmm segment cells.jpeg -k 5 -o segments.png\n"
+                       "  fastgmm segment photo.png -k 8 -o palette.png --palette --seed 3")
     p.add_argument("image", help="input image file")
-    p.add_argument("-k", type=int, required=True, help="number of segments (>= 1)")
+    p.add_argument("-k", type=int, required=True, help="number of segments (1 .. the image's distinct colours)")
     p.add_argument("-o", "--output", required=True, help="output PNG")
     p.add_argument("--palette", action="store_true", help="colour segments with a distinct palette "
                    "instead of their mean colour")
     p.add_argument("--seed", type=int, default=0, help="random seed of the initialisation (default 0)")
     p.set_defaults(func=_cmd_segment)
 
-    p = sub.add_parser("subtract", parents=[common], help="foreground masks of videos, GIFs or folders of images")
-    p.add_argument("input", nargs="+", help="a video, a GIF, a folder of images or several image files (one "
-                   "sequence); or several videos/GIFs/folders, each processed on its own Dask worker")
+    p = sub.add_parser("subtract", parents=[common, background], formatter_class=argparse.RawDescriptionHelpFormatter,
+                       help="foreground masks of videos, GIFs, folders of images, cameras or streams",
+                       epilog=methods + "\n\nexamples:\n"
+                       "  fastgmm subtract traffic.gif -o masks.mkv            # lossless video, input's fps\n"
+                       "  fastgmm subtract frames/ -o masks --background bg.png  # one PNG per frame\n"
+                       "  fastgmm subtract video.mp4 -o m.mkv --method mog2 --var-threshold 40 --no-shadows\n"
+                       "  fastgmm subtract /dev/video0 -o cam.mkv --duration 30 --learning-rate 0.005\n"
+                       "  ffmpeg -i in.mp4 -f nut - | fastgmm subtract - -o masks.mkv\n"
+                       "  cat frames.rgb | fastgmm subtract - -o m.mkv --input-format rawvideo \\\n"
+                       "      --input-option video_size=320x240 --input-option pixel_format=rgb24\n"
+                       "  fastgmm subtract a.mp4 b.mp4 -o out/ --workers 2        # several videos on Dask")
+    p.add_argument("input", nargs="+", help="a video, a GIF, a folder of images, several image files (one "
+                   "sequence), a camera (/dev/videoN), a stream URL (rtsp://, http(s)://, udp://, tcp://) or - "
+                   "(a stream on stdin); or several videos/GIFs/folders, each processed on its own Dask worker")
     p.add_argument("-o", "--output", required=True,
-                   help="a folder (one PNG mask per frame, named after the frame) or a video/GIF file; with "
-                   "several videos a folder, one sub-folder per video (named after its stem)")
-    p.add_argument("--method", default="default", help=f"one of: {methods}")
-    p.add_argument("--background", help="also write the final background image to this file; with several "
-                   "videos a folder, one <stem>.png per video")
-    p.add_argument("--train-fraction", type=_fraction, default=0.6,
-                   help="offline methods fit on this leading fraction of the frames (default 0.6)")
-    p.add_argument("--fps", type=float, default=25.0, help="frame rate of a video/GIF output (default 25)")
+                   help="a folder (any path without a suffix: one PNG mask per frame, named after the frame) or "
+                   "a video/GIF file (.mkv/.avi FFV1, .mov PNG, .mp4 lossless H.264, .webm lossless VP9, .gif; "
+                   "one frame per input frame); with several videos a folder, one sub-folder per video")
+    p.add_argument("--background", help="also write the final background image to this file (a path without a "
+                   "suffix: background.png in that folder); with several videos a folder, one <stem>.png per video")
+    p.add_argument("--learning-rate", type=float, default=-1.0,
+                   help="online methods: model update rate per frame (negative: automatic, 0: frozen; default -1)")
+    p.add_argument("--max-frames", type=int, help="stop after N frames")
+    p.add_argument("--duration", type=float, help="stop after this many seconds of input (wall-clock time for "
+                   "a source without a frame rate)")
+    p.add_argument("--input-format", help="FFmpeg demuxer of a source it cannot probe (rawvideo, mjpeg, h264, "
+                   "v4l2, ...)")
+    p.add_argument("--input-option", type=_key_value, action="append", metavar="KEY=VALUE",
+                   help="demuxer option, repeatable (raw frames: video_size=320x240 pixel_format=rgb24 "
+                   "framerate=30; cameras: video_size, framerate, input_format)")
+    p.add_argument("--fps", type=float, help="frame rate of a video/GIF output (default: the input's, else 25)")
     p.add_argument("--workers", type=int, help="several videos: run them on a local Dask cluster of N worker "
                    "processes (default: one per video, at most one per core); needs fastgmm[dask]")
     p.add_argument("--scheduler", help="several videos: run them on the Dask cluster at this address "
                    "(e.g. tcp://10.0.0.5:8786); needs fastgmm[dask]")
     p.add_argument("--timeout", type=float, default=10.0,
                    help="seconds to wait for --scheduler to answer (default 10)")
+    _add_model_options(p)
     p.set_defaults(func=_cmd_subtract)
 
-    p = sub.add_parser("evaluate", parents=[common], help="score a method on a CDnet sequence folder")
+    p = sub.add_parser("evaluate", parents=[common, background], formatter_class=argparse.RawDescriptionHelpFormatter,
+                       help="score a method on a CDnet sequence folder",
+                       epilog=methods + "\n\nexamples:\n  fastgmm evaluate data/cdnet2012_baseline_highway\n"
+                       "  fastgmm evaluate data/highway --method mog2 --frames 700 --json | python -m json.tool")
     p.add_argument("sequence", help="CDnet sequence folder (input/, groundtruth/, ROI.bmp, temporalROI.txt)")
-    p.add_argument("--method", default="default", help=f"one of: {methods}")
-    p.add_argument("--json", action="store_true", help="end with one line of JSON")
     p.add_argument("--frames", type=int, help="only run the first N frames (score the temporal ROI within them)")
-    p.add_argument("--train-fraction", type=_fraction, default=0.6,
-                   help="offline methods fit on this leading fraction of the frames (default 0.6)")
     p.set_defaults(func=_cmd_evaluate)
 
-    p = sub.add_parser("demo", parents=[common], help="synthetic scene: run every method and write the results")
+    p = sub.add_parser("demo", parents=[common], help="synthetic scene: run every method and write the results",
+                       formatter_class=argparse.RawDescriptionHelpFormatter,
+                       epilog="example:\n  fastgmm demo -o demo-output")
     p.add_argument("-o", "--output", default="fastgmm-demo", help="output folder (default ./fastgmm-demo)")
     p.set_defaults(func=_cmd_demo)
+
+    p = sub.add_parser("warm-up", parents=[common], formatter_class=argparse.RawDescriptionHelpFormatter,
+                       help="compile every kernel now (e.g. in a container build) so no later first call waits",
+                       epilog="example:\n  NUMBA_CACHE_DIR=/opt/cache fastgmm warm-up")
+    p.set_defaults(func=_cmd_warm_up)
+
+    p = sub.add_parser("bench", parents=[common], formatter_class=argparse.RawDescriptionHelpFormatter,
+                       help="measure this machine: fastgmm against scikit-learn and OpenCV side by side",
+                       epilog="examples:\n  fastgmm bench --quick\n  fastgmm bench --json > bench.json")
+    p.add_argument("--quick", action="store_true", help="small sizes and few repeats (under a minute)")
+    p.set_defaults(func=_cmd_bench)
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run the ``fastgmm`` command; returns the exit code (2 for bad input, with one line on stderr)."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
+EXIT_INTERRUPTED = 130
+STOP_GRACE = 0.5
+"""Seconds a command gets after Ctrl-C to finalise its outputs before the process exits."""
+
+
+def _run(args: argparse.Namespace) -> int:
     try:
         return args.func(args)
     except (UsageError, FileNotFoundError, ValueError, TypeError, IndexError, OSError) as exc:
         print(f"fastgmm {args.command}: error: {one_line(exc)}", file=sys.stderr)
         return EXIT_USAGE
+
+
+def _show_warning(message: Warning | str, category: type[Warning], *args: Any, **kwargs: Any) -> None:
+    print(f"fastgmm: warning: {message}", file=sys.stderr)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``fastgmm`` command; returns the exit code (2 for bad input, with one line on stderr).
+
+    The command runs in a worker thread while the main thread waits for it, so Ctrl-C is seen at
+    once even while a Numba kernel runs (kernels release the GIL): the command is asked to stop
+    (frame loops finalise their outputs), gets :data:`STOP_GRACE` seconds, and the process exits
+    with code 130 and one line on stderr.  Several videos on Dask run in the main thread.
+    """
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    args.stop = threading.Event()
+    warnings.showwarning = _show_warning
+    if args.command == "subtract" and _many_videos(args):  # Dask's clusters want the main thread
+        try:
+            return _run(args)
+        except KeyboardInterrupt:
+            print(f"fastgmm {args.command}: interrupted", file=sys.stderr, flush=True)
+            return EXIT_INTERRUPTED
+    result: list[int] = []
+    done = threading.Event()  # not Thread.join: an interrupted join marks a running thread as stopped (3.11)
+
+    def work() -> None:
+        try:
+            result.append(_run(args))
+        finally:
+            done.set()
+
+    threading.Thread(target=work, name=f"fastgmm {args.command}", daemon=True).start()
+    try:
+        while not done.wait(0.05):
+            pass
+    except KeyboardInterrupt:
+        args.stop.set()
+        done.wait(STOP_GRACE)
+        print(f"fastgmm {args.command}: interrupted", file=sys.stderr, flush=True)
+        sys.stdout.flush()
+        os._exit(EXIT_INTERRUPTED)  # a kernel may still be running in the worker thread
+    if not result:  # the worker died of an unexpected exception (already printed by threading)
+        return 1
+    return result[0]
 
 
 if __name__ == "__main__":
