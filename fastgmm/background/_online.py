@@ -89,6 +89,7 @@ class PixelMixtureSubtractor(Params):
         if name in self._param_names() and "_prm" in self.__dict__:
             self.set_params(**{name: value})  # validated, and the kernel's parameter vector follows
         else:
+            self._check_attribute(name)  # a typo (m.varThreshold = 100) is an AttributeError, not a new attribute
             object.__setattr__(self, name, value)
 
     # ------------------------------------------------------------------ state

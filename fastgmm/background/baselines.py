@@ -36,6 +36,10 @@ class _OfflineBackground(Params):
 
     _use_max = False
 
+    def __setattr__(self, name: str, value: Any) -> None:
+        self._check_attribute(name)  # a misspelt parameter is an AttributeError, not a new attribute
+        object.__setattr__(self, name, value)
+
     def fit(self, frames: Any) -> _OfflineBackground:
         """Learn the background of every pixel from training frames.
 

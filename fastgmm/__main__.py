@@ -1,0 +1,7 @@
+"""``python -m fastgmm``: the ``fastgmm`` command."""
+
+import sys
+
+from .cli import main
+
+sys.exit(main())
