@@ -160,32 +160,45 @@ def _subtract_many(args: argparse.Namespace) -> int:
     return EXIT_USAGE if failed else 0
 
 
+_SCORE_COLUMNS = (("F", "f_measure"), ("precision", "precision"), ("recall", "recall"),
+                  ("specificity", "specificity"), ("PWC", "pwc"))
+
+
 def _cmd_evaluate(args: argparse.Namespace) -> int:
     from .background.methods import evaluate_cdnet, get_method
     from .datasets import CDnetSequence
 
     method = get_method(args.method).name
-    seq = CDnetSequence(args.sequence)
     if args.frames is not None and not 1 <= args.frames:
         raise UsageError(f"--frames must be at least 1; got {args.frames}.")
-    last = seq.n_frames if args.frames is None else min(args.frames, seq.n_frames)
-    result = evaluate_cdnet(seq, method, last=last, train_fraction=args.train_fraction,
-                            progress=lambda it, n: progress(it, quiet=args.quiet, total=n, desc=method))
-    scores = result["scores"]
-    first_scored, last_scored = result["scored_frames"]
+    sequences = [CDnetSequence(path) for path in args.sequence]  # every folder checked before any run
+    names = [seq.name for seq in sequences]
+    if len(set(names)) != len(names):
+        raise UsageError(f"the sequence folders must have different names; got {', '.join(names)}.")
     table = sys.stderr if args.json else sys.stdout
-    print(f"CDnet {seq.name}: method {method}, frames 1-{last}, scored {first_scored}-{last_scored}", file=table)
-    rows = [("F-measure", scores.f_measure), ("precision", scores.precision), ("recall", scores.recall),
-            ("specificity", scores.specificity), ("FPR", scores.fpr), ("FNR", scores.fnr),
-            ("PWC", scores.pwc)]
-    print("| metric | value |\n| --- | --- |", file=table)
-    for name, value in rows:
-        print(f"| {name} | {value:.4f} |", file=table)
-    print(f"| TP / FP / FN / TN | {scores.tp} / {scores.fp} / {scores.fn} / {scores.tn} |", file=table)
-    print(f"| frames per second | {result['fps']:.1f} |", file=table)
+    results = []
+    for seq in sequences:
+        last = seq.n_frames if args.frames is None else min(args.frames, seq.n_frames)
+        result = evaluate_cdnet(seq, method, last=last, train_fraction=args.train_fraction,
+                                progress=lambda it, n, name=seq.name: progress(it, quiet=args.quiet, total=n,
+                                                                               desc=f"{method} {name}"))
+        scores = result["scores"]
+        results.append({"sequence": seq.name, "method": method, **scores.as_dict(), "fps": result["fps"],
+                        "n_frames": last, "scored_frames": list(result["scored_frames"])})
+    header = " | ".join(title for title, _ in _SCORE_COLUMNS)
+    print(f"CDnet, method {method}\n| sequence | frames | scored | {header} | TP / FP / FN / TN | fps |\n"
+          f"| --- | --- | --- |{' --- |' * len(_SCORE_COLUMNS)} --- | --- |", file=table)
+    for r in results:
+        values = " | ".join(f"{r[key]:.4f}" for _, key in _SCORE_COLUMNS)
+        print(f"| {r['sequence']} | 1-{r['n_frames']} | {r['scored_frames'][0]}-{r['scored_frames'][1]} | {values} | "
+              f"{r['tp']} / {r['fp']} / {r['fn']} / {r['tn']} | {r['fps']:.1f} |", file=table)
+    mean = {key: float(np.mean([r[key] for r in results])) for _, key in _SCORE_COLUMNS + (("fps", "fps"),)}
+    if len(results) > 1:
+        values = " | ".join(f"{mean[key]:.4f}" for _, key in _SCORE_COLUMNS)
+        print(f"| mean of {len(results)} | | | {values} | | {mean['fps']:.1f} |", file=table)
     if args.json:
-        print(json.dumps({"sequence": seq.name, "method": method, **scores.as_dict(), "fps": result["fps"],
-                          "n_frames": last, "scored_frames": [first_scored, last_scored]}))
+        print(json.dumps(results[0] if len(results) == 1 else
+                         {"method": method, "sequences": results, "mean": mean}))
     return 0
 
 
@@ -333,10 +346,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_subtract)
 
     p = sub.add_parser("evaluate", parents=[common, background], formatter_class=argparse.RawDescriptionHelpFormatter,
-                       help="score a method on a CDnet sequence folder",
+                       help="score a method on CDnet sequence folders (each, and their mean)",
                        epilog=methods + "\n\nexamples:\n  fastgmm evaluate data/cdnet2012_baseline_highway\n"
+                       "  fastgmm evaluate data/cdnet2012_baseline_*\n"
                        "  fastgmm evaluate data/highway --method mog2 --frames 700 --json | python -m json.tool")
-    p.add_argument("sequence", help="CDnet sequence folder (input/, groundtruth/, ROI.bmp, temporalROI.txt)")
+    p.add_argument("sequence", nargs="+",
+                   help="CDnet sequence folder(s) (input/, groundtruth/, ROI.bmp, temporalROI.txt)")
     p.add_argument("--frames", type=int, help="only run the first N frames (score the temporal ROI within them)")
     p.set_defaults(func=_cmd_evaluate)
 

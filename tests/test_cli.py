@@ -143,11 +143,22 @@ def test_evaluate_json_on_tiny_cdnet_folder(tmp_path, capsys):
     assert main(["evaluate", str(seq), "--method", "mog2", "--json", "-q"]) == 0
     captured = capsys.readouterr()
     result = json.loads(captured.out)  # nothing but the JSON on stdout
-    assert "| F-measure |" in captured.err
+    assert "| F | precision |" in captured.err and "| tiny | 1-12 | 8-12 |" in captured.err
     assert result["method"] == "mog2" and result["scored_frames"] == [8, 12]
     for key in ("f_measure", "precision", "recall", "pwc", "fps"):
         assert isinstance(result[key], float)
     assert result["recall"] > 0.5  # the bright box on a flat background is found
+    other = tmp_path / "other"
+    shutil.copytree(seq, other)
+    assert main(["evaluate", str(seq), str(other), "--method", "mog2", "--json", "-q"]) == 0
+    captured = capsys.readouterr()
+    both = json.loads(captured.out)
+    assert [r["sequence"] for r in both["sequences"]] == ["tiny", "other"]
+    assert both["sequences"][0]["f_measure"] == both["sequences"][1]["f_measure"] == result["f_measure"]
+    assert both["mean"]["f_measure"] == pytest.approx(result["f_measure"])
+    assert "| mean of 2 |" in captured.err
+    assert main(["evaluate", str(seq), str(seq), "-q"]) == 2  # the same name twice
+    assert "different names" in capsys.readouterr().err
 
 
 @pytest.mark.slow
