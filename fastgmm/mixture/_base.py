@@ -57,6 +57,18 @@ class BaseMixture(SklearnTags, Params):
         """Parameters checked against the data; the result is handed to :meth:`_initialize`."""
         return None
 
+    @staticmethod
+    def _as_float_array(value: Any, name: str, shape: tuple[int, ...]) -> np.ndarray:
+        arr = np.asarray(value)
+        if arr.dtype.kind not in "biuf":
+            raise TypeError(f"{name} must be numeric; got dtype {arr.dtype}.")
+        arr = np.array(arr, dtype=np.float64)
+        if arr.shape != shape:
+            raise ValueError(f"{name} must have shape {shape}; got {arr.shape}.")
+        if not np.isfinite(arr).all():
+            raise ValueError(f"{name} contains NaN or infinity.")
+        return arr
+
     # ------------------------------------------------------------------ initialisation
     def _initialize(self, backend: Any, X: Any, w: Any, total_weight: float, rng: np.random.Generator,
                     checked: Any) -> None:

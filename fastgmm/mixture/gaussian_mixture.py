@@ -150,18 +150,6 @@ class GaussianMixture(BaseMixture):
                 raise ValueError(f"precisions_init ({self.covariance_type}) must be positive.")
         return weights, means, precisions
 
-    @staticmethod
-    def _as_float_array(value: Any, name: str, shape: tuple[int, ...]) -> np.ndarray:
-        arr = np.asarray(value)
-        if arr.dtype.kind not in "biuf":
-            raise TypeError(f"{name} must be numeric; got dtype {arr.dtype}.")
-        arr = np.array(arr, dtype=np.float64)
-        if arr.shape != shape:
-            raise ValueError(f"{name} must have shape {shape}; got {arr.shape}.")
-        if not np.isfinite(arr).all():
-            raise ValueError(f"{name} contains NaN or infinity.")
-        return arr
-
     # ------------------------------------------------------------------ parameter plumbing
     def _kernel_params(self, dtype: np.dtype) -> tuple[np.ndarray, np.ndarray, np.ndarray, bool]:
         with np.errstate(divide="ignore"):
