@@ -29,9 +29,10 @@ from typing import Any
 
 import numpy as np
 
-from .._validate import check_array, check_sample_weight, is_dask_array
+from .._validate import check_sample_weight, is_dask_array
 from . import _em, _lloyd
 from ._parameters import random_resp_stats
+from ._sklearn import check_input
 
 
 def backend_for(X: Any) -> Any:
@@ -50,8 +51,9 @@ class InMemoryBackend:
 
     # ------------------------------------------------------------------ validation
     @staticmethod
-    def check_array(X: Any, *, min_samples: int = 1, n_features: int | None = None) -> np.ndarray:
-        return check_array(X, min_samples=min_samples, n_features=n_features)
+    def check_array(X: Any, *, min_samples: int = 1, n_features: int | None = None,
+                    fitted_by: str = "the estimator") -> np.ndarray:
+        return check_input(X, min_samples=min_samples, n_features=n_features, fitted_by=fitted_by)
 
     @staticmethod
     def check_sample_weight(sample_weight: Any, X: np.ndarray) -> tuple[np.ndarray, float, int]:

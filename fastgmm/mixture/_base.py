@@ -210,7 +210,8 @@ class BaseMixture(SklearnTags, Params):
     def _evaluate(self, X: Any, **what: bool) -> tuple[Any, ...]:
         check_is_fitted(self, "means_")
         backend = backend_for(X)
-        return self._evaluate_valid(backend, backend.check_array(X, n_features=self.n_features_in_), **what)
+        X = backend.check_array(X, n_features=self.n_features_in_, fitted_by=type(self).__name__)
+        return self._evaluate_valid(backend, X, **what)
 
     def _evaluate_valid(self, backend: Any, X: Any, **what: bool) -> tuple[Any, ...]:
         """Per-sample outputs of :func:`fastgmm.mixture._em.evaluate` (lazy dask arrays for dask input)."""

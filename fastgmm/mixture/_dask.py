@@ -36,6 +36,7 @@ import numpy as np
 from .._validate import is_dask_array
 from . import _em, _lloyd
 from ._parameters import random_resp_stats as _random_resp_stats_in_memory
+from ._sklearn import feature_mismatch
 
 FAN_IN = 8
 """Per-chunk results merged by one task of the reduction tree."""
@@ -46,7 +47,8 @@ _FLOATS = (np.float32, np.float64)
 
 
 # ---------------------------------------------------------------------------------------------- validation
-def check_array(X: Any, *, name: str = "X", min_samples: int = 1, n_features: int | None = None) -> Any:
+def check_array(X: Any, *, name: str = "X", min_samples: int = 1, n_features: int | None = None,
+                fitted_by: str = "the estimator") -> Any:
     """Validate a 2-D dask array; return it as float32/float64 with all columns in one chunk.
 
     Same rules and messages as :func:`fastgmm._validate.check_array`, except that NaN/inf are
@@ -71,7 +73,7 @@ def check_array(X: Any, *, name: str = "X", min_samples: int = 1, n_features: in
             f"(one per component/cluster); use fewer components or more data."
         )
     if n_features is not None and X.shape[1] != n_features:
-        raise ValueError(f"{name} has {X.shape[1]} features, but the estimator was fitted with {n_features} features.")
+        raise feature_mismatch(X.shape[1], n_features, fitted_by)
     return X
 
 

@@ -365,7 +365,8 @@ class KMeans(SklearnTags, Params):
         """Index (int32) of the nearest fitted centre for every row of X (a lazy dask array for dask input)."""
         check_is_fitted(self, "cluster_centers_")
         backend = backend_for(X)
-        return backend.labels(backend.check_array(X, n_features=self.n_features_in_), self.cluster_centers_)
+        X = backend.check_array(X, n_features=self.n_features_in_, fitted_by=type(self).__name__)
+        return backend.labels(X, self.cluster_centers_)
 
     def fit_predict(self, X: Any, y: Any = None, sample_weight: Any = None) -> np.ndarray:
         """Fit and return ``labels_``."""
@@ -376,7 +377,7 @@ class KMeans(SklearnTags, Params):
         scikit-learn's ``KMeans.score`` (what ``GridSearchCV`` and ``cross_val_score`` maximise)."""
         check_is_fitted(self, "cluster_centers_")
         backend = backend_for(X)
-        X = backend.check_array(X, n_features=self.n_features_in_)
+        X = backend.check_array(X, n_features=self.n_features_in_, fitted_by=type(self).__name__)
         w = backend.check_sample_weight(sample_weight, X)[0]
         return -backend.inertia(X, w, np.ascontiguousarray(self.cluster_centers_, dtype=X.dtype))
 
@@ -385,7 +386,7 @@ class KMeans(SklearnTags, Params):
         (a lazy dask array for dask input)."""
         check_is_fitted(self, "cluster_centers_")
         backend = backend_for(X)
-        X = backend.check_array(X, n_features=self.n_features_in_)
+        X = backend.check_array(X, n_features=self.n_features_in_, fitted_by=type(self).__name__)
         return backend.distances(X, np.ascontiguousarray(self.cluster_centers_, dtype=X.dtype))
 
     def fit_transform(self, X: Any, y: Any = None, sample_weight: Any = None) -> np.ndarray:
