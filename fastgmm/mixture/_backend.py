@@ -94,6 +94,12 @@ class InMemoryBackend:
 
     # ------------------------------------------------------------------ Lloyd
     lloyd_pass = staticmethod(_lloyd.lloyd_pass)
+
+    @staticmethod
+    def bounded_lloyd_pass(X: np.ndarray) -> Any:
+        """A stateful pass with the signature of ``lloyd_pass`` that skips distance computations with
+        Hamerly's bounds (``KMeans(algorithm="elkan")``); same sums, bitwise."""
+        return _lloyd.HamerlyPasses(X)
     feature_variance = staticmethod(_lloyd.feature_variance)
 
     @staticmethod

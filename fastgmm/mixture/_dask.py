@@ -409,6 +409,11 @@ class DaskBackend:
     random_resp_stats = staticmethod(random_resp_stats)
     hard_assignment_stats = staticmethod(hard_assignment_stats)
     lloyd_pass = staticmethod(lloyd_pass)
+
+    @staticmethod
+    def bounded_lloyd_pass(X: Any) -> Any:
+        """Dask keeps no per-row state between passes: plain Lloyd passes (the same results)."""
+        return lloyd_pass
     feature_variance = staticmethod(feature_variance)
     inertia = staticmethod(inertia)
     labels = staticmethod(labels)
