@@ -7,7 +7,7 @@ Usage::
 
 Both start from the same explicit initialisation: the one-hot responsibilities of the nearest of
 K data rows (scikit-learn's ``BayesianGaussianMixture`` takes no initial parameters, so both
-estimators' initialisation hook is replaced by that, as in ``tests/test_bayesian.py``).
+estimators' initialisation hook is replaced by that: ``tests/naive/variational.py::one_hot_init``).
 
 * per iteration: ``(t(max_iter=1 + m) - t(max_iter=1)) / m`` with tol=0, so initialisation and
   the final label pass cancel;
@@ -22,40 +22,21 @@ The fits alternate in one process, ``--repeat`` times; the table gives the media
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 import warnings
+from pathlib import Path
 
 import numpy as np
-from sklearn.mixture import BayesianGaussianMixture as SkBGMM
 
-from fastgmm import BayesianGaussianMixture
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+from naive.variational import one_hot_init  # noqa: E402  (the tests' same-init helper)
 
 
 def make_data(n: int, d: int, k: int, seed: int = 0) -> np.ndarray:
     rng = np.random.default_rng(seed)
     centres = rng.normal(size=(k, d)) * 4.0
     return centres[rng.integers(0, k, size=n)] + rng.standard_normal(size=(n, d))
-
-
-def from_centres(centres: np.ndarray) -> tuple[type, type]:
-    class Sk(SkBGMM):
-        def _initialize_parameters(self, X, random_state, xp=None):
-            labels = np.empty(len(X), dtype=np.int64)
-            for start in range(0, len(X), 1 << 16):  # chunked: the (n, K, d) difference array is large
-                part = X[start:start + (1 << 16)]
-                labels[start:start + len(part)] = ((part[:, None, :] - centres[None]) ** 2).sum(axis=2).argmin(axis=1)
-            resp = np.zeros((len(X), self.n_components))
-            resp[np.arange(len(X)), labels] = 1.0
-            self._initialize(X, resp)
-
-    class Ours(BayesianGaussianMixture):
-        def _initialize_from_data(self, backend, X, w, total_weight, rng, eps):
-            nk, sum_x, scatter = backend.hard_assignment_stats(X, w, centres)
-            if self.covariance_type in ("diag", "spherical"):
-                scatter = np.diagonal(scatter, axis1=1, axis2=2).copy()
-            self._set_from_stats(nk, sum_x - nk[:, None] * centres, scatter, centres, total_weight, eps)
-
-    return Sk, Ours
 
 
 def timed(cls: type, X: np.ndarray, **kw) -> tuple[float, object]:
@@ -82,7 +63,7 @@ def main() -> None:
     n, d, k = int(args.n), args.d, args.k
     X = make_data(n, d, k)
     centres = X[np.random.default_rng(1).choice(n, size=k, replace=False)].copy()
-    sk_cls, ours_cls = from_centres(centres)
+    sk_cls, ours_cls = one_hot_init(centres)
     common = dict(n_components=k, covariance_type=args.covariance_type)
     timed(ours_cls, X[:2000], **common, max_iter=2)  # compile / load the kernels outside the timing
 

@@ -8,9 +8,8 @@ import numpy as np
 import pytest
 import scipy.special
 from naive.em import full_covariances
-from naive.variational import variational_log_resp
+from naive.variational import one_hot_init, variational_log_resp
 from sklearn.base import clone
-from sklearn.mixture import BayesianGaussianMixture as SkBGMM
 
 from fastgmm import BayesianGaussianMixture, ConvergenceWarning
 from fastgmm.mixture import _special
@@ -27,28 +26,6 @@ def blobs(n: int, d: int, k: int, seed: int = 0, *, spread: float = 3.0) -> np.n
     scales = rng.uniform(0.5, 1.5, size=(k, d))
     labels = rng.integers(0, k, size=n)
     return centres[labels] + rng.normal(size=(n, d)) * scales[labels]
-
-
-def one_hot_init(centres: np.ndarray):
-    """``(sklearn subclass, fastgmm subclass)`` initialised from the one-hot responsibilities of the
-    nearest of ``centres`` - the same explicit initialisation for both (scikit-learn's
-    BayesianGaussianMixture has no ``means_init``)."""
-
-    class SkFromCentres(SkBGMM):
-        def _initialize_parameters(self, X, random_state, xp=None):
-            labels = ((X[:, None, :] - centres[None]) ** 2).sum(axis=2).argmin(axis=1)
-            resp = np.zeros((len(X), self.n_components))
-            resp[np.arange(len(X)), labels] = 1.0
-            self._initialize(X, resp)
-
-    class OursFromCentres(BayesianGaussianMixture):
-        def _initialize_from_data(self, backend, X, w, total_weight, rng, eps):
-            nk, sum_x, scatter = backend.hard_assignment_stats(X, w, centres)
-            if self.covariance_type in ("diag", "spherical"):
-                scatter = np.diagonal(scatter, axis1=1, axis2=2).copy()
-            self._set_from_stats(nk, sum_x - nk[:, None] * centres, scatter, centres, total_weight, eps)
-
-    return SkFromCentres, OursFromCentres
 
 
 def fit_both(X, centres, sample_weight=None, **kw):

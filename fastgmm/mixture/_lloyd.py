@@ -111,6 +111,18 @@ def _tile_nearest(xt, m, centers, dist, bestd, best):
             best[r] = k if better else best[r]
 
 
+@kernel(fastmath=False)
+def _sum_blocks(bn, bs, nk, sum_x):
+    """``nk = Σ_b bn[b]`` and ``sum_x = Σ_b bs[b]``, added in block order (so bitwise independent of threads)."""
+    nk[:] = 0.0
+    sum_x[:] = 0.0
+    for b in range(bn.shape[0]):
+        for k in range(bn.shape[1]):
+            nk[k] += bn[b, k]
+            for j in range(bs.shape[2]):
+                sum_x[k, j] += bs[b, k, j]
+
+
 @kernel(parallel=True, fastmath=False)
 def assigned_stats(X, w, centers, centers64, nk, sum_x, scatter):
     """Assign each row to its nearest centre and accumulate per-cluster statistics (no labels kept).
@@ -157,14 +169,8 @@ def assigned_stats(X, w, centers, centers64, nk, sum_x, scatter):
         bn[b] = acc_n
         bs[b] = acc_s
         bss[b] = acc_ss
-    nk[:] = 0.0
-    sum_x[:] = 0.0
+    _sum_blocks(bn, bs, nk, sum_x)
     scatter[:] = 0.0
-    for b in range(nb):
-        for k in range(K):
-            nk[k] += bn[b, k]
-            for j in range(d):
-                sum_x[k, j] += bs[b, k, j]
     for b in range(nb):
         for k in range(Ks):
             for j in range(d):
@@ -505,13 +511,7 @@ def hamerly_pass(X, w, centers, half_sep, shift, rho, first, labels, upper, lowe
                 acc_s[a, j] += wi * X[i, j]
         bn[b] = acc_n
         bs[b] = acc_s
-    nk[:] = 0.0
-    sum_x[:] = 0.0
-    for b in range(nb):
-        for k in range(K):
-            nk[k] += bn[b, k]
-            for j in range(d):
-                sum_x[k, j] += bs[b, k, j]
+    _sum_blocks(bn, bs, nk, sum_x)
 
 
 class HamerlyPasses:

@@ -96,12 +96,7 @@ def kernel_params(
 
 
 def gaussian_stats(
-    nk: np.ndarray,
-    sum_dx: np.ndarray,
-    scatter: np.ndarray,
-    centre: np.ndarray,
-    covariance_type: str,
-    reg_covar: float,
+    nk: np.ndarray, sum_dx: np.ndarray, scatter: np.ndarray, centre: np.ndarray, covariance_type: str, reg_covar: float,
     eps: float,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """scikit-learn's ``_estimate_gaussian_parameters`` from statistics: ``(nk + 10 eps, means, covariances)``.

@@ -82,3 +82,9 @@ def check_input(X: Any, *, min_samples: int = 1, n_features: int | None = None,
         raise feature_mismatch(arr.shape[1], n_features, fitted_by)
     return check_array(arr, min_samples=min_samples)
 
+
+def store_params(estimator: Any, values: dict[str, Any]) -> None:
+    """Store every constructor parameter of ``estimator`` under its own name; ``values`` is the
+    constructor's ``locals()`` (scikit-learn's convention: ``__init__`` stores, ``fit`` checks)."""
+    for name in estimator._param_names():
+        setattr(estimator, name, values[name])

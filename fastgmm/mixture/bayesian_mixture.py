@@ -28,6 +28,7 @@ import numpy as np
 from .._validate import check_option, check_scalar
 from ._base import BaseMixture
 from ._parameters import gaussian_stats, kernel_params, log_det_cholesky, precision_cholesky
+from ._sklearn import store_params
 from ._special import betaln, digamma, gammaln
 
 __all__ = ["BayesianGaussianMixture", "WEIGHT_PRIOR_TYPES"]
@@ -84,39 +85,16 @@ class BayesianGaussianMixture(BaseMixture):
         n_components: int = 1,
         *,
         covariance_type: str = "full",
-        tol: float = 1e-3,
-        reg_covar: float = 1e-6,
-        max_iter: int = 100,
-        n_init: int = 1,
-        init_params: str = "kmeans",
+        tol: float = 1e-3, reg_covar: float = 1e-6, max_iter: int = 100, n_init: int = 1, init_params: str = "kmeans",
         weight_concentration_prior_type: str = "dirichlet_process",
         weight_concentration_prior: float | None = None,
         mean_precision_prior: float | None = None,
         mean_prior: Any = None,
         degrees_of_freedom_prior: float | None = None,
         covariance_prior: Any = None,
-        random_state: Any = None,
-        warm_start: bool = False,
-        verbose: int = 0,
-        verbose_interval: int = 10,
+        random_state: Any = None, warm_start: bool = False, verbose: int = 0, verbose_interval: int = 10,
     ) -> None:
-        self.n_components = n_components
-        self.covariance_type = covariance_type
-        self.tol = tol
-        self.reg_covar = reg_covar
-        self.max_iter = max_iter
-        self.n_init = n_init
-        self.init_params = init_params
-        self.weight_concentration_prior_type = weight_concentration_prior_type
-        self.weight_concentration_prior = weight_concentration_prior
-        self.mean_precision_prior = mean_precision_prior
-        self.mean_prior = mean_prior
-        self.degrees_of_freedom_prior = degrees_of_freedom_prior
-        self.covariance_prior = covariance_prior
-        self.random_state = random_state
-        self.warm_start = warm_start
-        self.verbose = verbose
-        self.verbose_interval = verbose_interval
+        store_params(self, locals())  # each parameter under its own name, as scikit-learn's
 
     # ------------------------------------------------------------------ validation
     def _check_parameters(self) -> None:

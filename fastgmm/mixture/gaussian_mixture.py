@@ -21,6 +21,7 @@ import numpy as np
 
 from ._base import INIT_PARAMS, BaseMixture
 from ._parameters import cholesky_upper_of_precision, kernel_params, params_from_stats, precision_shape
+from ._sklearn import store_params
 
 __all__ = ["GaussianMixture", "INIT_PARAMS"]
 
@@ -101,20 +102,7 @@ class GaussianMixture(BaseMixture):
         verbose: int = 0,
         verbose_interval: int = 10,
     ) -> None:
-        self.n_components = n_components
-        self.covariance_type = covariance_type
-        self.tol = tol
-        self.reg_covar = reg_covar
-        self.max_iter = max_iter
-        self.n_init = n_init
-        self.init_params = init_params
-        self.weights_init = weights_init
-        self.means_init = means_init
-        self.precisions_init = precisions_init
-        self.random_state = random_state
-        self.warm_start = warm_start
-        self.verbose = verbose
-        self.verbose_interval = verbose_interval
+        store_params(self, locals())  # each parameter under its own name, as scikit-learn's
 
     # ------------------------------------------------------------------ validation
     def _check_data_parameters(self, backend: Any, X: Any, w: Any, total_weight: float

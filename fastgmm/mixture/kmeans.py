@@ -35,7 +35,7 @@ from .._validate import (
 from . import _lloyd
 from ._backend import backend_for
 from ._lloyd import _weights_or_empty
-from ._sklearn import SklearnTags
+from ._sklearn import SklearnTags, store_params
 
 _INIT_OPTIONS = ("k-means++", "random")
 ALGORITHMS = ("lloyd", "elkan")
@@ -294,13 +294,7 @@ class KMeans(SklearnTags, Params):
         random_state: Any = None,
         algorithm: str = "lloyd",
     ) -> None:
-        self.n_clusters = n_clusters
-        self.init = init
-        self.n_init = n_init
-        self.max_iter = max_iter
-        self.tol = tol
-        self.random_state = random_state
-        self.algorithm = algorithm
+        store_params(self, locals())  # each parameter under its own name, as scikit-learn's
 
     # -- fitting -------------------------------------------------------------------------------
     def _validated_init(self, X: np.ndarray) -> str | np.ndarray:

@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import numpy as np
 from scipy.special import digamma, logsumexp
+from sklearn.mixture import BayesianGaussianMixture as SkBGMM
+
+from fastgmm import BayesianGaussianMixture
 
 
 def expected_log_weights(concentration, prior_type: str) -> np.ndarray:
@@ -40,3 +43,28 @@ def variational_log_resp(X, concentration, prior_type, means, covs_expected, dof
         log_rho[:, k] = log_w[k] + 0.5 * e_log_det - 0.5 * d * np.log(2 * np.pi) - 0.5 * e_quad
     norm = logsumexp(log_rho, axis=1)
     return norm, log_rho - norm[:, None]
+
+
+def one_hot_init(centres: np.ndarray) -> tuple[type, type]:
+    """``(scikit-learn subclass, fastgmm subclass)`` of BayesianGaussianMixture that both start from the
+    one-hot responsibilities of the nearest of ``centres`` (ties to the lowest index) - the same explicit
+    initialisation for both, since scikit-learn's BayesianGaussianMixture takes no initial parameters."""
+
+    class SkFromCentres(SkBGMM):
+        def _initialize_parameters(self, X, random_state, xp=None):
+            labels = np.empty(len(X), dtype=np.int64)
+            for start in range(0, len(X), 1 << 16):  # chunks: the (n, K, d) differences of all rows are large
+                part = X[start : start + (1 << 16)]
+                labels[start : start + len(part)] = ((part[:, None, :] - centres[None]) ** 2).sum(axis=2).argmin(axis=1)
+            resp = np.zeros((len(X), self.n_components))
+            resp[np.arange(len(X)), labels] = 1.0
+            self._initialize(X, resp)
+
+    class OursFromCentres(BayesianGaussianMixture):
+        def _initialize_from_data(self, backend, X, w, total_weight, rng, eps):
+            nk, sum_x, scatter = backend.hard_assignment_stats(X, w, centres)
+            if self.covariance_type in ("diag", "spherical"):
+                scatter = np.diagonal(scatter, axis1=1, axis2=2).copy()
+            self._set_from_stats(nk, sum_x - nk[:, None] * centres, scatter, centres, total_weight, eps)
+
+    return SkFromCentres, OursFromCentres
