@@ -107,6 +107,13 @@ class InMemoryBackend:
         return float(_lloyd.assign_inertia(X, w, centers, np.empty(0, dtype=np.int32)))
 
     @staticmethod
+    def labels_inertia(X: np.ndarray, w: np.ndarray, centers: np.ndarray) -> tuple[np.ndarray, float]:
+        """``labels(X, centers)`` and ``inertia(X, w, centers)`` in one pass (the same values)."""
+        labels = np.empty(X.shape[0], dtype=np.int32)
+        inertia = _lloyd.assign_inertia(X, w, np.ascontiguousarray(centers, dtype=X.dtype), labels)
+        return labels, float(inertia)
+
+    @staticmethod
     def labels(X: np.ndarray, centers: np.ndarray) -> np.ndarray:
         labels = np.empty(X.shape[0], dtype=np.int32)
         _lloyd.assign_inertia(X, np.empty(0), np.ascontiguousarray(centers, dtype=X.dtype), labels)

@@ -345,6 +345,11 @@ def labels(X: Any, centers: np.ndarray) -> Any:
     return X.map_blocks(_labels_chunk, np.asarray(centers), drop_axis=1, meta=np.empty(0, np.int32))
 
 
+def labels_inertia(X: Any, w: Any, centers: np.ndarray) -> tuple[Any, float]:
+    """Lazy labels and the computed inertia (two passes on Dask: the labels stay lazy)."""
+    return labels(X, centers), inertia(X, w, centers)
+
+
 def _distances_chunk(x, centers):
     _limit_numba_threads()
     x = _owned(x, x.dtype)
@@ -417,5 +422,6 @@ class DaskBackend:
     feature_variance = staticmethod(feature_variance)
     inertia = staticmethod(inertia)
     labels = staticmethod(labels)
+    labels_inertia = staticmethod(labels_inertia)
     distances = staticmethod(distances)
     farthest_rows = staticmethod(farthest_rows)

@@ -351,12 +351,11 @@ class KMeans(SklearnTags, Params):
         for _ in range(n_runs):
             centers_init = self._initial_centers(backend, X, init, w, n_clusters, rng)
             centers, n_iter = lloyd_iterations(backend, X, w, centers_init, max_iter, abs_tol, algorithm)
-            inertia = backend.inertia(X, w, centers)
+            inertia = backend.inertia(X, w, centers) if n_runs > 1 else 0.0  # one run: from the label pass
             if best is None or inertia < best[1]:
                 best = (centers, inertia, n_iter)
-        centers, inertia, n_iter = best
-        self.inertia_ = inertia
-        labels = backend.labels(X, centers)
+        centers, _, n_iter = best
+        labels, self.inertia_ = backend.labels_inertia(X, w, centers)
         self.cluster_centers_ = centers
         self.labels_ = labels
         self.n_iter_ = int(n_iter)
