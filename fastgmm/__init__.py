@@ -13,6 +13,7 @@ __version__ = "0.1.0"
 
 _EXPORTS = {
     "GaussianMixture": "fastgmm.mixture",
+    "BayesianGaussianMixture": "fastgmm.mixture",
     "KMeans": "fastgmm.mixture",
     "ConvergenceWarning": "fastgmm.exceptions",
     "NotFittedError": "fastgmm.exceptions",

@@ -310,3 +310,63 @@ def test_results_are_bitwise_reproducible():
         values.add(assign_inertia(X, np.empty(0), centers, np.empty(0, dtype=np.int32)))
     assert len(values) == 1
     assert lloyd(X, None, centers)[1] == KMeans(5, init=centers).fit(X).inertia_
+
+
+ELKAN_CASES = [(3000, 3, 5, 41, np.float64, 0.0), (3000, 8, 64, 42, np.float64, 0.0),
+               (4000, 2, 16, 43, np.float32, 0.0), (2000, 3, 7, 44, np.float64, 1e6),
+               (1500, 1, 3, 45, np.float64, 0.0), (2000, 5, 1, 46, np.float64, 0.0)]
+
+
+@pytest.mark.parametrize("n, d, k, seed, dtype, offset", ELKAN_CASES)
+@pytest.mark.parametrize("tol", [0.0, 1e-4])
+def test_elkan_is_bitwise_lloyd_and_equals_sklearn(n, d, k, seed, dtype, offset, tol):
+    X = (offset + blobs(n, d, k, seed)).astype(dtype)
+    w = np.random.default_rng(seed).uniform(0.5, 2.0, size=n)
+    init = random_init(X, k, seed + 100)
+    lloyd_fit = fit_no_warnings(KMeans(k, init=init, tol=tol, algorithm="lloyd"), X, sample_weight=w)
+    elkan_fit = fit_no_warnings(KMeans(k, init=init, tol=tol, algorithm="elkan"), X, sample_weight=w)
+    np.testing.assert_array_equal(elkan_fit.cluster_centers_, lloyd_fit.cluster_centers_)
+    np.testing.assert_array_equal(elkan_fit.labels_, lloyd_fit.labels_)
+    assert elkan_fit.inertia_ == lloyd_fit.inertia_ and elkan_fit.n_iter_ == lloyd_fit.n_iter_
+    if dtype == np.float64:
+        ref = sk_fit(X, init, sample_weight=w, tol=tol)
+        np.testing.assert_array_equal(elkan_fit.labels_, ref.labels_)
+        np.testing.assert_allclose(elkan_fit.cluster_centers_, ref.cluster_centers_, rtol=1e-10, atol=1e-9)
+        assert elkan_fit.n_iter_ == ref.n_iter_
+
+
+def test_elkan_with_empty_clusters_equals_naive_reference():
+    X = blobs(700, 3, 4, 47)
+    far = np.full((3, 3), 1e3) + np.arange(3)[:, None]
+    init = np.vstack([random_init(X, 4, 48), far])
+    ours = fit_no_warnings(KMeans(7, init=init, algorithm="elkan"), X)
+    centers, labels, inertia, n_iter = naive_lloyd(X, None, init)
+    np.testing.assert_allclose(ours.cluster_centers_, centers, rtol=1e-10, atol=1e-10)
+    np.testing.assert_array_equal(ours.labels_, labels)
+    assert ours.n_iter_ == n_iter
+
+
+def test_n_init_auto_as_sklearn():
+    X = blobs(500, 2, 4, 49)
+    assert KMeans().n_init == "auto"
+    # "auto": one k-means++ run (the first run of n_init=3 with the same seed), ten "random" runs
+    one = KMeans(4, random_state=0).fit(X)
+    first = KMeans(4, random_state=0, n_init=1).fit(X)
+    np.testing.assert_array_equal(one.cluster_centers_, first.cluster_centers_)
+    ten = KMeans(4, init="random", random_state=0).fit(X)
+    explicit_ten = KMeans(4, init="random", random_state=0, n_init=10).fit(X)
+    np.testing.assert_array_equal(ten.cluster_centers_, explicit_ten.cluster_centers_)
+    with pytest.raises(ValueError, match="n_init"):
+        KMeans(2, n_init="warm").fit(X)
+    with pytest.raises(ValueError, match="algorithm"):
+        KMeans(2, algorithm="full").fit(X)
+
+
+def test_transform_score_fit_transform_equal_sklearn():
+    X = blobs(400, 3, 5, 50)
+    init = random_init(X, 5, 51)
+    ours = KMeans(5, init=init, algorithm="elkan").fit(X)
+    ref = sk_fit(X, init)
+    np.testing.assert_allclose(ours.transform(X), ref.transform(X), rtol=1e-10)
+    np.testing.assert_allclose(KMeans(5, init=init).fit_transform(X), ref.transform(X), rtol=1e-10)
+    assert ours.score(X) == pytest.approx(ref.score(X), rel=1e-10)

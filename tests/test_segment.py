@@ -151,3 +151,40 @@ def test_plant_cells_crop_matches_sklearn_quality(data_dir):
     ref = GaussianMixture(5, random_state=0).fit(pixels)
     assert ours.model.score(pixels) >= ref.score(pixels) - 0.01
     assert len(np.unique(ours.labels)) == 5
+
+
+@pytest.mark.parametrize("channels", [3, 1])
+def test_auto_finds_the_three_regions(channels):
+    img, regions = three_colour_image(seed=5, channels=channels)
+    result = fastgmm.segment(img, "auto", random_state=0)
+    assert result.n_components == 3
+    assert_same_partition(result.labels, regions)
+    assert isinstance(result.model, fastgmm.BayesianGaussianMixture)
+    assert result.segment_means.shape == (3, channels)
+    assert result.colored().shape == img.shape
+    # the kept components hold every pixel of their region; the others are switched off
+    kept_weight = result.model.weights_[result.components].sum()
+    assert kept_weight > 0.99
+
+
+def test_auto_options_and_errors():
+    img, _ = three_colour_image(seed=6)
+    few = fastgmm.segment(img, "auto", random_state=0, max_components=2)
+    assert few.n_components <= 2
+    with pytest.raises(ValueError, match="'auto'"):
+        fastgmm.segment(img, "automatic")
+    with pytest.raises(ValueError, match="single colour"):
+        fastgmm.segment(np.zeros((4, 4, 3), np.uint8), "auto")
+    with pytest.raises(ValueError, match="min_weight"):
+        fastgmm.segment(img, "auto", min_weight=1.0)
+
+
+def test_auto_on_plant_cells(data_dir):
+    import imageio.v3 as iio
+
+    img = iio.imread(data_dir / "seed" / "images" / "plant_cells_2.jpeg")
+    result = fastgmm.segment(img, "auto", random_state=0)
+    assert 2 <= result.n_components < 10
+    counts = np.bincount(result.labels.ravel(), minlength=result.n_components)
+    assert np.all(counts > 0.005 * result.labels.size)  # every reported segment holds pixels
+    assert result.model.converged_

@@ -29,9 +29,10 @@ from typing import Any
 
 import numpy as np
 
-from .._validate import check_array, check_sample_weight, is_dask_array
+from .._validate import check_sample_weight, is_dask_array
 from . import _em, _lloyd
 from ._parameters import random_resp_stats
+from ._sklearn import check_input
 
 
 def backend_for(X: Any) -> Any:
@@ -50,8 +51,9 @@ class InMemoryBackend:
 
     # ------------------------------------------------------------------ validation
     @staticmethod
-    def check_array(X: Any, *, min_samples: int = 1, n_features: int | None = None) -> np.ndarray:
-        return check_array(X, min_samples=min_samples, n_features=n_features)
+    def check_array(X: Any, *, min_samples: int = 1, n_features: int | None = None,
+                    fitted_by: str = "the estimator") -> np.ndarray:
+        return check_input(X, min_samples=min_samples, n_features=n_features, fitted_by=fitted_by)
 
     @staticmethod
     def check_sample_weight(sample_weight: Any, X: np.ndarray) -> tuple[np.ndarray, float, int]:
@@ -92,11 +94,24 @@ class InMemoryBackend:
 
     # ------------------------------------------------------------------ Lloyd
     lloyd_pass = staticmethod(_lloyd.lloyd_pass)
+
+    @staticmethod
+    def bounded_lloyd_pass(X: np.ndarray) -> Any:
+        """A stateful pass with the signature of ``lloyd_pass`` that skips distance computations with
+        Hamerly's bounds (``KMeans(algorithm="elkan")``); same sums, bitwise."""
+        return _lloyd.HamerlyPasses(X)
     feature_variance = staticmethod(_lloyd.feature_variance)
 
     @staticmethod
     def inertia(X: np.ndarray, w: np.ndarray, centers: np.ndarray) -> float:
         return float(_lloyd.assign_inertia(X, w, centers, np.empty(0, dtype=np.int32)))
+
+    @staticmethod
+    def labels_inertia(X: np.ndarray, w: np.ndarray, centers: np.ndarray) -> tuple[np.ndarray, float]:
+        """``labels(X, centers)`` and ``inertia(X, w, centers)`` in one pass (the same values)."""
+        labels = np.empty(X.shape[0], dtype=np.int32)
+        inertia = _lloyd.assign_inertia(X, w, np.ascontiguousarray(centers, dtype=X.dtype), labels)
+        return labels, float(inertia)
 
     @staticmethod
     def labels(X: np.ndarray, centers: np.ndarray) -> np.ndarray:

@@ -36,6 +36,7 @@ import numpy as np
 from .._validate import is_dask_array
 from . import _em, _lloyd
 from ._parameters import random_resp_stats as _random_resp_stats_in_memory
+from ._sklearn import feature_mismatch
 
 FAN_IN = 8
 """Per-chunk results merged by one task of the reduction tree."""
@@ -46,7 +47,8 @@ _FLOATS = (np.float32, np.float64)
 
 
 # ---------------------------------------------------------------------------------------------- validation
-def check_array(X: Any, *, name: str = "X", min_samples: int = 1, n_features: int | None = None) -> Any:
+def check_array(X: Any, *, name: str = "X", min_samples: int = 1, n_features: int | None = None,
+                fitted_by: str = "the estimator") -> Any:
     """Validate a 2-D dask array; return it as float32/float64 with all columns in one chunk.
 
     Same rules and messages as :func:`fastgmm._validate.check_array`, except that NaN/inf are
@@ -71,7 +73,7 @@ def check_array(X: Any, *, name: str = "X", min_samples: int = 1, n_features: in
             f"(one per component/cluster); use fewer components or more data."
         )
     if n_features is not None and X.shape[1] != n_features:
-        raise ValueError(f"{name} has {X.shape[1]} features, but the estimator was fitted with {n_features} features.")
+        raise feature_mismatch(X.shape[1], n_features, fitted_by)
     return X
 
 
@@ -343,6 +345,11 @@ def labels(X: Any, centers: np.ndarray) -> Any:
     return X.map_blocks(_labels_chunk, np.asarray(centers), drop_axis=1, meta=np.empty(0, np.int32))
 
 
+def labels_inertia(X: Any, w: Any, centers: np.ndarray) -> tuple[Any, float]:
+    """Lazy labels and the computed inertia (two passes on Dask: the labels stay lazy)."""
+    return labels(X, centers), inertia(X, w, centers)
+
+
 def _distances_chunk(x, centers):
     _limit_numba_threads()
     x = _owned(x, x.dtype)
@@ -407,8 +414,14 @@ class DaskBackend:
     random_resp_stats = staticmethod(random_resp_stats)
     hard_assignment_stats = staticmethod(hard_assignment_stats)
     lloyd_pass = staticmethod(lloyd_pass)
+
+    @staticmethod
+    def bounded_lloyd_pass(X: Any) -> Any:
+        """Dask keeps no per-row state between passes: plain Lloyd passes (the same results)."""
+        return lloyd_pass
     feature_variance = staticmethod(feature_variance)
     inertia = staticmethod(inertia)
     labels = staticmethod(labels)
+    labels_inertia = staticmethod(labels_inertia)
     distances = staticmethod(distances)
     farthest_rows = staticmethod(farthest_rows)

@@ -111,6 +111,18 @@ def _tile_nearest(xt, m, centers, dist, bestd, best):
             best[r] = k if better else best[r]
 
 
+@kernel(fastmath=False)
+def _sum_blocks(bn, bs, nk, sum_x):
+    """``nk = Σ_b bn[b]`` and ``sum_x = Σ_b bs[b]``, added in block order (so bitwise independent of threads)."""
+    nk[:] = 0.0
+    sum_x[:] = 0.0
+    for b in range(bn.shape[0]):
+        for k in range(bn.shape[1]):
+            nk[k] += bn[b, k]
+            for j in range(bs.shape[2]):
+                sum_x[k, j] += bs[b, k, j]
+
+
 @kernel(parallel=True, fastmath=False)
 def assigned_stats(X, w, centers, centers64, nk, sum_x, scatter):
     """Assign each row to its nearest centre and accumulate per-cluster statistics (no labels kept).
@@ -157,14 +169,8 @@ def assigned_stats(X, w, centers, centers64, nk, sum_x, scatter):
         bn[b] = acc_n
         bs[b] = acc_s
         bss[b] = acc_ss
-    nk[:] = 0.0
-    sum_x[:] = 0.0
+    _sum_blocks(bn, bs, nk, sum_x)
     scatter[:] = 0.0
-    for b in range(nb):
-        for k in range(K):
-            nk[k] += bn[b, k]
-            for j in range(d):
-                sum_x[k, j] += bs[b, k, j]
     for b in range(nb):
         for k in range(Ks):
             for j in range(d):
@@ -429,3 +435,117 @@ def _weights_or_empty(sample_weight: np.ndarray | None) -> np.ndarray:
     if sample_weight is None:
         return np.empty(0)
     return np.ascontiguousarray(sample_weight, dtype=np.float64)
+
+
+# ---------------------------------------------------------------------------------------------- bounded Lloyd
+@kernel(fastmath=False)
+def _row_sqdist(X, i, centers, k):
+    """``|x_i - centers[k]|^2`` in X's dtype, summed over features in the order of :func:`_tile_sqdist`."""
+    t = X[i, 0] - centers[k, 0]
+    dd = t * t
+    for j in range(1, X.shape[1]):
+        t = X[i, j] - centers[k, j]
+        dd += t * t
+    return dd
+
+
+@kernel(parallel=True, fastmath=False)
+def hamerly_pass(X, w, centers, half_sep, shift, rho, first, labels, upper, lower, nk, sum_x):
+    """One Lloyd assignment pass with Hamerly's bounds; same ``nk`` and ``sum_x`` as :func:`lloyd_pass`, bitwise.
+
+    Per row: ``labels`` (int32), ``upper`` >= distance to its centre, ``lower`` <= distance to
+    every other centre (float64).  ``shift`` (K,) is how far each centre moved since the previous
+    pass (the bounds are moved by it first), ``half_sep[k]`` half the distance from centre ``k`` to
+    its nearest other centre.  A row keeps its label without computing any other distance when
+    ``upper (1 + rho) < max(half_sep[label], lower) (1 - rho)``; ``rho`` covers the rounding of the
+    computed distances and bounds, so a kept label is the strict nearest centre, as Lloyd's.  All
+    other rows get every distance, computed and compared exactly as :func:`_tile_nearest` does
+    (lowest index on ties).  ``first`` computes every distance (bounds not yet set).  The rows are
+    accumulated in the blocks and order of :func:`assigned_stats`.
+    """
+    n, d = X.shape
+    K = centers.shape[0]
+    unit = w.shape[0] == 0
+    nb = _n_blocks(n, K * (1 + d))
+    max_shift = 0.0
+    for k in range(K):
+        max_shift = max(max_shift, shift[k])
+    bn = np.zeros((nb, K))
+    bs = np.zeros((nb, K, d))
+    for b in prange(nb):
+        acc_n = np.zeros(K)
+        acc_s = np.zeros((K, d))
+        for i in range(b * n // nb, (b + 1) * n // nb):
+            a = labels[i]
+            full = first
+            if not first:
+                u = upper[i] + shift[a]
+                low = lower[i] - max_shift
+                lower[i] = low
+                bound = max(half_sep[a], low) * (1.0 - rho)
+                if u * (1.0 + rho) < bound:
+                    upper[i] = u
+                else:
+                    u = np.sqrt(np.float64(_row_sqdist(X, i, centers, a)))
+                    upper[i] = u
+                    full = not (u * (1.0 + rho) < bound)
+            if full:
+                bestd = _row_sqdist(X, i, centers, 0)
+                best = 0
+                second = np.inf
+                for k in range(1, K):
+                    dd = _row_sqdist(X, i, centers, k)
+                    if dd < bestd:
+                        second = np.float64(bestd)
+                        bestd = dd
+                        best = k
+                    elif dd < second:
+                        second = np.float64(dd)
+                a = best
+                labels[i] = best
+                upper[i] = np.sqrt(np.float64(bestd))
+                lower[i] = np.sqrt(second)
+            wi = 1.0 if unit else w[i]
+            acc_n[a] += wi
+            for j in range(d):
+                acc_s[a, j] += wi * X[i, j]
+        bn[b] = acc_n
+        bs[b] = acc_s
+    _sum_blocks(bn, bs, nk, sum_x)
+
+
+class HamerlyPasses:
+    """Lloyd passes with Hamerly's bounds over one array: call it as :func:`lloyd_pass`.
+
+    Keeps the per-row state between calls (label, upper and lower bound: 20 bytes a row) and the
+    centres of the previous call, so each call knows how far every centre moved.  The sums and
+    weights it returns are bitwise those of :func:`lloyd_pass` for the same centres, so a Lloyd
+    loop gives identical centres, iteration counts, labels and inertia with either.
+    """
+
+    _ITERATION_ROUNDING = 1e-12  # bounds drift by float64 additions: ~1e-16 relative per iteration
+
+    def __init__(self, X: np.ndarray) -> None:
+        n, d = X.shape
+        self.labels = np.zeros(n, dtype=np.int32)
+        self.upper = np.empty(n)
+        self.lower = np.empty(n)
+        self.previous: np.ndarray | None = None
+        # relative rounding of a distance computed in X's dtype (difference form), plus bound drift
+        self.rho = 4.0 * (d + 2) * float(np.finfo(X.dtype).eps) + self._ITERATION_ROUNDING
+
+    def __call__(self, X: np.ndarray, w: np.ndarray, centers: np.ndarray, sums: np.ndarray,
+                 weights: np.ndarray) -> None:
+        c64 = centers.astype(np.float64)
+        K = c64.shape[0]
+        first = self.previous is None
+        shift = np.zeros(K) if first else np.sqrt(((c64 - self.previous) ** 2).sum(axis=1))
+        if K > 1:
+            sep = np.sqrt(((c64[:, None, :] - c64[None, :, :]) ** 2).sum(axis=2))
+            np.fill_diagonal(sep, np.inf)
+            half_sep = 0.5 * sep.min(axis=1)
+        else:
+            half_sep = np.full(1, np.inf)
+        hamerly_pass(X, w, centers, half_sep, shift, self.rho, first, self.labels, self.upper, self.lower,
+                     weights, sums)
+        self.previous = c64

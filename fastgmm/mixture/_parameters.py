@@ -51,52 +51,60 @@ def precision_cholesky(covariances: np.ndarray, covariance_type: str) -> np.ndar
     return 1.0 / np.sqrt(covariances)
 
 
+def log_det_cholesky(precisions_cholesky: np.ndarray, covariance_type: str, n_features: int) -> np.ndarray:
+    """log det of the precision Cholesky factors: (K,) per component, a scalar for tied."""
+    pc = np.asarray(precisions_cholesky, dtype=np.float64)
+    if covariance_type == "full":
+        return np.log(np.diagonal(pc, axis1=1, axis2=2)).sum(axis=1)
+    if covariance_type == "tied":
+        return np.log(np.diag(pc)).sum()
+    if covariance_type == "diag":
+        return np.log(pc).sum(axis=1)
+    return n_features * np.log(pc)
+
+
 def kernel_params(
-    weights: np.ndarray, means: np.ndarray, precisions_cholesky: np.ndarray, covariance_type: str, dtype: np.dtype
+    log_weights: np.ndarray, means: np.ndarray, precisions_cholesky: np.ndarray, covariance_type: str,
+    dtype: np.dtype,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, bool]:
     """``(means, prec (K, d, d), log_const (K,), diag)`` in the layout :mod:`fastgmm.mixture._em` expects.
 
-    ``log_const[k] = log weight_k + log det P_k - d/2 log 2π``; diagonal/spherical precision
-    Cholesky values go on the diagonal of ``prec``, a tied factor is repeated for every component.
+    ``log_const[k] = log_weights[k] + log det P_k - d/2 log 2π``, where ``log_weights`` holds every
+    per-component term of the E-step but the Gaussian's own (log of the EM weights; for the
+    variational E-step, the expected log weights and precision terms).  Diagonal/spherical
+    precision Cholesky values go on the diagonal of ``prec``, a tied factor is repeated for every
+    component.
     """
     K, d = np.shape(means)
     pc = np.asarray(precisions_cholesky, dtype=np.float64)
     if covariance_type == "full":
-        prec, log_det = pc, np.log(np.diagonal(pc, axis1=1, axis2=2)).sum(axis=1)
+        prec = pc
     elif covariance_type == "tied":
-        prec, log_det = np.broadcast_to(pc, (K, d, d)), np.full(K, np.log(np.diag(pc)).sum())
+        prec = np.broadcast_to(pc, (K, d, d))
     else:
         values = pc if covariance_type == "diag" else np.repeat(pc[:, None], d, axis=1)
         prec = np.zeros((K, d, d))
         prec[:, np.arange(d), np.arange(d)] = values
-        log_det = np.log(values).sum(axis=1)
-    with np.errstate(divide="ignore"):
-        log_const = np.log(np.asarray(weights, dtype=np.float64)) + log_det - 0.5 * d * math.log(2 * math.pi)
+    log_const = (np.asarray(log_weights, dtype=np.float64) + log_det_cholesky(pc, covariance_type, d)
+                 - 0.5 * d * math.log(2 * math.pi))
     return (
         np.ascontiguousarray(means, dtype=dtype),
         np.ascontiguousarray(prec, dtype=dtype),
-        np.ascontiguousarray(log_const, dtype=np.float64),
+        np.ascontiguousarray(np.broadcast_to(log_const, (K,)), dtype=np.float64),
         covariance_type in ("diag", "spherical"),
     )
 
 
-def params_from_stats(
-    nk: np.ndarray,
-    sum_dx: np.ndarray,
-    scatter: np.ndarray,
-    centre: np.ndarray,
-    covariance_type: str,
-    reg_covar: float,
+def gaussian_stats(
+    nk: np.ndarray, sum_dx: np.ndarray, scatter: np.ndarray, centre: np.ndarray, covariance_type: str, reg_covar: float,
     eps: float,
-    total_weight: float | None = None,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """M-step: ``(weights, means, covariances, precisions_cholesky)`` (float64) from statistics.
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """scikit-learn's ``_estimate_gaussian_parameters`` from statistics: ``(nk + 10 eps, means, covariances)``.
 
     ``nk`` (K,) = Σ w r, ``sum_dx`` (K, d) = Σ w r (x - c) and ``scatter`` = Σ w r (x - c)(x - c)ᵀ,
     shape (K, d, d), or its diagonal (K, d) for diag/spherical, all centred on ``centre`` (K, d);
-    e.g. the merged :class:`fastgmm.mixture._em.Stats` of all blocks.  As scikit-learn, ``10 eps`` is added
-    to ``nk``; the weights are normalised to 1 (M-step) unless ``total_weight`` is given, which
-    they are then divided by (initialisation from responsibilities).
+    e.g. the merged :class:`fastgmm.mixture._em.Stats` of all blocks.  Covariances are in the
+    layout of ``covariance_type`` with ``reg_covar`` added to their diagonal.
     """
     n_raw = nk
     nk = nk + 10.0 * eps
@@ -113,6 +121,26 @@ def params_from_stats(
         cov = around / nk[:, None] + reg_covar
         if covariance_type == "spherical":
             cov = cov.mean(axis=1)
+    return nk, means, cov
+
+
+def params_from_stats(
+    nk: np.ndarray,
+    sum_dx: np.ndarray,
+    scatter: np.ndarray,
+    centre: np.ndarray,
+    covariance_type: str,
+    reg_covar: float,
+    eps: float,
+    total_weight: float | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """EM's M-step: ``(weights, means, covariances, precisions_cholesky)`` (float64) from statistics.
+
+    The statistics are those of :func:`gaussian_stats`.  As scikit-learn, ``10 eps`` is added to
+    ``nk``; the weights are normalised to 1 (M-step) unless ``total_weight`` is given, which they
+    are then divided by (initialisation from responsibilities).
+    """
+    nk, means, cov = gaussian_stats(nk, sum_dx, scatter, centre, covariance_type, reg_covar, eps)
     weights = nk / (nk.sum() if total_weight is None else total_weight)
     return weights, means, cov, precision_cholesky(cov, covariance_type)
 

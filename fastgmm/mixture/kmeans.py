@@ -35,9 +35,10 @@ from .._validate import (
 from . import _lloyd
 from ._backend import backend_for
 from ._lloyd import _weights_or_empty
-from ._sklearn import SklearnTags
+from ._sklearn import SklearnTags, store_params
 
 _INIT_OPTIONS = ("k-means++", "random")
+ALGORITHMS = ("lloyd", "elkan")
 LLOYD_MAX_ITER = 300
 """Default iteration cap of :func:`lloyd` and :class:`KMeans` (scikit-learn's)."""
 LLOYD_TOL = 1e-4
@@ -164,20 +165,23 @@ def scaled_tol(backend: Any, X: Any, tol: float) -> float:
 
 
 def lloyd_iterations(
-    backend: Any, X: Any, w: Any, centers_init: np.ndarray, max_iter: int, abs_tol: float
+    backend: Any, X: Any, w: Any, centers_init: np.ndarray, max_iter: int, abs_tol: float,
+    algorithm: str = "lloyd",
 ) -> tuple[np.ndarray, int]:
     """Lloyd loop on validated input; return (final centres in X's dtype, iterations run).
 
-    The passes over X are ``backend.lloyd_pass`` and ``backend.farthest_rows`` (see
-    :mod:`fastgmm.mixture._backend`).
+    The passes over X are ``backend.lloyd_pass`` (``algorithm="lloyd"``) or the bounded passes of
+    ``backend.bounded_lloyd_pass(X)`` (``"elkan"``: Hamerly's bounds, the same sums bitwise), and
+    ``backend.farthest_rows`` (see :mod:`fastgmm.mixture._backend`).
     """
     centers = np.array(centers_init, dtype=X.dtype, order="C", copy=True)
     n_clusters, n_features = centers.shape
     sums = np.empty((n_clusters, n_features))
     weights = np.empty(n_clusters)
+    assign = backend.lloyd_pass if algorithm == "lloyd" else backend.bounded_lloyd_pass(X)
     n_iter = 0
     for n_iter in range(1, max_iter + 1):
-        backend.lloyd_pass(X, w, centers, sums, weights)
+        assign(X, w, centers, sums, weights)
         empty = np.flatnonzero(weights == 0)
         if empty.size:
             _relocate_empty_clusters(backend.farthest_rows(X, w, centers, empty.size), sums, weights, empty)
@@ -221,6 +225,8 @@ class KMeans(SklearnTags, Params):
 
     Same semantics as scikit-learn's ``KMeans(algorithm="lloyd")``: from the same explicit initial
     centres it returns the same centres, labels, inertia and iteration count (up to rounding).
+    ``algorithm="elkan"`` skips distance computations with bounds and returns exactly what
+    ``"lloyd"`` returns (bitwise).
 
     Parameters
     ----------
@@ -230,8 +236,9 @@ class KMeans(SklearnTags, Params):
         "k-means++": greedy k-means++ seeding (:func:`kmeans_plusplus`); "random": ``n_clusters``
         distinct rows drawn with probability proportional to the sample weight; an array: these
         centres (then a single run is made whatever ``n_init`` says).
-    n_init : int, default=1
-        Number of runs with different seeds; the run with the lowest inertia is kept.
+    n_init : "auto" or int, default="auto"
+        Number of runs with different seeds; the run with the lowest inertia is kept.  "auto" (as
+        scikit-learn): 1 run for "k-means++" or explicit centres, 10 for "random".
     max_iter : int, default=300
         Maximum number of Lloyd iterations per run.
     tol : float, default=1e-4
@@ -239,6 +246,13 @@ class KMeans(SklearnTags, Params):
         variance of X (unweighted, as in scikit-learn).
     random_state : None, int or numpy Generator, default=None
         Seed for the initialisation.
+    algorithm : {"lloyd", "elkan"}, default="lloyd"
+        scikit-learn's names.  "lloyd" computes every row-to-centre distance in each iteration
+        (vectorised over row tiles).  "elkan" keeps, per row, an upper bound on the distance to its
+        centre and one lower bound on the distance to every other centre (Hamerly's algorithm: 20
+        bytes a row, where Elkan's keeps K lower bounds a row) and skips the rows whose bounds
+        prove the label unchanged; the sums are accumulated in Lloyd's order, so centres, labels,
+        inertia and ``n_iter_`` are bitwise Lloyd's.  On a dask array both run Lloyd's passes.
 
     Attributes
     ----------
@@ -274,17 +288,13 @@ class KMeans(SklearnTags, Params):
         n_clusters: int = 8,
         *,
         init: str | np.ndarray = "k-means++",
-        n_init: int = 1,
+        n_init: str | int = "auto",
         max_iter: int = 300,
         tol: float = 1e-4,
         random_state: Any = None,
+        algorithm: str = "lloyd",
     ) -> None:
-        self.n_clusters = n_clusters
-        self.init = init
-        self.n_init = n_init
-        self.max_iter = max_iter
-        self.tol = tol
-        self.random_state = random_state
+        store_params(self, locals())  # each parameter under its own name, as scikit-learn's
 
     # -- fitting -------------------------------------------------------------------------------
     def _validated_init(self, X: np.ndarray) -> str | np.ndarray:
@@ -317,7 +327,11 @@ class KMeans(SklearnTags, Params):
         self : KMeans
         """
         n_clusters = check_scalar(self.n_clusters, "n_clusters", kind=numbers.Integral, min_val=1)
-        n_init = check_scalar(self.n_init, "n_init", kind=numbers.Integral, min_val=1)
+        if isinstance(self.n_init, str):
+            check_option(self.n_init, "n_init", ("auto",))
+        else:
+            check_scalar(self.n_init, "n_init", kind=numbers.Integral, min_val=1)
+        algorithm = check_option(self.algorithm, "algorithm", ALGORITHMS)
         max_iter = check_scalar(self.max_iter, "max_iter", kind=numbers.Integral, min_val=1)
         tol = check_scalar(self.tol, "tol", kind=numbers.Real, min_val=0)
         rng = check_random_state(self.random_state)
@@ -327,17 +341,21 @@ class KMeans(SklearnTags, Params):
         init = self._validated_init(X)
         abs_tol = scaled_tol(backend, X, tol)
 
-        n_runs = 1 if isinstance(init, np.ndarray) else n_init
+        if isinstance(init, np.ndarray):
+            n_runs = 1
+        elif self.n_init == "auto":
+            n_runs = 10 if init == "random" else 1
+        else:
+            n_runs = self.n_init
         best = None
         for _ in range(n_runs):
             centers_init = self._initial_centers(backend, X, init, w, n_clusters, rng)
-            centers, n_iter = lloyd_iterations(backend, X, w, centers_init, max_iter, abs_tol)
-            inertia = backend.inertia(X, w, centers)
+            centers, n_iter = lloyd_iterations(backend, X, w, centers_init, max_iter, abs_tol, algorithm)
+            inertia = backend.inertia(X, w, centers) if n_runs > 1 else 0.0  # one run: from the label pass
             if best is None or inertia < best[1]:
                 best = (centers, inertia, n_iter)
-        centers, inertia, n_iter = best
-        self.inertia_ = inertia
-        labels = backend.labels(X, centers)
+        centers, _, n_iter = best
+        labels, self.inertia_ = backend.labels_inertia(X, w, centers)
         self.cluster_centers_ = centers
         self.labels_ = labels
         self.n_iter_ = int(n_iter)
@@ -365,7 +383,8 @@ class KMeans(SklearnTags, Params):
         """Index (int32) of the nearest fitted centre for every row of X (a lazy dask array for dask input)."""
         check_is_fitted(self, "cluster_centers_")
         backend = backend_for(X)
-        return backend.labels(backend.check_array(X, n_features=self.n_features_in_), self.cluster_centers_)
+        X = backend.check_array(X, n_features=self.n_features_in_, fitted_by=type(self).__name__)
+        return backend.labels(X, self.cluster_centers_)
 
     def fit_predict(self, X: Any, y: Any = None, sample_weight: Any = None) -> np.ndarray:
         """Fit and return ``labels_``."""
@@ -376,7 +395,7 @@ class KMeans(SklearnTags, Params):
         scikit-learn's ``KMeans.score`` (what ``GridSearchCV`` and ``cross_val_score`` maximise)."""
         check_is_fitted(self, "cluster_centers_")
         backend = backend_for(X)
-        X = backend.check_array(X, n_features=self.n_features_in_)
+        X = backend.check_array(X, n_features=self.n_features_in_, fitted_by=type(self).__name__)
         w = backend.check_sample_weight(sample_weight, X)[0]
         return -backend.inertia(X, w, np.ascontiguousarray(self.cluster_centers_, dtype=X.dtype))
 
@@ -385,7 +404,7 @@ class KMeans(SklearnTags, Params):
         (a lazy dask array for dask input)."""
         check_is_fitted(self, "cluster_centers_")
         backend = backend_for(X)
-        X = backend.check_array(X, n_features=self.n_features_in_)
+        X = backend.check_array(X, n_features=self.n_features_in_, fitted_by=type(self).__name__)
         return backend.distances(X, np.ascontiguousarray(self.cluster_centers_, dtype=X.dtype))
 
     def fit_transform(self, X: Any, y: Any = None, sample_weight: Any = None) -> np.ndarray:
