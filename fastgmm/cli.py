@@ -60,12 +60,29 @@ def _cmd_segment(args: argparse.Namespace) -> int:
     from .pipeline import segment_file
 
     result = segment_file(args.image, args.k, args.output, palette=args.palette, seed=args.seed)
-    counts = np.bincount(result.labels.ravel(), minlength=args.k).tolist()
+    counts = np.bincount(result.labels.ravel(), minlength=result.n_components).tolist()
+    kept = None if result.components is None else result.components.tolist()
     if args.json:
-        print(json.dumps({"output": str(args.output), "k": args.k, "pixels_per_segment": counts}))
+        print(json.dumps({"output": str(args.output), "k": result.n_components, "pixels_per_segment": counts,
+                          **({} if kept is None else {"kept_components": kept,
+                                                      "max_components": int(result.model.n_components)})}))
     elif not args.quiet:
-        print(f"{args.output}: {args.k} segments, pixels per segment {counts}")
+        chosen = "" if kept is None else f" (chosen: components {kept} of {result.model.n_components} kept)"
+        print(f"{args.output}: {result.n_components} segments{chosen}, pixels per segment {counts}")
     return 0
+
+
+def _segments(text: str) -> int | str:
+    """argparse type of -k: a positive integer, or 'auto'."""
+    if text == "auto":
+        return text
+    try:
+        k = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a positive integer or 'auto'; got {text!r}") from None
+    if k < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1; got {k}")
+    return k
 
 
 def _many_videos(args: argparse.Namespace) -> bool:
@@ -298,7 +315,9 @@ def build_parser() -> argparse.ArgumentParser:
                        epilog="examples:\n  fastgmm segment cells.jpeg -k 5 -o segments.png\n"
                        "  fastgmm segment photo.png -k 8 -o palette.png --palette --seed 3")
     p.add_argument("image", help="input image file")
-    p.add_argument("-k", type=int, required=True, help="number of segments (1 .. the image's distinct colours)")
+    p.add_argument("-k", type=_segments, required=True,
+                   help="number of segments (1 .. the image's distinct colours), or 'auto': a Dirichlet-process "
+                   "mixture of at most 10 components keeps those the colours need")
     p.add_argument("-o", "--output", required=True, help="output PNG")
     p.add_argument("--palette", action="store_true", help="colour segments with a distinct palette "
                    "instead of their mean colour")

@@ -206,21 +206,24 @@ def check_segments(image: np.ndarray, k: int) -> None:
                          "segments than colours.")
 
 
-def segment_file(image: str | Path, k: int, output: str | Path, *, palette: bool = False, seed: int = 0) -> Any:
-    """Segment the image file ``image`` into ``k`` colour segments and write ``output``; returns the
+def segment_file(image: str | Path, k: int | str, output: str | Path, *, palette: bool = False,
+                 seed: int = 0) -> Any:
+    """Segment the image file ``image`` into ``k`` colour segments (``"auto"``: a Dirichlet-process
+    mixture chooses them) and write ``output``; returns the
     :class:`~fastgmm.segmentation.SegmentationResult`."""
     import imageio.v3 as iio
 
     from .io import open_frames
     from .segmentation import segment
 
-    if k < 1:
-        raise ValueError(f"-k must be at least 1; got {k}.")
+    if k != "auto" and k < 1:
+        raise ValueError(f"-k must be at least 1 or 'auto'; got {k}.")
     reader = open_frames(image)
     if reader.kind not in ("image", "files"):
         raise ValueError(f"{image} is not a single image file.")
     _, frame = next(iter(reader))
-    check_segments(frame, k)
+    if k != "auto":
+        check_segments(frame, k)
     result = segment(frame, k, random_state=seed)
     out = result.palette_image() if palette else result.colored()
     Path(output).parent.mkdir(parents=True, exist_ok=True)

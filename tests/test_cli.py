@@ -72,6 +72,21 @@ def test_segment(tmp_path, capsys):
     assert "3 segments" in capsys.readouterr().out
 
 
+def test_segment_k_auto_keeps_the_regions_the_colours_need(tmp_path, capsys):
+    rng = np.random.default_rng(3)
+    img = np.zeros((60, 60, 3), np.float64)
+    img[:, :30] = (200, 40, 40)
+    img[:, 30:] = (30, 60, 220)
+    img[20:40, 20:40] = (40, 200, 60)
+    img = np.clip(img + rng.normal(0, 4, img.shape), 0, 255).astype(np.uint8)
+    path = tmp_path / "img.png"
+    iio.imwrite(path, img)
+    assert main(["segment", str(path), "-k", "auto", "-o", str(tmp_path / "s.png"), "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["k"] == 3 and len(result["kept_components"]) == 3 and result["max_components"] == 10
+    assert sorted(result["pixels_per_segment"]) == [400, 1400, 1600]
+
+
 def test_error_paths_exit_2_with_one_line(tmp_path, capsys):
     img = tmp_path / "img.png"
     iio.imwrite(img, np.zeros((8, 8, 3), np.uint8) + np.arange(8, dtype=np.uint8)[:, None, None])
