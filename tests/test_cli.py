@@ -84,7 +84,7 @@ def test_segment_k_auto_keeps_the_regions_the_colours_need(tmp_path, capsys):
     assert main(["segment", str(path), "-k", "auto", "-o", str(tmp_path / "s.png"), "--json"]) == 0
     result = json.loads(capsys.readouterr().out)
     assert result["k"] == 3 and len(result["kept_components"]) == 3 and result["max_components"] == 10
-    assert sorted(result["pixels_per_segment"]) == [400, 1400, 1600]
+    assert sorted(result["pixels_per_segment"]) == [400, 1600, 1600]  # square, two halves less their part
 
 
 def test_error_paths_exit_2_with_one_line(tmp_path, capsys):
