@@ -45,6 +45,9 @@ class BayesianGaussianMixture(BaseMixture):
     ``weight_concentration_prior`` the fit switches off the components the data does not need
     (their ``weights_`` go to ~0), which is how it picks the number of components.
 
+    Kernel: fastgmm.mixture._em.em_pass, as GaussianMixture's, with the variational log terms
+    folded into its per-component constants.
+
     Parameters
     ----------
     n_components : int, default=1

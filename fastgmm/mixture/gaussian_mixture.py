@@ -33,6 +33,9 @@ class GaussianMixture(BaseMixture):
     ``sample_weight`` in :meth:`fit`.  float32 data is processed in float32 (with float64
     accumulators); other inputs in float64.
 
+    Kernel: fastgmm.mixture._em.em_pass (one fused E+M statistics pass per iteration; also
+    predict/score_samples/predict_proba), initialised by fastgmm.mixture._lloyd (k-means).
+
     Parameters
     ----------
     n_components : int, default=1

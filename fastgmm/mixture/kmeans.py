@@ -228,6 +228,9 @@ class KMeans(SklearnTags, Params):
     ``algorithm="elkan"`` skips distance computations with bounds and returns exactly what
     ``"lloyd"`` returns (bitwise).
 
+    Kernel: fastgmm.mixture._lloyd.assigned_stats (one Lloyd pass), hamerly_pass (elkan),
+    assign_inertia (labels and inertia), update_closest/candidate_potentials (k-means++).
+
     Parameters
     ----------
     n_clusters : int, default=8
