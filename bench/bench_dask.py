@@ -29,6 +29,7 @@ from dask_table import block, lazy_array, model  # noqa: E402
 
 from fastgmm.distributed import close_client, local_client  # noqa: E402
 from fastgmm.mixture import _dask, _em  # noqa: E402
+from fastgmm.mixture._backend import backend_for  # noqa: E402
 
 QUICK = bool(os.environ.get("FASTGMM_BENCH_QUICK"))
 SIZES = [200_000] if QUICK else [1_000_000, 10_000_000]
@@ -61,7 +62,7 @@ def test_em_iteration(benchmark, client, n, where):
         gm = model().fit(data)
         params = gm._kernel_params(np.float64)
         stats = block_stats(data, np.empty(0), *params)
-        benchmark(gm._em_step, data, np.empty(0), EPS)
+        benchmark(gm._em_step, backend_for(data), data, np.empty(0), EPS)
     reference = _em.block_stats(X, np.empty(0), *params)  # both paths give the same statistics
     np.testing.assert_allclose(stats.nk, reference.nk, rtol=1e-9)
     np.testing.assert_allclose(stats.scatter, reference.scatter, rtol=1e-9)

@@ -188,6 +188,7 @@ def main() -> None:
     from distributed import futures_of, wait
 
     from fastgmm.distributed import close_client, local_client
+    from fastgmm.mixture._backend import backend_for
 
     logging.getLogger("distributed").setLevel(logging.ERROR)  # two clusters: silence_logs alone is undone
     print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}; numpy {np.__version__}, "
@@ -209,7 +210,7 @@ def main() -> None:
 
             def step(gm=gm, threads=threads):
                 numba.set_num_threads(threads)
-                gm._em_step(X, no_w, eps)
+                gm._em_step(backend_for(X), X, no_w, eps)
 
             steps[f"memory-{threads}"] = step
         for n, c in clients.items():
@@ -222,7 +223,7 @@ def main() -> None:
 
             def step(gm=gm, data=persisted[n], c=c):
                 with dask.config.set(scheduler=c):
-                    gm._em_step(data, no_w, eps)
+                    gm._em_step(backend_for(data), data, no_w, eps)
 
             steps[f"dask-{n}"] = step
         for fn in steps.values():  # warm-up (compilation, first transfers)

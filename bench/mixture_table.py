@@ -28,6 +28,7 @@ from collections.abc import Callable
 import numpy as np
 
 from fastgmm import GaussianMixture
+from fastgmm.mixture._backend import backend_for
 
 
 def make_data(n: int, d: int, k: int, dtype: type = np.float64, seed: int = 0) -> np.ndarray:
@@ -71,7 +72,8 @@ def one_iteration(impl: str, X: np.ndarray, k: int, covariance_type: str) -> Cal
             gm = GaussianMixture(k, max_iter=1, **init).fit(X)
             eps = float(np.finfo(X.dtype).eps)
             w = np.empty(0)
-            return lambda: gm._em_step(X, w, eps)
+            backend = backend_for(X)
+            return lambda: gm._em_step(backend, X, w, eps)
         from sklearn.mixture import GaussianMixture as SkGaussianMixture
 
         sk = SkGaussianMixture(k, max_iter=1, **init).fit(X)

@@ -19,6 +19,7 @@ _EXPORTS = {
     "NotFittedError": "fastgmm.exceptions",
     "BackgroundSubtractorMOG2": "fastgmm.background.mog2",
     "BackgroundSubtractorMOG": "fastgmm.background.mog",
+    "AdaptiveMixtureSubtractor": "fastgmm.background.adaptive",
     "PixelGMM": "fastgmm.background.pixel_gmm",
     "FrameAverage": "fastgmm.background.baselines",
     "KMeansBackground": "fastgmm.background.baselines",

@@ -100,7 +100,6 @@ def test_error_paths_exit_2_with_one_line(tmp_path, capsys):
     iio.imwrite(mixed / "2.png", np.zeros((9, 8), np.uint8))
     cases = [
         (["segment", str(tmp_path / "missing.png"), "-k", "2", "-o", str(tmp_path / "o.png")], "missing"),
-        (["segment", str(img), "-k", "0", "-o", str(tmp_path / "o.png")], "-k"),
         (["subtract", str(tmp_path / "missing.mp4"), "-o", str(tmp_path / "o")], "missing.mp4"),
         (["subtract", str(bad_video), "-o", str(tmp_path / "o")], "cannot read"),
         (["subtract", str(empty), "-o", str(tmp_path / "o")], "no images"),
@@ -134,6 +133,11 @@ def test_argparse_errors_are_one_line(capsys):
         main(["subtract", "v.mp4", "-o", "o", "--method", "average", "--train-fraction", "0"])
     assert exc.value.code == 2
     assert "--train-fraction: must be in (0, 1]" in _one_error_line(capsys)
+    for k in ("0", "many"):
+        with pytest.raises(SystemExit) as exc:
+            main(["segment", "img.png", "-k", k, "-o", "o.png"])
+        assert exc.value.code == 2
+        assert "argument -k: must be" in _one_error_line(capsys)
     for argv in (["subtract", "v.mp4", "-o", "o", "--method", "nope"], ["evaluate", "seq", "--method", "nope"]):
         with pytest.raises(SystemExit) as exc:
             main(argv)

@@ -39,7 +39,81 @@ class _InstanceOrDefault:
         return types.MethodType(self.__func__, cls() if obj is None else obj)
 
 
-class PixelMixtureSubtractor(Params):
+def check_learning_rate(learning_rate: Any) -> float:
+    """``learning_rate`` as a float: negative = automatic, 0 = frozen, 1 = re-initialise, at most 1."""
+    if isinstance(learning_rate, bool) or not isinstance(learning_rate, numbers.Real):
+        raise TypeError(f"learning_rate must be a real number; got {learning_rate!r}.")
+    lr = float(learning_rate)
+    if lr != lr or lr > 1.0:  # noqa: PLR0124 (NaN)
+        raise ValueError(
+            f"learning_rate must be <= 1 (negative = automatic, 0 = frozen, 1 = re-initialise); got {lr!r}."
+        )
+    return lr
+
+
+def check_known_foreground(known_fg: Any, H: int, W: int) -> np.ndarray:
+    """A bool/uint8 (H, W) mask of pixels known to be foreground, as a C-contiguous uint8 view."""
+    kf = np.asarray(known_fg)
+    if kf.dtype not in (np.bool_, np.uint8):
+        raise TypeError(f"known_foreground must be a bool or uint8 array; got dtype {kf.dtype}.")
+    if kf.ndim == 3 and kf.shape[2] == 1:
+        kf = kf[:, :, 0]
+    if kf.shape != (H, W):
+        raise ValueError(f"known_foreground must have shape {(H, W)} like the frame; got {kf.shape}.")
+    kf = np.ascontiguousarray(kf)
+    return kf.view(np.uint8)
+
+
+def check_out(out: Any, H: int, W: int) -> np.ndarray:
+    """The caller's mask buffer (uint8, (H, W), C-contiguous, writeable), or a new one when None."""
+    if out is None:
+        return np.empty((H, W), dtype=np.uint8)
+    if not isinstance(out, np.ndarray) or out.dtype != np.uint8:
+        raise TypeError(f"out must be a uint8 numpy array; got {type(out).__name__} "
+                        f"{getattr(out, 'dtype', '')}.")
+    if out.shape != (H, W) or not out.flags.c_contiguous or not out.flags.writeable:
+        raise ValueError(f"out must be a writeable C-contiguous array of shape {(H, W)}; got shape "
+                         f"{out.shape}.")
+    return out
+
+
+class CheckedParams(Params):
+    """Parameters checked on construction, by :meth:`set_params` and on attribute assignment alike.
+
+    Subclasses implement ``_validated(params)`` (the checks, returning the normalised values) and
+    ``_derive()`` (what the kernels need, from the attributes), and may refuse a change in
+    ``_check_change(params)``.  Assigning anything that is not a parameter, a private or a fitted
+    attribute raises ``AttributeError`` with the close match.
+    """
+
+    @staticmethod
+    def _validated(params: dict[str, Any]) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def _derive(self) -> None:
+        raise NotImplementedError
+
+    def _check_change(self, params: dict[str, Any]) -> None:
+        """Raise ``ValueError`` for a change that cannot be made now (default: none)."""
+
+    def _set_checked_params(self, params: dict[str, Any]) -> None:
+        """Check ``params`` with the constructor's rules (merged with the current values) and store
+        them; they apply from the next frame."""
+        self._check_change(params)
+        current = self.get_params() if "_prm" in self.__dict__ else {}
+        for name, value in self._validated({**current, **params}).items():
+            object.__setattr__(self, name, value)
+        self._derive()
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in self._param_names() and "_prm" in self.__dict__:
+            self.set_params(**{name: value})  # validated, and the kernel's parameter vector follows
+        else:
+            self._check_attribute(name)  # a typo (m.varThreshold = 100) is an AttributeError, not a new attribute
+            object.__setattr__(self, name, value)
+
+
+class PixelMixtureSubtractor(CheckedParams):
     """Base class: validation, state handling, learning-rate schedule and persistence.
 
     Subclasses define ``_AUTO_RATE_FACTOR`` (2 for MOG2, 1 for MOG), ``_WITH_COUNT`` (records start
@@ -64,33 +138,12 @@ class PixelMixtureSubtractor(Params):
         self.reset()
 
     # ------------------------------------------------------------------ parameters
-    @staticmethod
-    def _validated(params: dict[str, Any]) -> dict[str, Any]:
-        raise NotImplementedError
-
-    def _derive(self) -> None:
-        raise NotImplementedError
-
-    def _set_checked_params(self, params: dict[str, Any]) -> None:
-        """Check ``params`` with the constructor's rules (merged with the current values) and store them.
-
-        ``n_mixtures`` sizes the state, so it can change only before the first frame or after
-        :meth:`reset`; the other parameters apply from the next frame."""
+    def _check_change(self, params: dict[str, Any]) -> None:
+        """``n_mixtures`` sizes the state: it can change only before the first frame or after reset()."""
         if ("n_mixtures" in params and getattr(self, "state_", None) is not None
                 and params["n_mixtures"] != self.n_mixtures):
             raise ValueError("n_mixtures sizes the model's state and cannot change once frames have been seen; "
                              "call reset() first (or make a new subtractor).")
-        current = self.get_params() if "_prm" in self.__dict__ else {}
-        for name, value in self._validated({**current, **params}).items():
-            object.__setattr__(self, name, value)
-        self._derive()
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        if name in self._param_names() and "_prm" in self.__dict__:
-            self.set_params(**{name: value})  # validated, and the kernel's parameter vector follows
-        else:
-            self._check_attribute(name)  # a typo (m.varThreshold = 100) is an AttributeError, not a new attribute
-            object.__setattr__(self, name, value)
 
     # ------------------------------------------------------------------ state
     def reset(self) -> None:
@@ -152,16 +205,6 @@ class PixelMixtureSubtractor(Params):
         scratch.background_image()
 
     # ------------------------------------------------------------------ apply
-    def _check_learning_rate(self, learning_rate: Any) -> float:
-        if isinstance(learning_rate, bool) or not isinstance(learning_rate, numbers.Real):
-            raise TypeError(f"learning_rate must be a real number; got {learning_rate!r}.")
-        lr = float(learning_rate)
-        if lr != lr or lr > 1.0:  # noqa: PLR0124 (NaN)
-            raise ValueError(
-                f"learning_rate must be <= 1 (negative = automatic, 0 = frozen, 1 = re-initialise); got {lr!r}."
-            )
-        return lr
-
     def _staged(self, arr: np.ndarray, key: str) -> np.ndarray:
         """``arr`` as a C-contiguous array, copying into a reused buffer when its strides are odd."""
         if arr.flags.c_contiguous:
@@ -202,7 +245,7 @@ class PixelMixtureSubtractor(Params):
             0 background, 255 foreground (MOG2: ``shadow_value`` for shadows).
         """
         f = check_frame(frame)
-        lr = self._check_learning_rate(learning_rate)
+        lr = check_learning_rate(learning_rate)
         if self._frame_shape is not None:
             check_same_frame_shape(f, self._frame_shape)
         H, W = f.shape[:2]
@@ -210,9 +253,9 @@ class PixelMixtureSubtractor(Params):
             kf = self._dummy_known_fg()
             use_kf = False
         else:
-            kf = self._check_known_fg(known_foreground, H, W)
+            kf = check_known_foreground(known_foreground, H, W)
             use_kf = True
-        mask = self._check_out(out, H, W)
+        mask = check_out(out, H, W)
         fresh = self._frame_shape is None
         if fresh:
             self._allocate(f.shape, np.ndim(frame))  # zeroed
@@ -232,30 +275,6 @@ class PixelMixtureSubtractor(Params):
             kf = np.zeros((1, 1), dtype=np.uint8)
             self._stage["no_known_fg"] = kf
         return kf
-
-    @staticmethod
-    def _check_known_fg(known_fg: Any, H: int, W: int) -> np.ndarray:
-        kf = np.asarray(known_fg)
-        if kf.dtype not in (np.bool_, np.uint8):
-            raise TypeError(f"known_foreground must be a bool or uint8 array; got dtype {kf.dtype}.")
-        if kf.ndim == 3 and kf.shape[2] == 1:
-            kf = kf[:, :, 0]
-        if kf.shape != (H, W):
-            raise ValueError(f"known_foreground must have shape {(H, W)} like the frame; got {kf.shape}.")
-        kf = np.ascontiguousarray(kf)
-        return kf.view(np.uint8)
-
-    @staticmethod
-    def _check_out(out: Any, H: int, W: int) -> np.ndarray:
-        if out is None:
-            return np.empty((H, W), dtype=np.uint8)
-        if not isinstance(out, np.ndarray) or out.dtype != np.uint8:
-            raise TypeError(f"out must be a uint8 numpy array; got {type(out).__name__} "
-                            f"{getattr(out, 'dtype', '')}.")
-        if out.shape != (H, W) or not out.flags.c_contiguous or not out.flags.writeable:
-            raise ValueError(f"out must be a writeable C-contiguous array of shape {(H, W)}; got shape "
-                             f"{out.shape}.")
-        return out
 
     def _update(self, frame: np.ndarray, mask: np.ndarray, alpha: float, known_fg: np.ndarray,
                 use_known_fg: bool) -> None:
@@ -306,12 +325,14 @@ class PixelMixtureSubtractor(Params):
 
     def save(self, path: str | Path) -> None:
         """Write the model to ``path`` as an ``.npz`` file (written as given, no suffix added)."""
-        _records.write_file(path, self.state_dict())
+        sd = self.state_dict()
+        _records.write_file(path, {k: sd[k] for k in _records.META_KEYS}, {"state": sd["state"]})
 
     @classmethod
     def load(cls, path: str | Path):
         """Read a model written by :meth:`save`; raises ``ValueError`` for a corrupt or foreign file."""
-        meta, state, bad = _records.read_file(path, cls.__name__)
+        meta, arrays, bad = _records.read_file(path, cls.__name__)
+        state = arrays.get("state")
         try:
             model = cls(**meta["params"])
             n_frames = int(meta["n_frames"])

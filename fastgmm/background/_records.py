@@ -180,32 +180,33 @@ META_KEYS = ("format_version", "class_name", "params", "n_frames", "frame_shape"
 """The JSON header of a file (a state dict without its ``state``)."""
 
 
-def write_file(path: str | Path, state_dict: dict[str, Any]) -> None:
-    """Write a state dict to ``path`` as an ``.npz``: the header as JSON, the state as an array."""
-    meta = {k: state_dict[k] for k in META_KEYS}
-    arrays = {"meta": np.array(json.dumps(meta))}
-    if state_dict["state"] is not None:
-        arrays["state"] = state_dict["state"]
+def write_file(path: str | Path, header: dict[str, Any], arrays: dict[str, np.ndarray | None]) -> None:
+    """Write a model to ``path`` as an ``.npz``: ``header`` (JSON-serialisable: format version,
+    class name, parameters, counters) as JSON under ``meta``, and every array of ``arrays`` that is
+    not None under its name."""
+    content = {"meta": np.array(json.dumps(header))}
+    content.update({name: value for name, value in arrays.items() if value is not None})
     with open(path, "wb") as fh:
-        np.savez(fh, **arrays)
+        np.savez(fh, **content)
 
 
-def read_file(path: str | Path, class_name: str) -> tuple[dict[str, Any], np.ndarray | None, str]:
-    """(header, state or None, the error prefix) of a file written by :func:`write_file` for
+def read_file(path: str | Path, class_name: str, format_version: int = FORMAT_VERSION
+              ) -> tuple[dict[str, Any], dict[str, np.ndarray], str]:
+    """(header, arrays by name, the error prefix) of a file written by :func:`write_file` for
     ``class_name``; raises ``ValueError`` for a corrupt, foreign or other-version file."""
     bad = f"{path} is not a saved {class_name} (corrupt, truncated or foreign file)"
     try:
         with np.load(path, allow_pickle=False) as data:
             meta = json.loads(str(data["meta"][()]))
-            state = data["state"] if "state" in data.files else None
+            arrays = {name: data[name] for name in data.files if name != "meta"}
     except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile, json.JSONDecodeError,
             UnicodeDecodeError, TypeError) as exc:
         raise ValueError(f"{bad}: {exc}") from None
     if not isinstance(meta, dict) or meta.get("class_name") != class_name:
         raise ValueError(f"{bad}: it holds {meta.get('class_name') if isinstance(meta, dict) else meta!r}.")
-    if meta.get("format_version") != FORMAT_VERSION:
-        raise ValueError(f"{bad}: format version {meta.get('format_version')!r}, expected {FORMAT_VERSION}.")
-    return meta, state, bad
+    if meta.get("format_version") != format_version:
+        raise ValueError(f"{bad}: format version {meta.get('format_version')!r}, expected {format_version}.")
+    return meta, arrays, bad
 
 
 def check_state(bad: str, state: np.ndarray | None, shape: tuple[int, ...], ndim: int, n_frames: int,

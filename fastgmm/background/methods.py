@@ -93,6 +93,11 @@ def _mog() -> Any:
     return BackgroundSubtractorMOG()
 
 
+def _adaptive() -> Any:
+    from .adaptive import AdaptiveMixtureSubtractor
+    return AdaptiveMixtureSubtractor()
+
+
 def _pixelgmm() -> Any:
     from .pixel_gmm import PixelGMM
     return PixelGMM()
@@ -115,6 +120,8 @@ METHODS: dict[str, Method] = {
                DefaultSubtractor),
         Method("mog2", True, "Zivkovic's adaptive mixture, OpenCV MOG2 defaults", _mog2),
         Method("mog", True, "KaewTraKulPong-Bowden mixture, OpenCV bgsegm MOG defaults", _mog),
+        Method("adaptive", True, "fastgmm's adaptive mixture: per-pixel feedback, conservative update, "
+               "neighbour diffusion, shadows, 7x7 median", _adaptive),
         Method("pixelgmm", False, "per-pixel EM-fitted Gaussian mixture (offline)", _pixelgmm),
         Method("average", False, "mean of the training frames (offline)", _average),
         Method("kmeans", False, "per-pixel k-means background (offline)", _kmeans),

@@ -1,0 +1,474 @@
+"""Numba kernels of the adaptive per-pixel mixture
+(:class:`fastgmm.background.adaptive.AdaptiveMixtureSubtractor`).  A kernel module: it imports
+nothing of fastgmm but ``_jit``.
+
+One pass over the pixels per frame (``prange`` over blocks of rows).  Each pixel owns one float32
+record (``REC`` floats) of its state and one byte in each of two label buffers; the label buffer of
+the previous frame is read-only during a pass (the neighbour diffusion *pulls* a neighbour's
+value when that neighbour was labelled background in the previous frame), the one of this frame
+is written only at the pixel's own index.  No pixel reads another pixel's record, so the result
+does not depend on how ``prange`` splits the rows.
+
+Record of a pixel (float32)::
+
+    K modes x [weight, variance, mean_0, mean_1, mean_2]   (sorted by decreasing weight; weight 0 = unused)
+    D_LT, D_ST   running means of the normalised distance to the background modes (rates 1/100, 1/25)
+    V            blink ("variation") factor v(x)
+    R            distance-threshold factor R(x)
+    T            update period T(x)
+    S_ST         running mean of the raw foreground label (rate 1/25)
+    DL_ST        running mean of the normalised frame-to-frame change (rate 1/25)
+
+All arithmetic is float32 and compiled without fast-math, so the naive reference
+(``tests/naive/adaptive.py``) reproduces it bit for bit.  Random decisions come from a hash of
+(pixel index, frame counter): no RNG state, identical with any number of threads and after a
+resume.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .._jit import kernel, prange
+
+_exact = kernel(parallel=False, fastmath=False, inline="always")
+_exact_parallel = kernel(parallel=True, fastmath=False)
+
+K = 3
+"""Gaussian modes per pixel."""
+L = 5
+"""Floats per mode: weight, variance, 3 means."""
+F_DLT = K * L
+F_DST = F_DLT + 1
+F_V = F_DLT + 2
+F_R = F_DLT + 3
+F_T = F_DLT + 4
+F_S = F_DLT + 5
+F_DL = F_DLT + 6
+REC = F_DLT + 7
+"""Floats per pixel record."""
+
+PARAMS = (
+    "var_threshold", "var_threshold_gen", "background_ratio", "var_init", "var_min", "var_max",
+    "alpha_boot", "n_samples", "fg_rate", "shadow_tau", "shadows", "feedback", "diffusion",
+    "ghost", "force_update", "t_lower", "t_upper", "t_fixed", "min_distance",
+    "shadow_texture",
+)
+"""Order of the float32 parameter vector (flags as 0/1)."""
+P_TB, P_TG, P_BR, P_VINIT, P_VMIN, P_VMAX, P_ABOOT, P_NS, P_FG, P_TAU, P_SH, P_FB, P_DIF, P_GH, \
+    P_FORCE, P_TLO, P_THI, P_TFIX, P_D0, P_TEX = range(len(PARAMS))
+
+# SuBSENSE feedback constants (St-Charles, Bilodeau, Bergevin, IEEE TIP 2015; LITIV reference code)
+ST = np.float32(1.0 / 25.0)      # short-term rolling-average rate
+LT = np.float32(1.0 / 100.0)     # long-term rolling-average rate
+R_VAR = np.float32(0.01)         # step of R(x)
+V_INCR = np.float32(1.0)         # step up of v(x) on a blink
+V_DECR = np.float32(0.1)         # step down of v(x) (and its floor)
+T_INCR = np.float32(0.5)         # step up of T(x) near foreground
+T_DECR = np.float32(0.25)        # step down of T(x) in background
+UNSTABLE = np.float32(0.1)       # D_min above which a blink counts (UNSTABLE_REG_RATIO_MIN)
+GHOST_S = np.float32(0.995)      # ghost heuristic: minimum running foreground fraction (GHOSTDET_S_MIN)
+SOURCE_S = np.float32(0.1)       # a background pixel diffuses only while its running foreground fraction is below this
+GHOST_D = np.float32(0.02)       # ghost heuristic: maximum running frame-to-frame change (SuBSENSE's
+#                                  GHOSTDET_D_MAX = 0.01 on the mean of a colour and a texture distance;
+#                                  colour alone: 0.02)
+
+PRUNE = np.float32(0.05)         # drop a mode whose weight decays below PRUNE * rate (Zivkovic 2004, c_T);
+#                                  also keeps weights out of float32 denormals, which are ~100x slower
+_ONE = np.float32(1.0)
+_ZERO = np.float32(0.0)
+
+
+@_exact
+def hash32(p, t):
+    """A 32-bit hash of (pixel index, frame counter) (splitmix64 finaliser): the diffusion's dice."""
+    z = np.uint64(p) * np.uint64(0x9E3779B97F4A7C15) + np.uint64(t) * np.uint64(0xD1B54A32D192ED03)
+    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    z = z ^ (z >> np.uint64(31))
+    return z & np.uint64(0xFFFFFFFF)
+
+
+@_exact
+def _dist2(rec, p, o, x0, x1, x2, C):
+    d = rec[p, o + 2] - x0
+    s = d * d
+    if C == 3:
+        d = rec[p, o + 3] - x1
+        s = s + d * d
+        d = rec[p, o + 4] - x2
+        s = s + d * d
+    return s
+
+
+@_exact
+def _swap(rec, p, a, b):
+    for q in range(L):
+        t = rec[p, a + q]
+        rec[p, a + q] = rec[p, b + q]
+        rec[p, b + q] = t
+
+
+@_exact
+def mix_update(rec, p, x0, x1, x2, C, a, R2, prm, create=True, move=True):
+    """Add observation x with rate ``a`` to pixel p's mixture (Stauffer-Grimson / Zivkovic update).
+
+    The first mode (in weight order) within ``Tg * R2 * var`` takes it: w += a (after every weight
+    decays by 1 - a), mean and per-channel variance move by a / w.  Without a match, the weakest
+    mode is replaced by (x, var_init, weight a) -- unless ``create`` is False, then nothing changes.
+    With ``move`` False a matched mode gains weight only (a neighbour's sample is evidence that the
+    mode is background, not a measurement of this pixel's mean or variance).  Weights are renormalised to sum 1 and the
+    touched mode bubbles up to keep the weight order."""
+    Tg = prm[P_TG] * R2
+    inv_c = _ONE / np.float32(C)
+    floor = np.float32(C) * prm[P_D0] * prm[P_D0] * prm[P_TG] / prm[P_TB] * R2
+    if not create:
+        found = False
+        for m in range(K):
+            o = m * L
+            if rec[p, o] <= _ZERO:
+                break
+            if _dist2(rec, p, o, x0, x1, x2, C) < max(Tg * rec[p, o + 1], floor):
+                found = True
+                break
+        if not found:
+            return
+    match = -1
+    for m in range(K):
+        o = m * L
+        w = rec[p, o]
+        if w <= _ZERO:
+            break
+        if match < 0:
+            d2 = _dist2(rec, p, o, x0, x1, x2, C)
+            if d2 < max(Tg * rec[p, o + 1], floor):
+                match = m
+                w = w * (_ONE - a) + a
+                rec[p, o] = w
+                if not move:
+                    continue
+                k = a / w
+                rec[p, o + 2] = rec[p, o + 2] + k * (x0 - rec[p, o + 2])
+                if C == 3:
+                    rec[p, o + 3] = rec[p, o + 3] + k * (x1 - rec[p, o + 3])
+                    rec[p, o + 4] = rec[p, o + 4] + k * (x2 - rec[p, o + 4])
+                v = rec[p, o + 1] + k * (d2 * inv_c - rec[p, o + 1])
+                v = min(max(v, prm[P_VMIN]), prm[P_VMAX])
+                rec[p, o + 1] = v
+                continue
+        w = w * (_ONE - a)
+        if w < a * PRUNE:
+            w = _ZERO              # Zivkovic's complexity reduction: a mode this light is dropped
+        rec[p, o] = w
+    if match < 0:
+        # replace the weakest (or first unused) mode
+        m = K - 1
+        for q in range(K):
+            if rec[p, q * L] <= _ZERO:
+                m = q
+                break
+        o = m * L
+        rec[p, o] = a
+        rec[p, o + 1] = prm[P_VINIT]
+        rec[p, o + 2] = x0
+        rec[p, o + 3] = x1
+        rec[p, o + 4] = x2
+        match = m
+    tot = _ZERO
+    for m in range(K):
+        tot = tot + rec[p, m * L]
+    if tot > _ZERO:
+        inv = _ONE / tot
+        for m in range(K):
+            rec[p, m * L] = rec[p, m * L] * inv
+    m = match
+    while m > 0 and rec[p, m * L] > rec[p, (m - 1) * L]:
+        _swap(rec, p, m * L, (m - 1) * L)
+        m -= 1
+
+
+@_exact
+def _ratio_spread(frame, bgp, i, j, H, W, C):
+    """Relative spread (std / mean) over the 3x3 window of the brightness ratio
+    (sum_c x + 3) / (sum_c b + 3) between the frame and the previous frame's background image: a cast
+    shadow darkens the background uniformly and keeps its texture (small spread); a dark object
+    replaces it (large spread)."""
+    s = _ZERO
+    s2 = _ZERO
+    n = _ZERO
+    for di in range(-1, 2):
+        ii = i + di
+        if ii < 0 or ii >= H:
+            continue
+        for dj in range(-1, 2):
+            jj = j + dj
+            if jj < 0 or jj >= W:
+                continue
+            q = ii * W + jj
+            xs = np.float32(3.0)
+            bs = np.float32(3.0)
+            for c in range(C):
+                xs = xs + np.float32(frame[q, c])
+                bs = bs + np.float32(bgp[q, c])
+            r = xs / bs
+            s = s + r
+            s2 = s2 + r * r
+            n = n + _ONE
+    mu = s / n
+    var = max(s2 / n - mu * mu, _ZERO)
+    return np.float32(np.sqrt(var)) / mu
+
+
+@_exact
+def _pixel(frame, rec, last, lab_prev, lab_cur, mask, bgp, bgc, fin1, fin2, p, i, j, H, W, C, prm, t):
+    x0 = np.float32(frame[p, 0])
+    x1 = _ZERO
+    x2 = _ZERO
+    ld = abs(x0 - np.float32(last[p, 0]))
+    last[p, 0] = frame[p, 0]
+    if C == 3:
+        x1 = np.float32(frame[p, 1])
+        x2 = np.float32(frame[p, 2])
+        ld = ld + abs(x1 - np.float32(last[p, 1])) + abs(x2 - np.float32(last[p, 2]))
+        last[p, 1] = frame[p, 1]
+        last[p, 2] = frame[p, 2]
+    norm = np.float32(1.0 / 255.0) / np.float32(C)
+    ld = ld * norm
+    rec[p, F_DL] = rec[p, F_DL] * (_ONE - ST) + ld * ST
+
+    feedback = prm[P_FB] != _ZERO
+    Rf = rec[p, F_R] if feedback else _ONE
+    R2 = Rf * Rf
+    Tb = prm[P_TB] * R2
+    TB = prm[P_BR]
+    inv_c = _ONE / np.float32(C)
+    floor = np.float32(C) * prm[P_D0] * prm[P_D0] * R2
+
+    # ---- classify: background if x is within Tb*R^2*var of a background mode
+    cum = _ZERO
+    bg = False
+    dmin2 = np.float32(3.4e38)
+    best = 0
+    for m in range(K):
+        o = m * L
+        w = rec[p, o]
+        if w <= _ZERO or cum >= TB:
+            break
+        d2 = _dist2(rec, p, o, x0, x1, x2, C)
+        if d2 < max(Tb * rec[p, o + 1], floor):
+            bg = True
+            if d2 < dmin2:
+                dmin2 = d2
+                best = o
+        cum = cum + w
+
+    shadow = False
+    if not bg and prm[P_SH] != _ZERO:
+        # Prati et al. 2003 / Horprasert: x = a * mean with tau <= a < 1 and small colour distortion
+        cum = _ZERO
+        tau = prm[P_TAU]
+        for m in range(K):
+            o = m * L
+            w = rec[p, o]
+            if w <= _ZERO or cum >= TB:
+                break
+            mu0 = rec[p, o + 2]
+            num = x0 * mu0
+            den = mu0 * mu0
+            if C == 3:
+                mu1 = rec[p, o + 3]
+                mu2 = rec[p, o + 4]
+                num = num + x1 * mu1 + x2 * mu2
+                den = den + mu1 * mu1 + mu2 * mu2
+            if den > _ZERO and num < den and num >= tau * den:
+                a = num / den
+                d = a * mu0 - x0
+                dd = d * d
+                if C == 3:
+                    d = a * rec[p, o + 3] - x1
+                    dd = dd + d * d
+                    d = a * rec[p, o + 4] - x2
+                    dd = dd + d * d
+                if dd < prm[P_TB] * rec[p, o + 1] * a * a:
+                    shadow = prm[P_TEX] <= _ZERO or _ratio_spread(frame, bgp, i, j, H, W, C) < prm[P_TEX]
+                    break
+            cum = cum + w
+
+    bv = (rec[p, best + 2], rec[p, best + 3], rec[p, best + 4])
+    fg = not bg and not shadow
+    lab = np.uint8(0) if bg else (np.uint8(2) if shadow else np.uint8(255))
+    if bg and rec[p, F_S] >= SOURCE_S:
+        lab = np.uint8(1)          # background, but foreground recently: not yet a diffusion source
+    lab_cur[p] = lab
+    mask[p] = np.uint8(0) if bg else (np.uint8(127) if shadow else np.uint8(255))
+
+    # ---- update periods and rates
+    T = rec[p, F_T] if feedback else prm[P_TFIX]
+    ns = prm[P_NS]
+    alpha = _ONE / (ns * T)
+    alpha = max(alpha, prm[P_ABOOT])
+
+    ghostlike = prm[P_GH] != _ZERO and rec[p, F_S] > GHOST_S and rec[p, F_DL] < GHOST_D
+    # own update: background pixels always; foreground at fg_rate * alpha (0 = conservative)
+    if alpha <= _ZERO:
+        pass                       # frozen (learning_rate 0)
+    elif bg or prm[P_FORCE] != _ZERO:
+        mix_update(rec, p, x0, x1, x2, C, alpha, R2, prm)
+    elif fg and prm[P_FG] > _ZERO:
+        mix_update(rec, p, x0, x1, x2, C, alpha * prm[P_FG], R2, prm)
+    elif fg and ghostlike:
+        # foreground for long and unchanging: reinforce a mode that already explains x (one brought
+        # by the diffusion from background neighbours: a ghost), never create one (a stopped object)
+        mix_update(rec, p, x0, x1, x2, C, _ONE / (ns * prm[P_TLO]), R2, prm, False)
+
+    # ---- neighbour diffusion (ViBe/SuBSENSE spatial propagation, in pull form): with probability
+    # 1/T (1/T_lower in a ghost-like region: foreground for long and unchanging) take the value of a
+    # random 8-neighbour that was background in the previous frame as a sample of weight 1/n_samples
+    if prm[P_DIF] != _ZERO:
+        h = hash32(p, t)
+        period = T
+        if ghostlike:
+            period = prm[P_TLO]
+        u = np.float32(h & np.uint64(0xFFFF)) * np.float32(1.0 / 65536.0)
+        if u * period < _ONE:
+            k = np.int64((h >> np.uint64(16)) & np.uint64(7))
+            k = k + (k >= 4)        # 0..8 without the centre 4
+            ni = i + k // 3 - 1
+            nj = j + k % 3 - 1
+            if ni >= 0 and ni < H and nj >= 0 and nj < W:
+                q = ni * W + nj
+                if lab_prev[q] == 0:
+                    y0 = np.float32(frame[q, 0])
+                    y1 = _ZERO
+                    y2 = _ZERO
+                    d = y0 - np.float32(bgp[q, 0])
+                    e = d * d
+                    if C == 3:
+                        y1 = np.float32(frame[q, 1])
+                        y2 = np.float32(frame[q, 2])
+                        d = y1 - np.float32(bgp[q, 1])
+                        e = e + d * d
+                        d = y2 - np.float32(bgp[q, 2])
+                        e = e + d * d
+                    # only a value that is the neighbour's background (its label is a frame old)
+                    if e < np.float32(C) * prm[P_D0] * prm[P_D0]:
+                        mix_update(rec, p, y0, y1, y2, C, _ONE / ns, R2, prm, True, False)
+
+    # this frame's background value of the pixel, read by neighbours next frame: the mean of the
+    # background mode that explained x (before this frame's update), else of the strongest mode
+    for c in range(C):
+        bgc[p, c] = np.uint8(min(max(bv[c] + np.float32(0.5), _ZERO), np.float32(255.0)))
+
+    # ---- SuBSENSE feedback: D_min, blink factor v, threshold factor R, update period T
+    dn = _ONE
+    if bg:
+        dn = min(np.float32(np.sqrt(dmin2 * inv_c)) * np.float32(1.0 / 255.0), _ONE)
+    dlt = rec[p, F_DLT] * (_ONE - LT) + dn * LT
+    dst = rec[p, F_DST] * (_ONE - ST) + dn * ST
+    rec[p, F_DLT] = dlt
+    rec[p, F_DST] = dst
+    fgv = _ONE if fg else _ZERO
+    rec[p, F_S] = rec[p, F_S] * (_ONE - ST) + fgv * ST
+    if feedback:
+        # SuBSENSE reads the post-processed masks: last frame's (fin1) and the blink between the last two
+        prev_fg = fin1[p] == 255
+        blink = prev_fg != (fin2[p] == 255)
+        dmax = max(max(dlt, dst), np.float32(1e-3))
+        dmn = min(dlt, dst)
+        v = rec[p, F_V]
+        T = rec[p, F_T]
+        if prev_fg or (dmn < UNSTABLE and fg):
+            T = T + T_INCR / (dmax * v)
+        else:
+            T = T - T_DECR * v / dmax
+        T = min(max(T, prm[P_TLO]), prm[P_THI])
+        rec[p, F_T] = T
+        if dmax > UNSTABLE and blink:
+            v = v + V_INCR
+        else:
+            v = v - (V_DECR * np.float32(0.25) if prev_fg else V_DECR)
+            v = max(v, V_DECR)
+        rec[p, F_V] = v
+        Rv = rec[p, F_R]
+        tgt = _ONE + dmn * np.float32(2.0)
+        if Rv < tgt * tgt:
+            Rv = Rv + R_VAR * (v - V_DECR)
+        else:
+            Rv = max(Rv - R_VAR / v, _ONE)
+        rec[p, F_R] = Rv
+
+
+@_exact_parallel
+def update(frame, rec, last, lab_prev, lab_cur, mask, bgp, bgc, fin1, fin2, H, W, prm, t, n_blocks):
+    """One frame: classify every pixel into ``mask`` / ``lab_cur`` and update its record."""
+    C = frame.shape[1]
+    rows = (H + n_blocks - 1) // n_blocks
+    for b in prange(n_blocks):
+        i0 = b * rows
+        i1 = min(H, i0 + rows)
+        for i in range(i0, i1):
+            for j in range(W):
+                _pixel(frame, rec, last, lab_prev, lab_cur, mask, bgp, bgc, fin1, fin2, i * W + j, i, j, H, W, C,
+                       prm, t)
+
+
+@_exact_parallel
+def initialise(frame, rec, last, lab_prev, bgp, prm, t_init):
+    """First frame: one mode (weight 1, var_init, mean = x) per pixel; feedback state at SuBSENSE's
+    initial values (R = 1, v = 10, T = t_init); labels background."""
+    P = frame.shape[0]
+    C = frame.shape[1]
+    for p in prange(P):
+        for f in range(REC):
+            rec[p, f] = _ZERO
+        rec[p, 0] = _ONE
+        rec[p, 1] = prm[P_VINIT]
+        for c in range(C):
+            rec[p, 2 + c] = np.float32(frame[p, c])
+            last[p, c] = frame[p, c]
+            bgp[p, c] = frame[p, c]
+        rec[p, F_V] = np.float32(10.0)
+        rec[p, F_R] = _ONE
+        rec[p, F_T] = t_init
+        lab_prev[p] = 0
+
+
+@_exact_parallel
+def background(rec, TB, C, out):
+    """Weight-averaged means of the background modes (cumulative weight up to TB), rounded."""
+    P = rec.shape[0]
+    for p in prange(P):
+        cum = _ZERO
+        s0 = _ZERO
+        s1 = _ZERO
+        s2 = _ZERO
+        for m in range(K):
+            o = m * L
+            w = rec[p, o]
+            if w <= _ZERO:
+                break
+            s0 = s0 + w * rec[p, o + 2]
+            s1 = s1 + w * rec[p, o + 3]
+            s2 = s2 + w * rec[p, o + 4]
+            cum = cum + w
+            if cum >= TB:
+                break
+        inv = _ONE / cum
+        out[p, 0] = np.uint8(min(max(s0 * inv + np.float32(0.5), _ZERO), np.float32(255.0)))
+        if C == 3:
+            out[p, 1] = np.uint8(min(max(s1 * inv + np.float32(0.5), _ZERO), np.float32(255.0)))
+            out[p, 2] = np.uint8(min(max(s2 * inv + np.float32(0.5), _ZERO), np.float32(255.0)))
+
+
+@_exact_parallel
+def count_foreground(mask, part):
+    """Number of 255 values in a flat mask (partial sums per block into ``part``, then summed)."""
+    P = mask.shape[0]
+    n_blocks = part.shape[0]
+    per = (P + n_blocks - 1) // n_blocks
+    for b in prange(n_blocks):
+        s = 0
+        for p in range(b * per, min(P, (b + 1) * per)):
+            s += mask[p] == 255
+        part[b] = s
+    return part.sum()
