@@ -18,6 +18,7 @@ import sys
 import time
 
 import numpy as np
+from cdnet_suite import run_opencv  # the same OpenCV runner as the suite (bench/ is on sys.path)
 
 from fastgmm.background.methods import METHODS, subtract
 from fastgmm.datasets import CDnetSequence, shared_data_dir
@@ -42,18 +43,6 @@ def run_fastgmm(frames, method, train_fraction):
     return masks, time.perf_counter() - t0
 
 
-def run_opencv(frames, name):
-    import cv2
-
-    sub = cv2.createBackgroundSubtractorMOG2() if name == "MOG2" else cv2.createBackgroundSubtractorKNN()
-    bgr = np.ascontiguousarray(frames[..., ::-1])
-    masks = np.empty(frames.shape[:3], dtype=np.uint8)
-    t0 = time.perf_counter()
-    for t in range(len(bgr)):
-        masks[t] = sub.apply(bgr[t])
-    return masks, time.perf_counter() - t0
-
-
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--frames", type=int, help="run frames 1..N only (default: all)")
@@ -71,7 +60,7 @@ def main(argv=None) -> int:
     frames = np.stack([f for _, f in seq.frames(1, n)])
     runs = [(f"fastgmm {m}", lambda m=m: run_fastgmm(frames, m, args.train_fraction)) for m in args.methods]
     if not args.no_opencv:
-        runs += [("OpenCV MOG2", lambda: run_opencv(frames, "MOG2")), ("OpenCV KNN", lambda: run_opencv(frames, "KNN"))]
+        runs += [(f"OpenCV {name}", lambda name=name: run_opencv(frames, f"cv {name}")) for name in ("MOG2", "KNN")]
     print(f"CDnet baseline/highway, frames 1-{n} run in order, scored {first}-{last} "
           f"({frames.shape[2]}x{frames.shape[1]} RGB); fps = method time only")
     print()

@@ -419,6 +419,7 @@ class DaskBackend:
     def bounded_lloyd_pass(X: Any) -> Any:
         """Dask keeps no per-row state between passes: plain Lloyd passes (the same results)."""
         return lloyd_pass
+
     feature_variance = staticmethod(feature_variance)
     inertia = staticmethod(inertia)
     labels = staticmethod(labels)
