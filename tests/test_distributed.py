@@ -192,3 +192,19 @@ def test_a_worker_process_that_dies_fails_only_its_video(videos, tmp_path):
     assert not lost.ok and lost.error.startswith("task failed:") and "died" in lost.error, lost.error
     assert results[str(paths[0])].ok and results[str(paths[2])].ok
     assert len(list((out / "clip1").glob("*.png"))) == 8 and len(list((out / "stills").glob("*.png"))) == 8
+
+
+def test_local_client_leaves_the_client_object_alone_and_close_client_closes_only_its_own(client):
+    from fastgmm.distributed import close_client, local_client
+
+    own = local_client(1)
+    cluster = own.cluster
+    assert not [name for name in vars(own) if "fastgmm" in name]  # no attribute put on a foreign object
+    close_client(own)
+    assert cluster.status.name == "closed"
+    foreign_cluster = client.cluster
+    import distributed
+
+    other = distributed.Client(foreign_cluster, set_as_default=False)
+    close_client(other)  # a client on somebody else's cluster: the cluster stays up
+    assert foreign_cluster.status.name == "running"
