@@ -3,6 +3,8 @@ naive-reference loops.  Fixtures live in conftest.py; this module holds plain fu
 
 from __future__ import annotations
 
+import tracemalloc
+
 import numpy as np
 
 
@@ -69,3 +71,19 @@ def apply_noise(model, rng, n_frames=3000):
     for _ in range(n_frames):
         model.apply(rng.integers(0, 256, (12, 16, 3), dtype=np.uint8), out=out)
     return out
+
+
+def bytes_allocated_by_apply(model, frames, *, warm: int = 5) -> tuple[int, int]:
+    """(peak, retained) bytes Python allocated while ``model.apply(frame, out=out)`` ran over
+    ``frames[warm:]`` (the first ``warm`` frames allocate the state and are not counted)."""
+    out = np.empty(frames.shape[1:3], np.uint8)
+    for f in frames[:warm]:
+        model.apply(f, out=out)
+    tracemalloc.start()
+    base, _ = tracemalloc.get_traced_memory()
+    tracemalloc.reset_peak()
+    for f in frames[warm:]:
+        model.apply(f, out=out)
+    current, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return peak - base, current - base
