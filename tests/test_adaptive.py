@@ -224,3 +224,27 @@ def test_nothing_is_allocated_per_frame_with_out():
     peak, retained = bytes_allocated_by_apply(AdaptiveMixtureSubtractor(), frames, warm=10)
     assert peak < 2048, f"apply(out=...) allocated {peak} bytes"  # a mask alone is 4800
     assert retained < 1024
+
+
+def test_known_foreground_matches_naive_and_leaves_those_models_untouched():
+    rng = np.random.default_rng(8)
+    frames = scene(rng, 10, 14, 3, 30)
+    kf = rng.random((10, 14)) < 0.3
+    fast = AdaptiveMixtureSubtractor(median_size=1, boot_frames=8)
+    slow = NaiveAdaptive(boot_frames=8)
+    for t, f in enumerate(frames):
+        known = kf if t >= 12 else None
+        if t == 20:
+            before = fast.state_dict()["arrays"]
+        a = fast.apply(f, known_foreground=known)
+        np.testing.assert_array_equal(a, slow.apply(f, known_foreground=known), err_msg=f"frame {t}")
+        np.testing.assert_array_equal(active_records(fast._rec), slow.records(), err_msg=f"state at frame {t}")
+        if known is not None:
+            assert (a[kf] == 255).all()
+    after = fast.state_dict()["arrays"]
+    flat = kf.ravel()
+    np.testing.assert_array_equal(after["rec"][flat], before["rec"][flat])
+    np.testing.assert_array_equal(after["last"][flat], before["last"][flat])
+    assert not np.array_equal(after["rec"][~flat], before["rec"][~flat])
+    with pytest.raises(ValueError, match="known_foreground"):
+        fast.apply(frames[0], known_foreground=np.zeros((3, 3), bool))

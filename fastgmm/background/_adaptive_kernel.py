@@ -399,8 +399,13 @@ def _pixel(frame, rec, last, lab_prev, lab_cur, mask, bgp, bgc, fin1, fin2, p, i
 
 
 @_exact_parallel
-def update(frame, rec, last, lab_prev, lab_cur, mask, bgp, bgc, fin1, fin2, H, W, prm, t, n_blocks):
-    """One frame: classify every pixel into ``mask`` / ``lab_cur`` and update its record."""
+def update(frame, rec, last, lab_prev, lab_cur, mask, bgp, bgc, fin1, fin2, known_fg, use_known_fg, H, W, prm, t,
+           n_blocks):
+    """One frame: classify every pixel into ``mask`` / ``lab_cur`` and update its record.
+
+    With ``use_known_fg``, a pixel whose ``known_fg`` entry is nonzero is foreground (255, label
+    255: not a diffusion source), keeps last frame's background value and leaves its record and
+    last value untouched."""
     C = frame.shape[1]
     rows = (H + n_blocks - 1) // n_blocks
     for b in prange(n_blocks):
@@ -408,8 +413,14 @@ def update(frame, rec, last, lab_prev, lab_cur, mask, bgp, bgc, fin1, fin2, H, W
         i1 = min(H, i0 + rows)
         for i in range(i0, i1):
             for j in range(W):
-                _pixel(frame, rec, last, lab_prev, lab_cur, mask, bgp, bgc, fin1, fin2, i * W + j, i, j, H, W, C,
-                       prm, t)
+                p = i * W + j
+                if use_known_fg and known_fg[p] != 0:
+                    mask[p] = np.uint8(255)
+                    lab_cur[p] = np.uint8(255)
+                    for c in range(C):
+                        bgc[p, c] = bgp[p, c]
+                    continue
+                _pixel(frame, rec, last, lab_prev, lab_cur, mask, bgp, bgc, fin1, fin2, p, i, j, H, W, C, prm, t)
 
 
 @_exact_parallel

@@ -68,13 +68,15 @@ import numpy as np
 from .._validate import check_frame, check_same_frame_shape, check_scalar
 from . import _adaptive_kernel as _k
 from . import _blobs_kernel, _records
-from ._online import CheckedParams, _InstanceOrDefault, check_learning_rate, check_out
+from ._online import CheckedParams, _InstanceOrDefault, check_known_foreground, check_learning_rate, check_out
 from .postprocess import MedianFilter
 
 FORMAT_VERSION = 1
 """Version of the files :meth:`AdaptiveMixtureSubtractor.save` writes."""
 _ARRAYS = ("rec", "last", "labels", "bg", "fin")
 """The state arrays a file holds (attributes ``_rec``, ``_last``, ...)."""
+_NO_KNOWN_FG = np.zeros((1, 1), dtype=np.uint8)
+"""The known-foreground argument of the kernel when there is none (not read)."""
 _FLAGS = ("detect_shadows", "feedback", "diffusion", "ghost", "frame_level")
 _POSITIVE = ("var_threshold", "var_threshold_gen", "var_init", "var_min", "var_max", "n_samples", "t_lower",
              "t_upper", "t_fixed")
@@ -84,7 +86,7 @@ class AdaptiveMixtureSubtractor(CheckedParams):
     """Adaptive per-pixel Gaussian-mixture background subtractor (see the module docstring).
 
     Same contract as :class:`fastgmm.BackgroundSubtractorMOG2`: ``apply(frame, learning_rate=-1,
-    *, out=None)`` frame by frame (nothing allocated per frame with ``out=``),
+    *, known_foreground=None, out=None)`` frame by frame (nothing allocated per frame with ``out=``),
     :meth:`background_image`, :meth:`reset`, :meth:`warm_up`, ``set_params`` and attribute
     assignment checked like the constructor, :meth:`save`/:meth:`load` that resume bit-identically.
     Masks are identical with any number of Numba threads.
@@ -240,7 +242,8 @@ class AdaptiveMixtureSubtractor(CheckedParams):
         scratch.background_image()
 
     # ------------------------------------------------------------------ apply
-    def apply(self, frame: np.ndarray, learning_rate: float = -1.0, *, out: np.ndarray | None = None) -> np.ndarray:
+    def apply(self, frame: np.ndarray, learning_rate: float = -1.0, *, known_foreground: np.ndarray | None = None,
+              out: np.ndarray | None = None) -> np.ndarray:
         """Update the model with ``frame`` and return its foreground mask.
 
         Parameters
@@ -252,6 +255,9 @@ class AdaptiveMixtureSubtractor(CheckedParams):
             Negative: the per-pixel adaptive rate; 0: the model is frozen (no update, no
             diffusion); 1: re-initialise the model from this frame; in between: every background
             pixel learns at this rate for this frame.
+        known_foreground : ndarray of bool or uint8, shape (H, W), optional
+            Nonzero pixels are foreground (255) and their models are left untouched (from the
+            second frame; the first frame initialises every pixel).
         out : ndarray of uint8, shape (H, W), C-contiguous, optional
             Receives the mask; nothing is allocated per frame when it is given.
 
@@ -267,6 +273,7 @@ class AdaptiveMixtureSubtractor(CheckedParams):
             check_same_frame_shape(f, self._frame_shape)
         H, W, C = f.shape
         mask = check_out(out, H, W)
+        kf = _NO_KNOWN_FG if known_foreground is None else check_known_foreground(known_foreground, H, W)
         if f.dtype != np.uint8:
             if self._u8 is None:
                 self._u8 = np.empty(f.shape, dtype=np.uint8)
@@ -295,8 +302,8 @@ class AdaptiveMixtureSubtractor(CheckedParams):
             n_blocks = min(64, max(1, H // 4))
             _k.update(flat, self._rec, self._last, self._labels[src ^ 1], self._labels[src],
                       self._raw.reshape(H * W), self._bg[src ^ 1], self._bg[src],
-                      self._fin[(self.n_frames_ - 1) & 1], self._fin[self.n_frames_ & 1], H, W, prm,
-                      self.n_frames_, n_blocks)
+                      self._fin[(self.n_frames_ - 1) & 1], self._fin[self.n_frames_ & 1], kf.reshape(-1),
+                      known_foreground is not None, H, W, prm, self.n_frames_, n_blocks)
             if self.frame_level:
                 nfg = _k.count_foreground(self._raw.reshape(H * W), self._part)
                 self._busy = self._busy + 1 if nfg > self.reset_fraction * H * W else 0

@@ -122,7 +122,7 @@ class NaiveAdaptive:
         return f32(np.sqrt(max(s2 / n - mu * mu, f32(0.0)))) / mu
 
     # ------------------------------------------------------------------ one frame
-    def apply(self, frame):
+    def apply(self, frame, known_foreground=None):
         frame = np.asarray(frame)
         if frame.ndim == 2:
             frame = frame[:, :, None]
@@ -145,6 +145,11 @@ class NaiveAdaptive:
         mask = np.zeros((H, W), np.uint8)
         for i in range(H):
             for j in range(W):
+                if known_foreground is not None and known_foreground[i, j]:
+                    # foreground, not a diffusion source, background value kept, model untouched
+                    mask[i, j] = lab[i, j] = 255
+                    bgc[i, j] = bg_prev[i, j]
+                    continue
                 mask[i, j] = self.pixel(frame, i, j, lab_prev, lab, bg_prev, bgc, force, a_boot)
         self.lab, self.bg = lab, bgc
         self.fin2, self.fin1 = self.fin1, mask.copy()
