@@ -194,18 +194,6 @@ def subtract_one(
     return count
 
 
-def check_segments(image: np.ndarray, k: int) -> None:
-    """Refuse a segmentation into more segments than the image has pixels or distinct colours."""
-    pixels = image.reshape(image.shape[0] * image.shape[1], -1)
-    if k > len(pixels):
-        raise ValueError(f"-k {k} exceeds the image's {len(pixels)} pixels.")
-    packed = pixels.astype(np.uint32) @ (np.uint32(1) << np.arange(0, 8 * pixels.shape[1], 8, dtype=np.uint32))
-    distinct = len(np.unique(packed))
-    if k > distinct:
-        raise ValueError(f"-k {k} exceeds the image's {distinct} distinct colours; a mixture cannot have more "
-                         "segments than colours.")
-
-
 def segment_file(image: str | Path, k: int | str, output: str | Path, *, palette: bool = False,
                  seed: int = 0) -> Any:
     """Segment the image file ``image`` into ``k`` colour segments (``"auto"``: a Dirichlet-process
@@ -222,8 +210,6 @@ def segment_file(image: str | Path, k: int | str, output: str | Path, *, palette
     if reader.kind not in ("image", "files"):
         raise ValueError(f"{image} is not a single image file.")
     _, frame = next(iter(reader))
-    if k != "auto":
-        check_segments(frame, k)
     result = segment(frame, k, random_state=seed)
     out = result.palette_image() if palette else result.colored()
     Path(output).parent.mkdir(parents=True, exist_ok=True)

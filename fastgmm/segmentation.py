@@ -158,15 +158,15 @@ def segment(
     img = check_frame(image, name="image")
     H, W, C = img.shape
     uniques, counts, inverse = unique_colours(img.reshape(H * W, C))
+    n_colours = uniques.shape[0]
+    if n_colours < 2:
+        raise ValueError("image has only 1 distinct colour (a single colour): there is nothing to segment.")
     if auto:
         return _segment_auto(uniques, counts, inverse, (H, W), tuple(np.shape(image)[2:]), covariance_type,
                              random_state, max_components, min_weight, effective_samples, gmm_options)
-    if uniques.shape[0] < max(2, n_components):
-        raise ValueError(
-            f"image has only {uniques.shape[0]} distinct colour(s) but n_components={n_components}; "
-            f"ask for at most {uniques.shape[0]} components"
-            + (" (and a one-colour image cannot be fitted at all)." if uniques.shape[0] < 2 else ".")
-        )
+    if n_colours < n_components:  # refused before any fitting (a mixture cannot have more components than colours)
+        raise ValueError(f"n_components={n_components} exceeds the image's {n_colours} distinct colours: it has "
+                         f"only {n_colours} distinct colours, ask for at most {n_colours} components.")
     X = uniques.astype(np.float64) if uniques.dtype == np.uint8 else uniques
     model = GaussianMixture(
         n_components, covariance_type=covariance_type, random_state=random_state, **gmm_options
@@ -180,8 +180,6 @@ def _segment_auto(uniques: np.ndarray, counts: np.ndarray, inverse: np.ndarray, 
                   channel_shape: tuple[int, ...], covariance_type: str, random_state: Any, max_components: int,
                   min_weight: float, effective_samples: float, options: dict[str, Any]) -> SegmentationResult:
     """``segment(image, "auto")``: Dirichlet-process mixture on the scaled histogram, components kept by weight."""
-    if uniques.shape[0] < 2:
-        raise ValueError("image has a single colour; there is nothing to segment.")
     X = uniques.astype(np.float64) if uniques.dtype == np.uint8 else uniques
     options = {"weight_concentration_prior": AUTO_CONCENTRATION, "max_iter": 500, **options}
     model = BayesianGaussianMixture(
