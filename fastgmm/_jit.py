@@ -39,6 +39,13 @@ THREADING_LAYER_PRIORITY = ["omp", "tbb", "workqueue"]
 if not {"NUMBA_THREADING_LAYER", "NUMBA_THREADING_LAYER_PRIORITY"} & set(os.environ):
     numba.config.THREADING_LAYER_PRIORITY = list(THREADING_LAYER_PRIORITY)
 
+OMP_WAIT_POLICY = "PASSIVE"
+"""What fastgmm sets ``OMP_WAIT_POLICY`` to when neither it nor ``GOMP_SPINCOUNT`` is set (see the module
+docstring)."""
+
+if not {"OMP_WAIT_POLICY", "GOMP_SPINCOUNT"} & set(os.environ):
+    os.environ["OMP_WAIT_POLICY"] = OMP_WAIT_POLICY
+
 FASTMATH = frozenset({"nsz", "arcp", "contract", "afn", "reassoc"})
 
 

@@ -73,3 +73,21 @@ def test_a_threading_layer_chosen_by_the_user_is_respected():
     env["NUMBA_THREADING_LAYER"] = "tbb"
     seconds, code, layer = _run(env)
     assert code == 0 and layer == "tbb"
+
+
+def _policy_after_import(**env_vars: str) -> str:
+    env = {k: v for k, v in os.environ.items() if k not in ("OMP_WAIT_POLICY", "GOMP_SPINCOUNT")}
+    env.update(env_vars)
+    code = ("import os, fastgmm; fastgmm.BackgroundSubtractorMOG2; "
+            "print(os.environ.get('OMP_WAIT_POLICY', '<unset>'))")
+    return subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                          check=True).stdout.strip()
+
+
+def test_openmp_threads_sleep_when_idle_unless_the_user_chose():
+    """Idle OpenMP threads sleep (a spinning thread takes the core from the one with work on a busy
+    machine, see fastgmm._jit) from the first import of a kernel on; a policy or spin count set by the
+    user is left alone."""
+    assert _policy_after_import() == "PASSIVE"
+    assert _policy_after_import(OMP_WAIT_POLICY="ACTIVE") == "ACTIVE"
+    assert _policy_after_import(GOMP_SPINCOUNT="300000") == "<unset>"
