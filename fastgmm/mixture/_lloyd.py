@@ -97,18 +97,72 @@ def _tile_sqdist(xt, m, centers, k, dist):
             dist[r] += t * t
 
 
-@kernel(fastmath=False)
-def _tile_nearest(xt, m, centers, dist, bestd, best):
-    """Nearest centre (``best``, lowest index on ties) and its squared distance (``bestd``) per tile row."""
-    _tile_sqdist(xt, m, centers, 0, bestd)
+@kernel(fastmath=False, inline="always")
+def _sqdist_d(xt, r, centers, k, D):
+    """``|x_r - centers[k]|^2`` for tile row ``r``, features summed in order (as :func:`_tile_sqdist`)."""
+    t = xt[0, r] - centers[k, 0]
+    dd = t * t
+    for j in range(1, D):
+        t = xt[j, r] - centers[k, j]
+        dd += t * t
+    return dd
+
+
+@kernel(fastmath=False, inline="always")
+def _tile_nearest_d(X, start, m, centers, xt, bestd, best, w, acc_n, acc_s, D):
+    """:func:`_tile_nearest` with ``D`` features; inlined where ``D`` is a literal, the feature loops
+    unroll and each row's distance stays in a register (one vectorised pass over the tile per centre)."""
     for r in range(m):
+        for j in range(D):
+            xt[j, r] = X[start + r, j]
+    for r in range(m):
+        bestd[r] = _sqdist_d(xt, r, centers, 0, D)
         best[r] = 0
     for k in range(1, centers.shape[0]):
-        _tile_sqdist(xt, m, centers, k, dist)
         for r in range(m):
-            better = dist[r] < bestd[r]
-            bestd[r] = dist[r] if better else bestd[r]
+            dd = _sqdist_d(xt, r, centers, k, D)
+            better = dd < bestd[r]
+            bestd[r] = dd if better else bestd[r]
             best[r] = k if better else best[r]
+    if acc_n.shape[0] != 0:
+        unit = w.shape[0] == 0
+        for r in range(m):
+            k = best[r]
+            wi = 1.0 if unit else w[start + r]
+            acc_n[k] += wi
+            for j in range(D):
+                acc_s[k, j] += wi * xt[j, r]
+
+
+@kernel(fastmath=False)
+def _tile_nearest(X, start, m, centers, xt, bestd, best, w, acc_n, acc_s):
+    """Load rows ``start .. start+m`` of X into the transposed tile ``xt`` and find each row's nearest
+    centre (``best``, lowest index on ties) and its squared distance (``bestd``, X's dtype).
+
+    If ``acc_n`` is not empty, add each row's weight ``w_i`` (1 when ``w`` is empty) to
+    ``acc_n[best]`` and ``w_i x_i`` to ``acc_s[best]``, row after row.
+
+    One specialisation per number of features up to 8 (the feature count is a compile-time
+    constant there), the general loop above; the distances are the same expressions either way."""
+    d = X.shape[1]
+    if d == 1:
+        _tile_nearest_d(X, start, m, centers, xt, bestd, best, w, acc_n, acc_s, 1)
+    elif d == 2:
+        _tile_nearest_d(X, start, m, centers, xt, bestd, best, w, acc_n, acc_s, 2)
+    elif d == 3:
+        _tile_nearest_d(X, start, m, centers, xt, bestd, best, w, acc_n, acc_s, 3)
+    elif d == 4:
+        _tile_nearest_d(X, start, m, centers, xt, bestd, best, w, acc_n, acc_s, 4)
+    elif d == 5:
+        _tile_nearest_d(X, start, m, centers, xt, bestd, best, w, acc_n, acc_s, 5)
+    elif d == 6:
+        _tile_nearest_d(X, start, m, centers, xt, bestd, best, w, acc_n, acc_s, 6)
+    elif d == 7:
+        _tile_nearest_d(X, start, m, centers, xt, bestd, best, w, acc_n, acc_s, 7)
+    elif d == 8:
+        _tile_nearest_d(X, start, m, centers, xt, bestd, best, w, acc_n, acc_s, 8)
+    else:
+        _tile_nearest_d(X, start, m, centers, xt, bestd, best, w, acc_n, acc_s, d)
 
 
 @kernel(fastmath=False)
@@ -142,7 +196,7 @@ def assigned_stats(X, w, centers, centers64, nk, sum_x, scatter):
     bs = np.zeros((nb, K, d))
     bss = np.zeros((nb, Ks, d, d))
     for b in prange(nb):
-        xt, dist, bestd, best = _tile_buffers(X)
+        xt, _, bestd, best = _tile_buffers(X)
         diff = np.empty(d)
         # thread-local accumulators, copied out once: no false sharing between neighbouring blocks
         acc_n = np.zeros(K)
@@ -151,21 +205,16 @@ def assigned_stats(X, w, centers, centers64, nk, sum_x, scatter):
         stop = (b + 1) * n // nb
         for start in range(b * n // nb, stop, TILE):
             m = min(TILE, stop - start)
-            _load_tile(X, start, m, xt)
-            _tile_nearest(xt, m, centers, dist, bestd, best)
-            for r in range(m):
+            _tile_nearest(X, start, m, centers, xt, bestd, best, w, acc_n, acc_s)
+            for r in range(m if second else 0):
                 k = best[r]
                 wi = 1.0 if unit else w[start + r]
-                acc_n[k] += wi
                 for j in range(d):
-                    acc_s[k, j] += wi * xt[j, r]
-                if second:
-                    for j in range(d):
-                        diff[j] = np.float64(xt[j, r]) - centers64[k, j]
-                    for j in range(d):
-                        wdj = wi * diff[j]
-                        for l in range(j, d):
-                            acc_ss[k, j, l] += wdj * diff[l]
+                    diff[j] = np.float64(xt[j, r]) - centers64[k, j]
+                for j in range(d):
+                    wdj = wi * diff[j]
+                    for l in range(j, d):
+                        acc_ss[k, j, l] += wdj * diff[l]
         bn[b] = acc_n
         bs[b] = acc_s
         bss[b] = acc_ss
@@ -200,13 +249,13 @@ def assign_inertia(X, w, centers, labels):
     nb = _n_blocks(n, 1)
     part = np.zeros(nb)
     for b in prange(nb):
-        xt, dist, bestd, best = _tile_buffers(X)
+        xt, _, bestd, best = _tile_buffers(X)
+        no_w, no_s = np.empty(0), np.empty((0, 0))  # nothing accumulated
         s = 0.0
         stop = (b + 1) * n // nb
         for start in range(b * n // nb, stop, TILE):
             m = min(TILE, stop - start)
-            _load_tile(X, start, m, xt)
-            _tile_nearest(xt, m, centers, dist, bestd, best)
+            _tile_nearest(X, start, m, centers, xt, bestd, best, no_w, no_w, no_s)
             for r in range(m):
                 if store:
                     labels[start + r] = best[r]
@@ -232,13 +281,13 @@ def farthest_points(X, centers, m_far):
     bi = np.full((nb, m_far), -1, dtype=np.int64)
     bl = np.full((nb, m_far), -1, dtype=np.int64)
     for b in prange(nb):
-        xt, dist, bestd, best = _tile_buffers(X)
+        xt, _, bestd, best = _tile_buffers(X)
+        no_w, no_s = np.empty(0), np.empty((0, 0))  # nothing accumulated
         top_d, top_i, top_l = bd[b], bi[b], bl[b]
         stop = (b + 1) * n // nb
         for start in range(b * n // nb, stop, TILE):
             m = min(TILE, stop - start)
-            _load_tile(X, start, m, xt)
-            _tile_nearest(xt, m, centers, dist, bestd, best)
+            _tile_nearest(X, start, m, centers, xt, bestd, best, no_w, no_w, no_s)
             for r in range(m):
                 _insert_top(top_d, top_i, top_l, np.float64(bestd[r]), start + r, best[r])
     topd = np.full(m_far, -1.0)
@@ -269,20 +318,58 @@ def distances(X, centers, out):
 
 
 @kernel(fastmath=False)
-def feature_variance(X):
-    """Population variance of every column (float64, two passes; serial: it runs once per fit)."""
+def _column_sum(X, lo, hi, j, mean):
+    """``sum_{lo <= i < hi} X[i, j]`` (``mean`` empty), else ``sum (X[i, j] - mean[j])**2``, float64.
+
+    Four interleaved partial sums (rows ``i % 4``) added as ``(s0 + s1) + (s2 + s3)``: a fixed
+    order that does not wait on one addition per row."""
+    centred = mean.shape[0] != 0
+    c = mean[j] if centred else 0.0
+    s0 = s1 = s2 = s3 = 0.0
+    i = lo
+    while i + 4 <= hi:
+        t0 = X[i, j] - c
+        t1 = X[i + 1, j] - c
+        t2 = X[i + 2, j] - c
+        t3 = X[i + 3, j] - c
+        if centred:
+            t0 *= t0
+            t1 *= t1
+            t2 *= t2
+            t3 *= t3
+        s0 += t0
+        s1 += t1
+        s2 += t2
+        s3 += t3
+        i += 4
+    while i < hi:
+        t0 = X[i, j] - c
+        s0 += t0 * t0 if centred else t0
+        i += 1
+    return (s0 + s1) + (s2 + s3)
+
+
+@kernel(parallel=True, fastmath=False)
+def _column_sums(X, mean):
+    """Per column, :func:`_column_sum` over row blocks, added in block order."""
     n, d = X.shape
-    mean = np.zeros(d)
-    for i in range(n):
+    nb = _n_blocks(n, d)
+    part = np.empty((nb, d))
+    for b in prange(nb):
         for j in range(d):
-            mean[j] += X[i, j]
-    mean /= n
-    var = np.zeros(d)
-    for i in range(n):
-        for j in range(d):
-            t = X[i, j] - mean[j]
-            var[j] += t * t
-    return var / n
+            part[b, j] = _column_sum(X, b * n // nb, (b + 1) * n // nb, j, mean)
+    total = np.zeros(d)
+    for b in range(nb):
+        total += part[b]
+    return total
+
+
+@kernel(fastmath=False)
+def feature_variance(X):
+    """Population variance of every column (float64, two parallel passes: mean, then squared deviations)."""
+    n = X.shape[0]
+    mean = _column_sums(X, np.zeros(0)) / n
+    return _column_sums(X, mean) / n
 
 
 @kernel(parallel=True, fastmath=False)
