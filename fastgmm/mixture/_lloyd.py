@@ -586,130 +586,176 @@ def _yinyang_tiles_d(X, w, centers, group_of, labels, upper, lower, lo, hi, acc_
 
 
 @kernel(fastmath=False, inline="always")
-def _yinyang_rows_d(X, w, centers, members, group_start, group_of, centers_t, shift, group_shift, rho, full,
+def _yinyang_bounded_d(X, w, centers, members, group_start, group_of, shift, group_shift, rho,
+                       labels, upper, lower, lo, hi, acc_n, acc_s, D):
+    """Rows ``lo .. hi`` of :func:`yinyang_pass` with the bounds, tile by tile; return the number of
+    distances computed.
+
+    Per tile: the bounds are moved and tested row by row, the rows left tighten their upper bound
+    (one distance each), and the rows still left are searched group by group: for each group, the
+    rows whose bound does not exclude it are gathered into a transposed tile and their distances to
+    the group's centres are computed vectorised over those rows, in centre order, as a row-by-row
+    search would (same distances, same comparisons, same labels)."""
+    G = group_start.shape[0] - 1
+    unit = w.shape[0] == 0
+    lo_margin = 1.0 - rho
+    hi_margin = 1.0 + rho
+    computed = 0
+    best = np.empty(TILE, dtype=np.int64)      # per tile row: label after this pass
+    srow = np.empty(TILE, dtype=np.int64)      # rows searched (tile positions)
+    sbest = np.empty(TILE, dtype=np.int64)     # per searched row: best centre so far, its squared
+    sbestd = np.empty(TILE, dtype=X.dtype)     # distance and distance (the running upper bound),
+    sub = np.empty(TILE)                       # and the exact distance to its old label
+    sua = np.empty(TILE)
+    searched = np.empty((G, TILE), dtype=np.bool_)
+    c1 = np.empty((G, TILE), dtype=X.dtype)    # per searched group and row: smallest and second
+    c2 = np.empty((G, TILE), dtype=X.dtype)    # smallest squared distance, centre of the smallest
+    k1 = np.empty((G, TILE), dtype=np.int64)
+    gidx = np.empty(TILE, dtype=np.int64)      # rows searched in the current group
+    xg = np.empty((D, TILE), dtype=X.dtype)
+    gb = np.empty(TILE, dtype=X.dtype)
+    gk = np.empty(TILE, dtype=np.int64)
+    g1 = np.empty(TILE, dtype=X.dtype)
+    g2 = np.empty(TILE, dtype=X.dtype)
+    gk1 = np.empty(TILE, dtype=np.int64)
+    for start in range(lo, hi, TILE):
+        m = min(TILE, hi - start)
+        ns = 0
+        for r in range(m):
+            i = start + r
+            a = labels[i]
+            best[r] = a
+            ub = upper[i] + shift[a]
+            glb = np.inf
+            for g in range(G):
+                lower[i, g] -= group_shift[g]
+                glb = min(glb, lower[i, g])
+            if not ub * hi_margin < glb * lo_margin:
+                dd = _row_sqdist(X, i, centers, a, D)
+                computed += 1
+                ub = np.sqrt(np.float64(dd))
+                if not ub * hi_margin < glb * lo_margin:
+                    srow[ns] = r
+                    sbest[ns] = a
+                    sbestd[ns] = dd
+                    sub[ns] = ub
+                    sua[ns] = ub
+                    ns += 1
+            upper[i] = ub
+        for g in range(G):
+            ng = 0
+            for s in range(ns):
+                i = start + srow[s]
+                searched[g, s] = not sub[s] * hi_margin < lower[i, g] * lo_margin
+                if searched[g, s]:
+                    gidx[ng] = s
+                    ng += 1
+            if ng == 0:
+                continue
+            for t in range(ng):
+                s = gidx[t]
+                for j in range(D):
+                    xg[j, t] = X[start + srow[s], j]
+                gb[t] = sbestd[s]
+                gk[t] = sbest[s]
+                g1[t] = np.inf
+                g2[t] = np.inf
+                gk1[t] = -1
+            for q in range(group_start[g], group_start[g + 1]):
+                k = members[q]
+                for t in range(ng):
+                    dd = _sqdist_d(xg, t, centers, k, D)
+                    better = dd < gb[t] or (dd == gb[t] and k < gk[t])
+                    gb[t] = dd if better else gb[t]
+                    gk[t] = k if better else gk[t]
+                    below = dd < g1[t]
+                    g2[t] = g1[t] if below else min(g2[t], dd)
+                    g1[t] = dd if below else g1[t]
+                    gk1[t] = k if below else gk1[t]
+            computed += ng * (group_start[g + 1] - group_start[g])
+            for t in range(ng):
+                s = gidx[t]
+                sbestd[s] = gb[t]
+                sbest[s] = gk[t]
+                sub[s] = np.sqrt(np.float64(gb[t]))
+                c1[g, s] = g1[t]
+                c2[g, s] = g2[t]
+                k1[g, s] = gk1[t]
+        for s in range(ns):
+            i = start + srow[s]
+            a = labels[i]
+            b = sbest[s]
+            for g in range(G):
+                if searched[g, s]:
+                    lower[i, g] = np.sqrt(np.float64(c2[g, s] if k1[g, s] == b else c1[g, s]))
+            if b != a and not searched[group_of[a], s]:
+                lower[i, group_of[a]] = min(lower[i, group_of[a]], sua[s])
+            labels[i] = b
+            upper[i] = sub[s]
+            best[srow[s]] = b
+        for r in range(m):
+            i = start + r
+            a = best[r]
+            wi = 1.0 if unit else w[i]
+            acc_n[a] += wi
+            for j in range(D):
+                acc_s[a, j] += wi * X[i, j]
+    return computed
+
+
+@kernel(fastmath=False, inline="always")
+def _yinyang_rows_d(X, w, centers, members, group_start, group_of, shift, group_shift, rho, full,
                     labels, upper, lower, lo, hi, acc_n, acc_s, D):
     """Rows ``lo .. hi`` of :func:`yinyang_pass` with ``D`` features (a literal where it is inlined):
     update their labels and bounds, accumulate them in row order; return the number of distances computed."""
     if full:
         _yinyang_tiles_d(X, w, centers, group_of, labels, upper, lower, lo, hi, acc_n, acc_s, D)
         return (hi - lo) * centers.shape[0]
-    computed = 0
-    G = group_start.shape[0] - 1
-    unit = w.shape[0] == 0
-    lo_margin = 1.0 - rho
-    hi_margin = 1.0 + rho
-    dist = np.empty(centers.shape[0], dtype=centers.dtype)
-    gmin = np.empty(G)
-    gsec = np.empty(G)
-    garg = np.empty(G, dtype=np.int64)
-    searched = np.empty(G, dtype=np.bool_)
-    for i in range(lo, hi):
-        a = labels[i]
-        ub = upper[i] + shift[a]
-        glb = np.inf
-        for g in range(G):
-            lower[i, g] -= group_shift[g]
-            glb = min(glb, lower[i, g])
-        search = False
-        if not ub * hi_margin < glb * lo_margin:
-            best = a
-            bestd = _row_sqdist(X, i, centers, a, D)
-            computed += 1
-            ub = np.sqrt(np.float64(bestd))
-            search = not ub * hi_margin < glb * lo_margin
-        upper[i] = ub
-        if search:
-            ua = ub  # exact distance to the old label
-            for g in range(G):
-                searched[g] = not ub * hi_margin < lower[i, g] * lo_margin
-                if not searched[g]:
-                    continue
-                q0, q1 = group_start[g], group_start[g + 1]
-                computed += q1 - q0
-                # the group's squared distances, vectorised over its centres (same sums as _sqdist_d)
-                for q in range(q0, q1):
-                    t = X[i, 0] - centers_t[0, q]
-                    dd = t * t
-                    for j in range(1, D):
-                        t = X[i, j] - centers_t[j, q]
-                        dd += t * t
-                    dist[q] = dd
-                c1 = np.inf  # smallest and second smallest squared distance in the group
-                c2 = np.inf
-                k1 = -1
-                for q in range(q0, q1):
-                    dd = dist[q]
-                    k = members[q]
-                    if dd < bestd or (dd == bestd and k < best):
-                        best = k
-                        bestd = dd
-                    if dd < c1:
-                        c2 = c1
-                        c1 = dd
-                        k1 = k
-                    elif dd < c2:
-                        c2 = dd
-                ub = np.sqrt(np.float64(bestd))
-                gmin[g] = c1
-                gsec[g] = c2
-                garg[g] = k1
-            for g in range(G):
-                if searched[g]:
-                    lower[i, g] = np.sqrt(np.float64(gsec[g] if garg[g] == best else gmin[g]))
-            if best != a and not searched[group_of[a]]:
-                lower[i, group_of[a]] = min(lower[i, group_of[a]], ua)
-            labels[i] = best
-            upper[i] = ub
-            a = best
-        wi = 1.0 if unit else w[i]
-        acc_n[a] += wi
-        for j in range(D):
-            acc_s[a, j] += wi * X[i, j]
-    return computed
+    return _yinyang_bounded_d(X, w, centers, members, group_start, group_of, shift, group_shift, rho,
+                              labels, upper, lower, lo, hi, acc_n, acc_s, D)
 
 
 @kernel(fastmath=False)
-def _yinyang_rows(X, w, centers, members, group_start, group_of, centers_t, shift, group_shift, rho, full,
+def _yinyang_rows(X, w, centers, members, group_start, group_of, shift, group_shift, rho, full,
                   labels, upper, lower, lo, hi, acc_n, acc_s):
     """:func:`_yinyang_rows_d`, specialised for 1 to 8 features (as :func:`_tile_nearest`)."""
     d = X.shape[1]
     if d == 1:
-        return _yinyang_rows_d(X, w, centers, members, group_start, group_of, centers_t, shift, group_shift, rho, full,
+        return _yinyang_rows_d(X, w, centers, members, group_start, group_of, shift, group_shift, rho, full,
                         labels, upper, lower, lo, hi, acc_n, acc_s, 1)
     elif d == 2:
-        return _yinyang_rows_d(X, w, centers, members, group_start, group_of, centers_t, shift, group_shift, rho, full,
+        return _yinyang_rows_d(X, w, centers, members, group_start, group_of, shift, group_shift, rho, full,
                         labels, upper, lower, lo, hi, acc_n, acc_s, 2)
     elif d == 3:
-        return _yinyang_rows_d(X, w, centers, members, group_start, group_of, centers_t, shift, group_shift, rho, full,
+        return _yinyang_rows_d(X, w, centers, members, group_start, group_of, shift, group_shift, rho, full,
                         labels, upper, lower, lo, hi, acc_n, acc_s, 3)
     elif d == 4:
-        return _yinyang_rows_d(X, w, centers, members, group_start, group_of, centers_t, shift, group_shift, rho, full,
+        return _yinyang_rows_d(X, w, centers, members, group_start, group_of, shift, group_shift, rho, full,
                         labels, upper, lower, lo, hi, acc_n, acc_s, 4)
     elif d == 5:
-        return _yinyang_rows_d(X, w, centers, members, group_start, group_of, centers_t, shift, group_shift, rho, full,
+        return _yinyang_rows_d(X, w, centers, members, group_start, group_of, shift, group_shift, rho, full,
                         labels, upper, lower, lo, hi, acc_n, acc_s, 5)
     elif d == 6:
-        return _yinyang_rows_d(X, w, centers, members, group_start, group_of, centers_t, shift, group_shift, rho, full,
+        return _yinyang_rows_d(X, w, centers, members, group_start, group_of, shift, group_shift, rho, full,
                         labels, upper, lower, lo, hi, acc_n, acc_s, 6)
     elif d == 7:
-        return _yinyang_rows_d(X, w, centers, members, group_start, group_of, centers_t, shift, group_shift, rho, full,
+        return _yinyang_rows_d(X, w, centers, members, group_start, group_of, shift, group_shift, rho, full,
                         labels, upper, lower, lo, hi, acc_n, acc_s, 7)
     elif d == 8:
-        return _yinyang_rows_d(X, w, centers, members, group_start, group_of, centers_t, shift, group_shift, rho, full,
+        return _yinyang_rows_d(X, w, centers, members, group_start, group_of, shift, group_shift, rho, full,
                         labels, upper, lower, lo, hi, acc_n, acc_s, 8)
     else:
-        return _yinyang_rows_d(X, w, centers, members, group_start, group_of, centers_t, shift, group_shift, rho, full,
+        return _yinyang_rows_d(X, w, centers, members, group_start, group_of, shift, group_shift, rho, full,
                         labels, upper, lower, lo, hi, acc_n, acc_s, d)
 
 
 @kernel(parallel=True, fastmath=False)
-def yinyang_pass(X, w, centers, members, group_start, group_of, centers_t, shift, group_shift, rho, full,
+def yinyang_pass(X, w, centers, members, group_start, group_of, shift, group_shift, rho, full,
                  labels, upper, lower, nk, sum_x):
     """One Lloyd pass with Yinyang's grouped bounds: same ``nk`` and ``sum_x`` as :func:`lloyd_pass`, bitwise.
 
     The centres are split into G groups: group ``g`` is ``members[group_start[g]:group_start[g+1]]``
-    (``centers_t`` holds the centres transposed, (d, K), in that order) and ``group_of[k]`` is the
-    group of centre ``k``.  Per row: ``labels`` (int32), ``upper`` >= distance to its centre,
+    and ``group_of[k]`` is the group of centre ``k``.  Per row: ``labels`` (int32), ``upper`` >= distance to its centre,
     ``lower[i, g]`` <= distance to every centre of group ``g`` other than the label (float64).
 
     ``full``: every distance is computed (over row tiles, as :func:`assigned_stats`) and the
@@ -735,7 +781,7 @@ def yinyang_pass(X, w, centers, members, group_start, group_of, centers_t, shift
     for b in prange(nb):
         acc_n = np.zeros(K)
         acc_s = np.zeros((K, d))
-        computed[b] = _yinyang_rows(X, w, centers, members, group_start, group_of, centers_t, shift, group_shift,
+        computed[b] = _yinyang_rows(X, w, centers, members, group_start, group_of, shift, group_shift,
                                     rho, full, labels, upper, lower, b * n // nb, (b + 1) * n // nb, acc_n, acc_s)
         bn[b] = acc_n
         bs[b] = acc_s
@@ -757,16 +803,17 @@ class YinyangPasses:
     they are kept for the whole fit.  With ``G = 1`` this is Hamerly's algorithm.
 
     Pass choice: a "full" pass computes every distance over row tiles (vectorised like Lloyd's
-    pass) and sets exact bounds; a "bounded" pass skips with the bounds, row by row, at about six
-    times the cost per distance it does compute.  The first pass is full.  A bounded pass that
-    computed more than ``FULL_PASS_FRACTION`` of all row-to-centre distances (the break-even
-    measured at 1e6 x 8, K=64) is followed by full passes, 1, 2, 4, ... after successive such
-    passes, before the bounds are tried again: while the centres still move a lot the bounds skip
-    little.  Either pass gives the same labels and sums, so the choice changes only the time.
+    pass) and sets exact bounds; a "bounded" pass skips with the bounds, and costs about a third
+    of a full pass plus twice a full pass's cost per distance it does compute (gathered rows,
+    small groups).  The first pass is full.  A bounded pass that computed more than
+    ``FULL_PASS_FRACTION`` of all row-to-centre distances (the break-even measured at 1e6 x 8,
+    K=64) is followed by full passes, 1, 2, 4, ... after successive such passes, before the bounds
+    are tried again: while the centres still move a lot the bounds skip little.  Either pass gives
+    the same labels and sums, so the choice changes only the time.
     """
 
-    CENTRES_PER_GROUP = 6
-    FULL_PASS_FRACTION = 0.13
+    CENTRES_PER_GROUP = 10
+    FULL_PASS_FRACTION = 0.35
     _GROUPING_ITERATIONS = 5
     _ITERATION_ROUNDING = 1e-12  # bounds drift by float64 additions: ~1e-16 relative per iteration
 
@@ -806,9 +853,8 @@ class YinyangPasses:
         else:
             shift = np.sqrt(((c64 - self.previous) ** 2).sum(axis=1))
         group_shift = np.maximum.reduceat(shift[self.members], self.group_start[:-1])
-        centers_t = np.ascontiguousarray(centers[self.members].T)
         full = self.full_passes_due > 0
-        computed = yinyang_pass(X, w, centers, self.members, self.group_start, self.group_of, centers_t, shift,
+        computed = yinyang_pass(X, w, centers, self.members, self.group_start, self.group_of, shift,
                                 group_shift, self.rho, full, self.labels, self.upper, self.lower, weights, sums)
         if full:
             self.full_passes_due -= 1
