@@ -258,7 +258,8 @@ class KMeans(SklearnTags, Params):
         which at K=64 skips few distances (our previous "elkan"; slower than "lloyd" everywhere),
         and over Elkan's K lower bounds a row (512 MB at 1e6 rows, K=64).  While the centres move
         a lot it computes every distance, as "lloyd" does (see
-        :class:`fastgmm.mixture._lloyd.YinyangPasses`).  The sums are accumulated in Lloyd's
+        :class:`fastgmm.mixture._lloyd.YinyangPasses`); measured faster than "lloyd" at d=8,
+        K=64, slower at d <= 3 or K <= 16 (docs/performance.md).  The sums are accumulated in Lloyd's
         order, so centres, labels, inertia and ``n_iter_`` are bitwise Lloyd's.  On a dask array
         both run Lloyd's passes.
 
