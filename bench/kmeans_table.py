@@ -8,14 +8,17 @@ Usage::
 Every case builds overlapping Gaussian blobs and K distinct rows as the common initial centres;
 the four fits (fastgmm lloyd/elkan, scikit-learn lloyd/elkan) run alternately in one process,
 ``--repeat`` times; the table gives the median time and the spread (min-max) of each, the
-ratio of scikit-learn's faster algorithm to each of ours (medians), and whether the centres
-agree.  With ``--converge`` every fit runs to scikit-learn's default tolerance (1e-4, relative);
-otherwise exactly ``--iters`` iterations (tol=0; the iteration counts are checked equal).
+ratio of scikit-learn's faster algorithm to each of ours (medians), whether the centres
+agree, and the 1-minute load average before and after the case (both libraries are timed
+alternately, so load slows both, but not necessarily equally).  With ``--converge`` every fit
+runs to scikit-learn's default tolerance (1e-4, relative); otherwise exactly ``--iters``
+iterations (tol=0; the iteration counts are checked equal).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import time
 
 import numpy as np
@@ -54,8 +57,8 @@ def main() -> None:
     what = "whole fit to tol=1e-4" if args.converge else f"{args.iters} iterations (tol=0)"
     print(f"KMeans, float64, same initial centres, {what}; median [min-max] of {args.repeat} alternating runs\n")
     print("| N | d | K | n_iter | fastgmm lloyd s | fastgmm elkan s | sklearn lloyd s | sklearn elkan s "
-          "| best sklearn / fastgmm lloyd | best sklearn / fastgmm elkan | max centre diff |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|")
+          "| best sklearn / fastgmm lloyd | best sklearn / fastgmm elkan | max centre diff | load |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for n in (int(v) for v in args.n):
         for d in args.d:
             for k in args.k:
@@ -63,6 +66,7 @@ def main() -> None:
                 runs = fits(k, init, max_iter, tol)
                 runs["fastgmm lloyd"](X[:1000])  # compile / load the kernels outside the timing
                 runs["fastgmm elkan"](X[:1000])
+                load_before = os.getloadavg()[0]
                 times: dict[str, list[float]] = {name: [] for name in runs}
                 models = {}
                 for _ in range(args.repeat):
@@ -80,7 +84,8 @@ def main() -> None:
                 cells = " | ".join(f"{med[name]:.3f} [{min(times[name]):.3f}-{max(times[name]):.3f}]" for name in runs)
                 n_iter = "/".join(str(iters[name]) for name in runs)
                 print(f"| {n:.0e} | {d} | {k} | {n_iter} | {cells} | {best_sk / med['fastgmm lloyd']:.1f}x "
-                      f"| {best_sk / med['fastgmm elkan']:.1f}x | {diff:.1e} |", flush=True)
+                      f"| {best_sk / med['fastgmm elkan']:.1f}x | {diff:.1e} "
+                      f"| {load_before:.1f}-{os.getloadavg()[0]:.1f} |", flush=True)
 
 
 if __name__ == "__main__":

@@ -370,3 +370,32 @@ def test_transform_score_fit_transform_equal_sklearn():
     np.testing.assert_allclose(ours.transform(X), ref.transform(X), rtol=1e-10)
     np.testing.assert_allclose(KMeans(5, init=init).fit_transform(X), ref.transform(X), rtol=1e-10)
     assert ours.score(X) == pytest.approx(ref.score(X), rel=1e-10)
+
+
+@pytest.mark.parametrize("fraction", [0.0, np.inf])
+@pytest.mark.parametrize("n, d, k, dtype", [(3000, 8, 40, np.float64), (2500, 10, 23, np.float64),
+                                             (2500, 3, 17, np.float32)])
+def test_yinyang_passes_equal_lloyd_passes_bitwise(monkeypatch, fraction, n, d, k, dtype):
+    """Every pass, bounded (fraction inf: never a full pass after the first) or alternating with full
+    passes (fraction 0), gives lloyd_pass's sums bitwise; d=10 runs the loops not specialised by d."""
+    from fastgmm.mixture import _lloyd
+
+    monkeypatch.setattr(_lloyd.YinyangPasses, "FULL_PASS_FRACTION", fraction)
+    X = blobs(n, d, k, 60 + d, spread=1.5).astype(dtype)
+    w = np.random.default_rng(d).uniform(0.5, 2.0, size=n)
+    centers = random_init(X, k, 61)
+    passes = _lloyd.YinyangPasses(X)
+    for _ in range(12):
+        sums, weights = np.empty((k, d)), np.empty(k)
+        ref_sums, ref_weights = np.empty((k, d)), np.empty(k)
+        passes(X, w, centers, sums, weights)
+        _lloyd.lloyd_pass(X, w, centers, ref_sums, ref_weights)
+        np.testing.assert_array_equal(sums, ref_sums)
+        np.testing.assert_array_equal(weights, ref_weights)
+        filled = weights > 0
+        centers = centers.copy()
+        centers[filled] = (sums[filled] / weights[filled, None]).astype(dtype)
+    labels = np.empty(n, dtype=np.int32)
+    _lloyd.assign_inertia(X, w, centers, labels)
+    passes(X, w, centers, sums, weights)
+    np.testing.assert_array_equal(passes.labels, labels)

@@ -98,8 +98,8 @@ class InMemoryBackend:
     @staticmethod
     def bounded_lloyd_pass(X: np.ndarray) -> Any:
         """A stateful pass with the signature of ``lloyd_pass`` that skips distance computations with
-        Hamerly's bounds (``KMeans(algorithm="elkan")``); same sums, bitwise."""
-        return _lloyd.HamerlyPasses(X)
+        Yinyang's grouped bounds (``KMeans(algorithm="elkan")``); same sums, bitwise."""
+        return _lloyd.YinyangPasses(X)
     feature_variance = staticmethod(_lloyd.feature_variance)
 
     @staticmethod

@@ -97,18 +97,72 @@ def _tile_sqdist(xt, m, centers, k, dist):
             dist[r] += t * t
 
 
-@kernel(fastmath=False)
-def _tile_nearest(xt, m, centers, dist, bestd, best):
-    """Nearest centre (``best``, lowest index on ties) and its squared distance (``bestd``) per tile row."""
-    _tile_sqdist(xt, m, centers, 0, bestd)
+@kernel(fastmath=False, inline="always")
+def _sqdist_d(xt, r, centers, k, D):
+    """``|x_r - centers[k]|^2`` for tile row ``r``, features summed in order (as :func:`_tile_sqdist`)."""
+    t = xt[0, r] - centers[k, 0]
+    dd = t * t
+    for j in range(1, D):
+        t = xt[j, r] - centers[k, j]
+        dd += t * t
+    return dd
+
+
+@kernel(fastmath=False, inline="always")
+def _tile_nearest_d(X, start, m, centers, xt, bestd, best, w, acc_n, acc_s, D):
+    """:func:`_tile_nearest` with ``D`` features; inlined where ``D`` is a literal, the feature loops
+    unroll and each row's distance stays in a register (one vectorised pass over the tile per centre)."""
     for r in range(m):
+        for j in range(D):
+            xt[j, r] = X[start + r, j]
+    for r in range(m):
+        bestd[r] = _sqdist_d(xt, r, centers, 0, D)
         best[r] = 0
     for k in range(1, centers.shape[0]):
-        _tile_sqdist(xt, m, centers, k, dist)
         for r in range(m):
-            better = dist[r] < bestd[r]
-            bestd[r] = dist[r] if better else bestd[r]
+            dd = _sqdist_d(xt, r, centers, k, D)
+            better = dd < bestd[r]
+            bestd[r] = dd if better else bestd[r]
             best[r] = k if better else best[r]
+    if acc_n.shape[0] != 0:
+        unit = w.shape[0] == 0
+        for r in range(m):
+            k = best[r]
+            wi = 1.0 if unit else w[start + r]
+            acc_n[k] += wi
+            for j in range(D):
+                acc_s[k, j] += wi * xt[j, r]
+
+
+@kernel(fastmath=False)
+def _tile_nearest(X, start, m, centers, xt, bestd, best, w, acc_n, acc_s):
+    """Load rows ``start .. start+m`` of X into the transposed tile ``xt`` and find each row's nearest
+    centre (``best``, lowest index on ties) and its squared distance (``bestd``, X's dtype).
+
+    If ``acc_n`` is not empty, add each row's weight ``w_i`` (1 when ``w`` is empty) to
+    ``acc_n[best]`` and ``w_i x_i`` to ``acc_s[best]``, row after row.
+
+    One specialisation per number of features up to 8 (the feature count is a compile-time
+    constant there), the general loop above; the distances are the same expressions either way."""
+    d = X.shape[1]
+    if d == 1:
+        _tile_nearest_d(X, start, m, centers, xt, bestd, best, w, acc_n, acc_s, 1)
+    elif d == 2:
+        _tile_nearest_d(X, start, m, centers, xt, bestd, best, w, acc_n, acc_s, 2)
+    elif d == 3:
+        _tile_nearest_d(X, start, m, centers, xt, bestd, best, w, acc_n, acc_s, 3)
+    elif d == 4:
+        _tile_nearest_d(X, start, m, centers, xt, bestd, best, w, acc_n, acc_s, 4)
+    elif d == 5:
+        _tile_nearest_d(X, start, m, centers, xt, bestd, best, w, acc_n, acc_s, 5)
+    elif d == 6:
+        _tile_nearest_d(X, start, m, centers, xt, bestd, best, w, acc_n, acc_s, 6)
+    elif d == 7:
+        _tile_nearest_d(X, start, m, centers, xt, bestd, best, w, acc_n, acc_s, 7)
+    elif d == 8:
+        _tile_nearest_d(X, start, m, centers, xt, bestd, best, w, acc_n, acc_s, 8)
+    else:
+        _tile_nearest_d(X, start, m, centers, xt, bestd, best, w, acc_n, acc_s, d)
 
 
 @kernel(fastmath=False)
@@ -142,7 +196,7 @@ def assigned_stats(X, w, centers, centers64, nk, sum_x, scatter):
     bs = np.zeros((nb, K, d))
     bss = np.zeros((nb, Ks, d, d))
     for b in prange(nb):
-        xt, dist, bestd, best = _tile_buffers(X)
+        xt, _, bestd, best = _tile_buffers(X)
         diff = np.empty(d)
         # thread-local accumulators, copied out once: no false sharing between neighbouring blocks
         acc_n = np.zeros(K)
@@ -151,21 +205,16 @@ def assigned_stats(X, w, centers, centers64, nk, sum_x, scatter):
         stop = (b + 1) * n // nb
         for start in range(b * n // nb, stop, TILE):
             m = min(TILE, stop - start)
-            _load_tile(X, start, m, xt)
-            _tile_nearest(xt, m, centers, dist, bestd, best)
-            for r in range(m):
+            _tile_nearest(X, start, m, centers, xt, bestd, best, w, acc_n, acc_s)
+            for r in range(m if second else 0):
                 k = best[r]
                 wi = 1.0 if unit else w[start + r]
-                acc_n[k] += wi
                 for j in range(d):
-                    acc_s[k, j] += wi * xt[j, r]
-                if second:
-                    for j in range(d):
-                        diff[j] = np.float64(xt[j, r]) - centers64[k, j]
-                    for j in range(d):
-                        wdj = wi * diff[j]
-                        for l in range(j, d):
-                            acc_ss[k, j, l] += wdj * diff[l]
+                    diff[j] = np.float64(xt[j, r]) - centers64[k, j]
+                for j in range(d):
+                    wdj = wi * diff[j]
+                    for l in range(j, d):
+                        acc_ss[k, j, l] += wdj * diff[l]
         bn[b] = acc_n
         bs[b] = acc_s
         bss[b] = acc_ss
@@ -200,13 +249,13 @@ def assign_inertia(X, w, centers, labels):
     nb = _n_blocks(n, 1)
     part = np.zeros(nb)
     for b in prange(nb):
-        xt, dist, bestd, best = _tile_buffers(X)
+        xt, _, bestd, best = _tile_buffers(X)
+        no_w, no_s = np.empty(0), np.empty((0, 0))  # nothing accumulated
         s = 0.0
         stop = (b + 1) * n // nb
         for start in range(b * n // nb, stop, TILE):
             m = min(TILE, stop - start)
-            _load_tile(X, start, m, xt)
-            _tile_nearest(xt, m, centers, dist, bestd, best)
+            _tile_nearest(X, start, m, centers, xt, bestd, best, no_w, no_w, no_s)
             for r in range(m):
                 if store:
                     labels[start + r] = best[r]
@@ -232,13 +281,13 @@ def farthest_points(X, centers, m_far):
     bi = np.full((nb, m_far), -1, dtype=np.int64)
     bl = np.full((nb, m_far), -1, dtype=np.int64)
     for b in prange(nb):
-        xt, dist, bestd, best = _tile_buffers(X)
+        xt, _, bestd, best = _tile_buffers(X)
+        no_w, no_s = np.empty(0), np.empty((0, 0))  # nothing accumulated
         top_d, top_i, top_l = bd[b], bi[b], bl[b]
         stop = (b + 1) * n // nb
         for start in range(b * n // nb, stop, TILE):
             m = min(TILE, stop - start)
-            _load_tile(X, start, m, xt)
-            _tile_nearest(xt, m, centers, dist, bestd, best)
+            _tile_nearest(X, start, m, centers, xt, bestd, best, no_w, no_w, no_s)
             for r in range(m):
                 _insert_top(top_d, top_i, top_l, np.float64(bestd[r]), start + r, best[r])
     topd = np.full(m_far, -1.0)
@@ -269,20 +318,58 @@ def distances(X, centers, out):
 
 
 @kernel(fastmath=False)
-def feature_variance(X):
-    """Population variance of every column (float64, two passes; serial: it runs once per fit)."""
+def _column_sum(X, lo, hi, j, mean):
+    """``sum_{lo <= i < hi} X[i, j]`` (``mean`` empty), else ``sum (X[i, j] - mean[j])**2``, float64.
+
+    Four interleaved partial sums (rows ``i % 4``) added as ``(s0 + s1) + (s2 + s3)``: a fixed
+    order that does not wait on one addition per row."""
+    centred = mean.shape[0] != 0
+    c = mean[j] if centred else 0.0
+    s0 = s1 = s2 = s3 = 0.0
+    i = lo
+    while i + 4 <= hi:
+        t0 = X[i, j] - c
+        t1 = X[i + 1, j] - c
+        t2 = X[i + 2, j] - c
+        t3 = X[i + 3, j] - c
+        if centred:
+            t0 *= t0
+            t1 *= t1
+            t2 *= t2
+            t3 *= t3
+        s0 += t0
+        s1 += t1
+        s2 += t2
+        s3 += t3
+        i += 4
+    while i < hi:
+        t0 = X[i, j] - c
+        s0 += t0 * t0 if centred else t0
+        i += 1
+    return (s0 + s1) + (s2 + s3)
+
+
+@kernel(parallel=True, fastmath=False)
+def _column_sums(X, mean):
+    """Per column, :func:`_column_sum` over row blocks, added in block order."""
     n, d = X.shape
-    mean = np.zeros(d)
-    for i in range(n):
+    nb = _n_blocks(n, d)
+    part = np.empty((nb, d))
+    for b in prange(nb):
         for j in range(d):
-            mean[j] += X[i, j]
-    mean /= n
-    var = np.zeros(d)
-    for i in range(n):
-        for j in range(d):
-            t = X[i, j] - mean[j]
-            var[j] += t * t
-    return var / n
+            part[b, j] = _column_sum(X, b * n // nb, (b + 1) * n // nb, j, mean)
+    total = np.zeros(d)
+    for b in range(nb):
+        total += part[b]
+    return total
+
+
+@kernel(fastmath=False)
+def feature_variance(X):
+    """Population variance of every column (float64, two parallel passes: mean, then squared deviations)."""
+    n = X.shape[0]
+    mean = _column_sums(X, np.zeros(0)) / n
+    return _column_sums(X, mean) / n
 
 
 @kernel(parallel=True, fastmath=False)
@@ -438,114 +525,340 @@ def _weights_or_empty(sample_weight: np.ndarray | None) -> np.ndarray:
 
 
 # ---------------------------------------------------------------------------------------------- bounded Lloyd
-@kernel(fastmath=False)
-def _row_sqdist(X, i, centers, k):
-    """``|x_i - centers[k]|^2`` in X's dtype, summed over features in the order of :func:`_tile_sqdist`."""
+@kernel(fastmath=False, inline="always")
+def _row_sqdist(X, i, centers, k, D):
+    """``|x_i - centers[k]|^2`` in X's dtype, summed over the ``D`` features in the order of :func:`_sqdist_d`."""
     t = X[i, 0] - centers[k, 0]
     dd = t * t
-    for j in range(1, X.shape[1]):
+    for j in range(1, D):
         t = X[i, j] - centers[k, j]
         dd += t * t
     return dd
 
 
-@kernel(parallel=True, fastmath=False)
-def hamerly_pass(X, w, centers, half_sep, shift, rho, first, labels, upper, lower, nk, sum_x):
-    """One Lloyd assignment pass with Hamerly's bounds; same ``nk`` and ``sum_x`` as :func:`lloyd_pass`, bitwise.
+@kernel(fastmath=False, inline="always")
+def _yinyang_tiles_d(X, w, centers, group_of, labels, upper, lower, lo, hi, acc_n, acc_s, D):
+    """Rows ``lo .. hi`` of :func:`yinyang_pass` with every distance computed, over transposed tiles as in
+    :func:`_tile_nearest_d` (same distances, same labels); sets exact bounds and accumulates in row order."""
+    K = centers.shape[0]
+    G = lower.shape[1]
+    unit = w.shape[0] == 0
+    xt = np.empty((D, TILE), dtype=X.dtype)
+    bestd = np.empty(TILE, dtype=X.dtype)
+    best = np.empty(TILE, dtype=np.int64)
+    c1 = np.empty((G, TILE), dtype=X.dtype)  # per group: smallest and second smallest squared distance
+    c2 = np.empty((G, TILE), dtype=X.dtype)
+    k1 = np.empty((G, TILE), dtype=np.int64)
+    for start in range(lo, hi, TILE):
+        m = min(TILE, hi - start)
+        for r in range(m):
+            for j in range(D):
+                xt[j, r] = X[start + r, j]
+            bestd[r] = np.inf
+            best[r] = 0
+        for g in range(G):
+            for r in range(m):
+                c1[g, r] = np.inf
+                c2[g, r] = np.inf
+                k1[g, r] = -1
+        for k in range(K):
+            g = group_of[k]
+            for r in range(m):
+                dd = _sqdist_d(xt, r, centers, k, D)
+                better = dd < bestd[r]
+                bestd[r] = dd if better else bestd[r]
+                best[r] = k if better else best[r]
+                below = dd < c1[g, r]
+                c2[g, r] = c1[g, r] if below else min(c2[g, r], dd)
+                c1[g, r] = dd if below else c1[g, r]
+                k1[g, r] = k if below else k1[g, r]
+        for r in range(m):
+            i = start + r
+            a = best[r]
+            labels[i] = a
+            upper[i] = np.sqrt(np.float64(bestd[r]))
+            for g in range(G):
+                lower[i, g] = np.sqrt(np.float64(c2[g, r] if k1[g, r] == a else c1[g, r]))
+            wi = 1.0 if unit else w[i]
+            acc_n[a] += wi
+            for j in range(D):
+                acc_s[a, j] += wi * xt[j, r]
 
-    Per row: ``labels`` (int32), ``upper`` >= distance to its centre, ``lower`` <= distance to
-    every other centre (float64).  ``shift`` (K,) is how far each centre moved since the previous
-    pass (the bounds are moved by it first), ``half_sep[k]`` half the distance from centre ``k`` to
-    its nearest other centre.  A row keeps its label without computing any other distance when
-    ``upper (1 + rho) < max(half_sep[label], lower) (1 - rho)``; ``rho`` covers the rounding of the
-    computed distances and bounds, so a kept label is the strict nearest centre, as Lloyd's.  All
-    other rows get every distance, computed and compared exactly as :func:`_tile_nearest` does
-    (lowest index on ties).  ``first`` computes every distance (bounds not yet set).  The rows are
-    accumulated in the blocks and order of :func:`assigned_stats`.
+
+@kernel(fastmath=False, inline="always")
+def _yinyang_bounded_d(X, w, centers, members, group_start, group_of, shift, group_shift, rho,
+                       labels, upper, lower, lo, hi, acc_n, acc_s, D):
+    """Rows ``lo .. hi`` of :func:`yinyang_pass` with the bounds, tile by tile; return the number of
+    distances computed.
+
+    Per tile: the bounds are moved and tested row by row, the rows left tighten their upper bound
+    (one distance each), and the rows still left are searched group by group: for each group, the
+    rows whose bound does not exclude it are gathered into a transposed tile and their distances to
+    the group's centres are computed vectorised over those rows, in centre order, as a row-by-row
+    search would (same distances, same comparisons, same labels)."""
+    G = group_start.shape[0] - 1
+    unit = w.shape[0] == 0
+    lo_margin = 1.0 - rho
+    hi_margin = 1.0 + rho
+    computed = 0
+    best = np.empty(TILE, dtype=np.int64)      # per tile row: label after this pass
+    srow = np.empty(TILE, dtype=np.int64)      # rows searched (tile positions)
+    sbest = np.empty(TILE, dtype=np.int64)     # per searched row: best centre so far, its squared
+    sbestd = np.empty(TILE, dtype=X.dtype)     # distance and distance (the running upper bound),
+    sub = np.empty(TILE)                       # and the exact distance to its old label
+    sua = np.empty(TILE)
+    searched = np.empty((G, TILE), dtype=np.bool_)
+    c1 = np.empty((G, TILE), dtype=X.dtype)    # per searched group and row: smallest and second
+    c2 = np.empty((G, TILE), dtype=X.dtype)    # smallest squared distance, centre of the smallest
+    k1 = np.empty((G, TILE), dtype=np.int64)
+    gidx = np.empty(TILE, dtype=np.int64)      # rows searched in the current group
+    xg = np.empty((D, TILE), dtype=X.dtype)
+    gb = np.empty(TILE, dtype=X.dtype)
+    gk = np.empty(TILE, dtype=np.int64)
+    g1 = np.empty(TILE, dtype=X.dtype)
+    g2 = np.empty(TILE, dtype=X.dtype)
+    gk1 = np.empty(TILE, dtype=np.int64)
+    for start in range(lo, hi, TILE):
+        m = min(TILE, hi - start)
+        ns = 0
+        for r in range(m):
+            i = start + r
+            a = labels[i]
+            best[r] = a
+            ub = upper[i] + shift[a]
+            glb = np.inf
+            for g in range(G):
+                lower[i, g] -= group_shift[g]
+                glb = min(glb, lower[i, g])
+            if not ub * hi_margin < glb * lo_margin:
+                dd = _row_sqdist(X, i, centers, a, D)
+                computed += 1
+                ub = np.sqrt(np.float64(dd))
+                if not ub * hi_margin < glb * lo_margin:
+                    srow[ns] = r
+                    sbest[ns] = a
+                    sbestd[ns] = dd
+                    sub[ns] = ub
+                    sua[ns] = ub
+                    ns += 1
+            upper[i] = ub
+        for g in range(G):
+            ng = 0
+            for s in range(ns):
+                i = start + srow[s]
+                searched[g, s] = not sub[s] * hi_margin < lower[i, g] * lo_margin
+                if searched[g, s]:
+                    gidx[ng] = s
+                    ng += 1
+            if ng == 0:
+                continue
+            for t in range(ng):
+                s = gidx[t]
+                for j in range(D):
+                    xg[j, t] = X[start + srow[s], j]
+                gb[t] = sbestd[s]
+                gk[t] = sbest[s]
+                g1[t] = np.inf
+                g2[t] = np.inf
+                gk1[t] = -1
+            for q in range(group_start[g], group_start[g + 1]):
+                k = members[q]
+                for t in range(ng):
+                    dd = _sqdist_d(xg, t, centers, k, D)
+                    better = dd < gb[t] or (dd == gb[t] and k < gk[t])
+                    gb[t] = dd if better else gb[t]
+                    gk[t] = k if better else gk[t]
+                    below = dd < g1[t]
+                    g2[t] = g1[t] if below else min(g2[t], dd)
+                    g1[t] = dd if below else g1[t]
+                    gk1[t] = k if below else gk1[t]
+            computed += ng * (group_start[g + 1] - group_start[g])
+            for t in range(ng):
+                s = gidx[t]
+                sbestd[s] = gb[t]
+                sbest[s] = gk[t]
+                sub[s] = np.sqrt(np.float64(gb[t]))
+                c1[g, s] = g1[t]
+                c2[g, s] = g2[t]
+                k1[g, s] = gk1[t]
+        for s in range(ns):
+            i = start + srow[s]
+            a = labels[i]
+            b = sbest[s]
+            for g in range(G):
+                if searched[g, s]:
+                    lower[i, g] = np.sqrt(np.float64(c2[g, s] if k1[g, s] == b else c1[g, s]))
+            if b != a and not searched[group_of[a], s]:
+                lower[i, group_of[a]] = min(lower[i, group_of[a]], sua[s])
+            labels[i] = b
+            upper[i] = sub[s]
+            best[srow[s]] = b
+        for r in range(m):
+            i = start + r
+            a = best[r]
+            wi = 1.0 if unit else w[i]
+            acc_n[a] += wi
+            for j in range(D):
+                acc_s[a, j] += wi * X[i, j]
+    return computed
+
+
+@kernel(fastmath=False, inline="always")
+def _yinyang_rows_d(X, w, centers, members, group_start, group_of, shift, group_shift, rho, full,
+                    labels, upper, lower, lo, hi, acc_n, acc_s, D):
+    """Rows ``lo .. hi`` of :func:`yinyang_pass` with ``D`` features (a literal where it is inlined):
+    update their labels and bounds, accumulate them in row order; return the number of distances computed."""
+    if full:
+        _yinyang_tiles_d(X, w, centers, group_of, labels, upper, lower, lo, hi, acc_n, acc_s, D)
+        return (hi - lo) * centers.shape[0]
+    return _yinyang_bounded_d(X, w, centers, members, group_start, group_of, shift, group_shift, rho,
+                              labels, upper, lower, lo, hi, acc_n, acc_s, D)
+
+
+@kernel(fastmath=False)
+def _yinyang_rows(X, w, centers, members, group_start, group_of, shift, group_shift, rho, full,
+                  labels, upper, lower, lo, hi, acc_n, acc_s):
+    """:func:`_yinyang_rows_d`, specialised for 1 to 8 features (as :func:`_tile_nearest`)."""
+    d = X.shape[1]
+    if d == 1:
+        return _yinyang_rows_d(X, w, centers, members, group_start, group_of, shift, group_shift, rho, full,
+                        labels, upper, lower, lo, hi, acc_n, acc_s, 1)
+    elif d == 2:
+        return _yinyang_rows_d(X, w, centers, members, group_start, group_of, shift, group_shift, rho, full,
+                        labels, upper, lower, lo, hi, acc_n, acc_s, 2)
+    elif d == 3:
+        return _yinyang_rows_d(X, w, centers, members, group_start, group_of, shift, group_shift, rho, full,
+                        labels, upper, lower, lo, hi, acc_n, acc_s, 3)
+    elif d == 4:
+        return _yinyang_rows_d(X, w, centers, members, group_start, group_of, shift, group_shift, rho, full,
+                        labels, upper, lower, lo, hi, acc_n, acc_s, 4)
+    elif d == 5:
+        return _yinyang_rows_d(X, w, centers, members, group_start, group_of, shift, group_shift, rho, full,
+                        labels, upper, lower, lo, hi, acc_n, acc_s, 5)
+    elif d == 6:
+        return _yinyang_rows_d(X, w, centers, members, group_start, group_of, shift, group_shift, rho, full,
+                        labels, upper, lower, lo, hi, acc_n, acc_s, 6)
+    elif d == 7:
+        return _yinyang_rows_d(X, w, centers, members, group_start, group_of, shift, group_shift, rho, full,
+                        labels, upper, lower, lo, hi, acc_n, acc_s, 7)
+    elif d == 8:
+        return _yinyang_rows_d(X, w, centers, members, group_start, group_of, shift, group_shift, rho, full,
+                        labels, upper, lower, lo, hi, acc_n, acc_s, 8)
+    else:
+        return _yinyang_rows_d(X, w, centers, members, group_start, group_of, shift, group_shift, rho, full,
+                        labels, upper, lower, lo, hi, acc_n, acc_s, d)
+
+
+@kernel(parallel=True, fastmath=False)
+def yinyang_pass(X, w, centers, members, group_start, group_of, shift, group_shift, rho, full,
+                 labels, upper, lower, nk, sum_x):
+    """One Lloyd pass with Yinyang's grouped bounds: same ``nk`` and ``sum_x`` as :func:`lloyd_pass`, bitwise.
+
+    The centres are split into G groups: group ``g`` is ``members[group_start[g]:group_start[g+1]]``
+    and ``group_of[k]`` is the group of centre ``k``.  Per row: ``labels`` (int32), ``upper`` >= distance to its centre,
+    ``lower[i, g]`` <= distance to every centre of group ``g`` other than the label (float64).
+
+    ``full``: every distance is computed (over row tiles, as :func:`assigned_stats`) and the
+    bounds are set exactly.  Otherwise the bounds are first moved by ``shift`` (K,), how far each
+    centre moved since the previous pass, and ``group_shift`` (G,), the largest shift in each
+    group.  A row keeps its label without another distance when its upper bound is below every
+    group's lower bound (after tightening the upper bound to the exact distance if needed);
+    otherwise the distances to the centres of each group whose lower bound is not above the best
+    distance found so far are computed, the other groups are skipped.  Every comparison that skips
+    uses the margin ``rho`` (``a (1 + rho) < b (1 - rho)``), which covers the rounding of the
+    computed distances and of the bounds, so a skipped centre is strictly farther than the chosen
+    one.  The distances computed are computed exactly as :func:`_tile_nearest` computes them, and
+    the label is the lowest index among the smallest of them: Lloyd's label.  The rows are
+    accumulated in the blocks and order of :func:`assigned_stats`.  Returns the number of
+    distances computed.
     """
     n, d = X.shape
     K = centers.shape[0]
-    unit = w.shape[0] == 0
     nb = _n_blocks(n, K * (1 + d))
-    max_shift = 0.0
-    for k in range(K):
-        max_shift = max(max_shift, shift[k])
     bn = np.zeros((nb, K))
     bs = np.zeros((nb, K, d))
+    computed = np.zeros(nb, dtype=np.int64)
     for b in prange(nb):
         acc_n = np.zeros(K)
         acc_s = np.zeros((K, d))
-        for i in range(b * n // nb, (b + 1) * n // nb):
-            a = labels[i]
-            full = first
-            if not first:
-                u = upper[i] + shift[a]
-                low = lower[i] - max_shift
-                lower[i] = low
-                bound = max(half_sep[a], low) * (1.0 - rho)
-                if u * (1.0 + rho) < bound:
-                    upper[i] = u
-                else:
-                    u = np.sqrt(np.float64(_row_sqdist(X, i, centers, a)))
-                    upper[i] = u
-                    full = not (u * (1.0 + rho) < bound)
-            if full:
-                bestd = _row_sqdist(X, i, centers, 0)
-                best = 0
-                second = np.inf
-                for k in range(1, K):
-                    dd = _row_sqdist(X, i, centers, k)
-                    if dd < bestd:
-                        second = np.float64(bestd)
-                        bestd = dd
-                        best = k
-                    elif dd < second:
-                        second = np.float64(dd)
-                a = best
-                labels[i] = best
-                upper[i] = np.sqrt(np.float64(bestd))
-                lower[i] = np.sqrt(second)
-            wi = 1.0 if unit else w[i]
-            acc_n[a] += wi
-            for j in range(d):
-                acc_s[a, j] += wi * X[i, j]
+        computed[b] = _yinyang_rows(X, w, centers, members, group_start, group_of, shift, group_shift,
+                                    rho, full, labels, upper, lower, b * n // nb, (b + 1) * n // nb, acc_n, acc_s)
         bn[b] = acc_n
         bs[b] = acc_s
     _sum_blocks(bn, bs, nk, sum_x)
+    return computed.sum()
 
 
-class HamerlyPasses:
-    """Lloyd passes with Hamerly's bounds over one array: call it as :func:`lloyd_pass`.
+class YinyangPasses:
+    """Lloyd passes with Yinyang's grouped bounds over one array: call it as :func:`lloyd_pass`.
 
-    Keeps the per-row state between calls (label, upper and lower bound: 20 bytes a row) and the
-    centres of the previous call, so each call knows how far every centre moved.  The sums and
-    weights it returns are bitwise those of :func:`lloyd_pass` for the same centres, so a Lloyd
-    loop gives identical centres, iteration counts, labels and inertia with either.
+    Keeps the per-row state between calls (label, upper bound and one lower bound per group of
+    centres: ``12 + 8 G`` bytes a row) and the centres of the previous call, so each call knows how
+    far every centre moved.  The sums and weights it returns are bitwise those of
+    :func:`lloyd_pass` for the same centres, so a Lloyd loop gives identical centres, iteration
+    counts, labels and inertia with either.
+
+    Groups: ``G = ceil(K / CENTRES_PER_GROUP)`` groups made on the first call by a few Lloyd
+    iterations over the initial centres themselves (Ding et al., "Yinyang K-means", ICML 2015);
+    they are kept for the whole fit.  With ``G = 1`` this is Hamerly's algorithm.
+
+    Pass choice: a "full" pass computes every distance over row tiles (vectorised like Lloyd's
+    pass) and sets exact bounds; a "bounded" pass skips with the bounds, and costs about a third
+    of a full pass plus twice a full pass's cost per distance it does compute (gathered rows,
+    small groups).  The first pass is full.  A bounded pass that computed more than
+    ``FULL_PASS_FRACTION`` of all row-to-centre distances (the break-even measured at 1e6 x 8,
+    K=64) is followed by full passes, 1, 2, 4, ... after successive such passes, before the bounds
+    are tried again: while the centres still move a lot the bounds skip little.  Either pass gives
+    the same labels and sums, so the choice changes only the time.
     """
 
+    CENTRES_PER_GROUP = 10
+    FULL_PASS_FRACTION = 0.35
+    _GROUPING_ITERATIONS = 5
     _ITERATION_ROUNDING = 1e-12  # bounds drift by float64 additions: ~1e-16 relative per iteration
 
     def __init__(self, X: np.ndarray) -> None:
         n, d = X.shape
+        self.n = n
         self.labels = np.zeros(n, dtype=np.int32)
         self.upper = np.empty(n)
-        self.lower = np.empty(n)
+        self.lower = np.empty((n, 0))
         self.previous: np.ndarray | None = None
+        self.full_passes_due = 1
+        self.failed_tries = 0
         # relative rounding of a distance computed in X's dtype (difference form), plus bound drift
         self.rho = 4.0 * (d + 2) * float(np.finfo(X.dtype).eps) + self._ITERATION_ROUNDING
+
+    def _make_groups(self, c64: np.ndarray) -> None:
+        """Group the centres: k-means on the centres, seeded with evenly spaced ones; empty groups dropped."""
+        K = c64.shape[0]
+        G = -(-K // self.CENTRES_PER_GROUP)
+        group_of = np.arange(K) * G // K
+        for _ in range(self._GROUPING_ITERATIONS):
+            means = np.array([c64[group_of == g].mean(axis=0) for g in np.unique(group_of)])
+            group_of = ((c64[:, None, :] - means[None, :, :]) ** 2).sum(axis=2).argmin(axis=1)
+        _, group_of = np.unique(group_of, return_inverse=True)
+        self.group_of = group_of.astype(np.int64)
+        self.members = np.argsort(self.group_of, kind="stable").astype(np.int64)
+        self.group_start = np.searchsorted(self.group_of[self.members], np.arange(self.group_of.max() + 2))
+        self.lower = np.empty((self.n, self.group_start.shape[0] - 1))
 
     def __call__(self, X: np.ndarray, w: np.ndarray, centers: np.ndarray, sums: np.ndarray,
                  weights: np.ndarray) -> None:
         c64 = centers.astype(np.float64)
         K = c64.shape[0]
-        first = self.previous is None
-        shift = np.zeros(K) if first else np.sqrt(((c64 - self.previous) ** 2).sum(axis=1))
-        if K > 1:
-            sep = np.sqrt(((c64[:, None, :] - c64[None, :, :]) ** 2).sum(axis=2))
-            np.fill_diagonal(sep, np.inf)
-            half_sep = 0.5 * sep.min(axis=1)
+        if self.previous is None:
+            self._make_groups(c64)
+            shift = np.zeros(K)
         else:
-            half_sep = np.full(1, np.inf)
-        hamerly_pass(X, w, centers, half_sep, shift, self.rho, first, self.labels, self.upper, self.lower,
-                     weights, sums)
+            shift = np.sqrt(((c64 - self.previous) ** 2).sum(axis=1))
+        group_shift = np.maximum.reduceat(shift[self.members], self.group_start[:-1])
+        full = self.full_passes_due > 0
+        computed = yinyang_pass(X, w, centers, self.members, self.group_start, self.group_of, shift,
+                                group_shift, self.rho, full, self.labels, self.upper, self.lower, weights, sums)
+        if full:
+            self.full_passes_due -= 1
+        elif computed > self.FULL_PASS_FRACTION * self.n * K:
+            self.full_passes_due = 2 ** self.failed_tries
+            self.failed_tries += 1
         self.previous = c64

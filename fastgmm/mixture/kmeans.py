@@ -171,7 +171,7 @@ def lloyd_iterations(
     """Lloyd loop on validated input; return (final centres in X's dtype, iterations run).
 
     The passes over X are ``backend.lloyd_pass`` (``algorithm="lloyd"``) or the bounded passes of
-    ``backend.bounded_lloyd_pass(X)`` (``"elkan"``: Hamerly's bounds, the same sums bitwise), and
+    ``backend.bounded_lloyd_pass(X)`` (``"elkan"``: Yinyang's grouped bounds, the same sums bitwise), and
     ``backend.farthest_rows`` (see :mod:`fastgmm.mixture._backend`).
     """
     centers = np.array(centers_init, dtype=X.dtype, order="C", copy=True)
@@ -228,7 +228,7 @@ class KMeans(SklearnTags, Params):
     ``algorithm="elkan"`` skips distance computations with bounds and returns exactly what
     ``"lloyd"`` returns (bitwise).
 
-    Kernel: fastgmm.mixture._lloyd.assigned_stats (one Lloyd pass), hamerly_pass (elkan),
+    Kernel: fastgmm.mixture._lloyd.assigned_stats (one Lloyd pass), yinyang_pass (elkan),
     assign_inertia (labels and inertia), update_closest/candidate_potentials (k-means++).
 
     Parameters
@@ -251,11 +251,17 @@ class KMeans(SklearnTags, Params):
         Seed for the initialisation.
     algorithm : {"lloyd", "elkan"}, default="lloyd"
         scikit-learn's names.  "lloyd" computes every row-to-centre distance in each iteration
-        (vectorised over row tiles).  "elkan" keeps, per row, an upper bound on the distance to its
-        centre and one lower bound on the distance to every other centre (Hamerly's algorithm: 20
-        bytes a row, where Elkan's keeps K lower bounds a row) and skips the rows whose bounds
-        prove the label unchanged; the sums are accumulated in Lloyd's order, so centres, labels,
-        inertia and ``n_iter_`` are bitwise Lloyd's.  On a dask array both run Lloyd's passes.
+        (vectorised over row tiles, the loops specialised for 1 to 8 features).  "elkan" skips
+        distance computations with Yinyang's grouped bounds (Ding et al. 2015): per row an upper
+        bound on the distance to its centre and one lower bound per group of about 10 centres
+        (``12 + 8 ceil(K / 10)`` bytes a row).  It was chosen over Hamerly's single lower bound,
+        which at K=64 skips few distances (our previous "elkan"; slower than "lloyd" everywhere),
+        and over Elkan's K lower bounds a row (512 MB at 1e6 rows, K=64).  While the centres move
+        a lot it computes every distance, as "lloyd" does (see
+        :class:`fastgmm.mixture._lloyd.YinyangPasses`); measured faster than "lloyd" at d=8,
+        K=64, slower at d <= 3 or K <= 16 (docs/performance.md).  The sums are accumulated in Lloyd's
+        order, so centres, labels, inertia and ``n_iter_`` are bitwise Lloyd's.  On a dask array
+        both run Lloyd's passes.
 
     Attributes
     ----------
