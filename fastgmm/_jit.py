@@ -32,6 +32,7 @@ from typing import Any
 
 import numba
 import numba.core.event
+import numba.core.registry
 
 THREADING_LAYER_PRIORITY = ["omp", "tbb", "workqueue"]
 """fastgmm's order of preference for Numba's threading layer (see the module docstring)."""
@@ -46,6 +47,21 @@ docstring)."""
 if not {"OMP_WAIT_POLICY", "GOMP_SPINCOUNT"} & set(os.environ):
     os.environ["OMP_WAIT_POLICY"] = OMP_WAIT_POLICY
 
+PARALLEL_OPTIONS = {"prange": True, "reduction": True, "numpy": False, "setitem": False, "inplace_binop": False,
+                    "comprehension": False, "stencil": False, "fusion": False}
+"""Numba's ``parallel=`` options of fastgmm's parallel kernels: only explicit ``prange`` loops run in
+parallel.  With ``parallel=True`` Numba also turns every ``np.zeros``/``np.empty``-and-fill, array
+expression and slice assignment of the kernel into a parallel loop of its own, each compiled as a
+separate gufunc (five of them in the EM pass): seconds of cold compilation for loops that are
+small, serial by design (per-block accumulators are reduced in block order) or inside a ``prange``
+body anyway.  Measurements: docs/performance.md, "Cold start"."""
+
+# Numba imports its implementation registries (numba.np.linalg among them, which imports
+# scipy.linalg) at the first compilation or cache load of a process: ~0.3 s that would otherwise
+# land on the first call of a kernel, after `fastgmm warm-up` too.  Importing a module with
+# kernels is where that belongs.
+numba.core.registry.cpu_target.target_context.refresh()
+
 FASTMATH = frozenset({"nsz", "arcp", "contract", "afn", "reassoc"})
 
 
@@ -59,7 +75,7 @@ def kernel(
     caller to spill its registers)."""
     return numba.njit(
         inline=inline,
-        parallel=parallel,
+        parallel=dict(PARALLEL_OPTIONS) if parallel else False,
         fastmath=set(FASTMATH) if fastmath else False,
         cache=cache,
         nogil=True,

@@ -395,7 +395,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 EXIT_INTERRUPTED = 130
 STOP_GRACE = 0.5
-"""Seconds a command gets after Ctrl-C to finalise its outputs before the process exits."""
+"""Seconds a command that finalises its outputs on a stop (``subtract``) gets after Ctrl-C before the
+process exits; the others exit at once (they have nothing to finalise)."""
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -414,9 +415,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``fastgmm`` command; returns the exit code (2 for bad input, with one line on stderr).
 
     The command runs in a worker thread while the main thread waits for it, so Ctrl-C is seen at
-    once even while a Numba kernel runs (kernels release the GIL): the command is asked to stop
-    (frame loops finalise their outputs), gets :data:`STOP_GRACE` seconds, and the process exits
-    with code 130 and one line on stderr.  Several videos on Dask run in the main thread.
+    once even while a Numba kernel runs or compiles (kernels release the GIL, LLVM calls too): the
+    command is asked to stop (``subtract``'s frame loop finalises its outputs within
+    :data:`STOP_GRACE` seconds), and the process exits with code 130 and one line on stderr, however
+    long the kernel still running in the worker thread would have taken (the process ends it).
+    Several videos on Dask run in the main thread.
     """
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -443,7 +446,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             pass
     except KeyboardInterrupt:
         args.stop.set()
-        done.wait(STOP_GRACE)
+        if args.command == "subtract":
+            done.wait(STOP_GRACE)
         print(f"fastgmm {args.command}: interrupted", file=sys.stderr, flush=True)
         sys.stdout.flush()
         os._exit(EXIT_INTERRUPTED)  # a kernel may still be running in the worker thread

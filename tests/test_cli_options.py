@@ -115,6 +115,16 @@ def test_ctrl_c_stops_a_long_segmentation_with_exit_130(data_dir, tmp_path):
 
 
 @pytest.mark.slow
+def test_ctrl_c_stops_a_compilation_with_exit_130(tmp_path):
+    """Ctrl-C while `fastgmm warm-up` compiles on an empty cache: exit 130 at once, one line, no traceback."""
+    code, err, stopped = interrupt_cli(["warm-up"], ready="compiling kernels", after=1.0,
+                                       env={"NUMBA_CACHE_DIR": str(tmp_path)})
+    assert code == 130, err
+    assert "Traceback" not in err and "fastgmm warm-up: interrupted" in err
+    assert stopped < 5.0  # functional bound; the floor is 1 s
+
+
+@pytest.mark.slow
 def test_first_compilation_is_announced_once(tmp_path):
     env = {**os.environ, "PYTHONPATH": str(ROOT), "NUMBA_NUM_THREADS": "1", "NUMBA_CACHE_DIR": str(tmp_path)}
     code = ("import numpy as np\nfrom fastgmm import BackgroundSubtractorMOG\n"

@@ -124,10 +124,13 @@ def _fit_mode(fl, o, C, w, alpha, var, d0, d1, d2, dist2, var_min, var_max):
     return w
 
 
-@exact_inline
+@exact
 def _lone_mode(w0, alpha, alpha1, prune):
     """A pixel's only mode, of weight ``w0``, fits: (gain alpha / w, final weight, whether it
-    survives pruning), as the general code computes them."""
+    survives pruning), as the general code computes them.
+
+    Like :func:`_normalise`, a kernel of its own rather than inlined at IR level: inlined at its
+    call sites it cost cold compilation and no speed (docs/performance.md, "MOG2 cold start")."""
     w = alpha1 * w0 + prune
     w = w + alpha
     k = alpha / w
@@ -149,7 +152,7 @@ def _store_weight(fl, o, w, prune, nm, total):
     return nm, total + w
 
 
-@exact_inline
+@exact
 def _normalise(fl, main, over, M, L, nm, total):
     """Divide the weights of the first ``nm`` modes by ``total`` (OpenCV: times 1/total, or 0)."""
     inv = np.float32(0.0)

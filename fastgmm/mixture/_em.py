@@ -75,7 +75,7 @@ _EXP_TAYLOR = tuple(1.0 / math.factorial(k) for k in range(13, -1, -1))
 _ATANH_SERIES = tuple(1.0 / k for k in range(23, 0, -2))
 
 
-@kernel()
+@kernel(inline="always")
 def _horner(coefficients, x):  # pragma: no cover - jitted
     """Polynomial with ``coefficients`` (highest degree first) at ``x`` by Horner's rule."""
     p = coefficients[0]
@@ -84,7 +84,7 @@ def _horner(coefficients, x):  # pragma: no cover - jitted
     return p
 
 
-@kernel()
+@kernel(inline="always")
 def _exp(x):  # pragma: no cover - jitted
     """exp(x) for x <= ~0 to ~1 ulp, branch-free so the loops calling it vectorise.
 
@@ -99,7 +99,7 @@ def _exp(x):  # pragma: no cover - jitted
     return p * scale if x >= _EXP_MIN else 0.0
 
 
-@kernel()
+@kernel(inline="always")
 def _log(x):  # pragma: no cover - jitted
     """log(x) for finite x > 0 (normal numbers), branch-free so the loops calling it vectorise.
 
@@ -118,7 +118,7 @@ def _log(x):  # pragma: no cover - jitted
     return fe * _LN2_HI + (fe * _LN2_LO + 2.0 * z * p)
 
 
-@kernel()
+@kernel(inline="always")
 def _tile_log_prob3(xt, m, means, prec, log_const, lp):  # pragma: no cover - jitted
     """:func:`_tile_log_prob` for three features (colour pixels): one fused loop per component."""
     for k in range(means.shape[0]):
@@ -136,7 +136,7 @@ def _tile_log_prob3(xt, m, means, prec, log_const, lp):  # pragma: no cover - ji
             lp[k, t] = cst - 0.5 * (y0 * y0 + y1 * y1 + y2 * y2)
 
 
-@kernel()
+@kernel(inline="always")
 def _tile_log_prob(xt, m, means, prec, log_const, diag, diff, y, lp):  # pragma: no cover - jitted
     """lp[k, t] = log w_k + log N(x_t | μ_k, Σ_k) for the ``m`` rows held in ``xt`` (d, TILE)."""
     K, d = means.shape
@@ -173,7 +173,7 @@ def _tile_log_prob(xt, m, means, prec, log_const, diag, diff, y, lp):  # pragma:
             lp[k, t] = cst - 0.5 * lp[k, t]
 
 
-@kernel()
+@kernel(inline="always")
 def _tile_stats3(xt, m, means, wr, nk, sx, sxx):  # pragma: no cover - jitted
     """Add Σ wr, Σ wr·a and the lower triangle of Σ wr·a aᵀ (a = x - μ_k) for three features."""
     for k in range(means.shape[0]):
@@ -209,126 +209,151 @@ def _tile_stats3(xt, m, means, wr, nk, sx, sxx):  # pragma: no cover - jitted
         sxx[k, 2, 2] += s22
 
 
-@kernel(parallel=True)
-def em_pass(X, w, means, prec, log_const, diag, mode, n_blocks, out_logprob, out_label, out_resp):  # pragma: no cover
-    """One pass over ``X``; see the module docstring.
+@kernel()
+def _em_block(X, w, means, prec, log_const, diag, mode, start, stop, out_logprob, out_label, out_resp, nk, sx,
+              sxx):  # pragma: no cover - jitted
+    """Rows ``start .. stop`` of :func:`em_pass`: adds this block's statistics into ``nk`` (K,),
+    ``sx`` (K, d) and ``sxx`` (K, d, d) and writes the per-row outputs; returns (loglik, weight).
 
-    Parameters: ``X`` (N, d) float32/float64; ``w`` (N,) float64 sample weights or an empty
-    array for unit weights; ``means`` (K, d) and ``prec`` (K, d, d) in X's dtype; ``log_const``
-    (K,) float64; ``diag`` bool; ``mode`` a bit set of MODE_*; ``n_blocks`` row blocks;
-    outputs (N,), (N,) int64 and (N, K), or empty arrays when their mode bit is not set.
-
-    Returns per-block ``(loglik, weight, nk, sum_dx, scatter)``; ``scatter`` holds the lower
-    triangle (only the diagonal is guaranteed when ``diag``).  ``sum_dx`` and ``scatter`` are
-    centred on ``means``.
+    A serial kernel of its own, called once per block from :func:`em_pass`'s ``prange``: Numba's
+    parfor passes then see a loop of one call instead of this body, which more than halves the
+    cold compilation of the pass (docs/performance.md, "Cold start").
     """
-    n, d = X.shape
+    d = X.shape[1]
     K = means.shape[0]
     has_w = w.shape[0] > 0
     want_stats = (mode & MODE_STATS) != 0
     want_lp = (mode & MODE_LOGPROB) != 0
     want_label = (mode & MODE_LABEL) != 0
     want_resp = (mode & MODE_RESP) != 0
-    ll = np.zeros(n_blocks)
-    wsum = np.zeros(n_blocks)
-    nk = np.zeros((n_blocks, K))
-    sx = np.zeros((n_blocks, K, d))
-    sxx = np.zeros((n_blocks, K, d, d))
+    xt = np.empty((d, TILE), X.dtype)
+    diff = np.empty((d, TILE), X.dtype)
+    y = np.empty(TILE, X.dtype)
+    lp = np.empty((K, TILE))
+    wt = np.empty(TILE)
+    mx = np.empty(TILE)
+    ssum = np.empty(TILE)
+    best = np.empty(TILE, np.int64)
+    ll_b = 0.0
+    w_b = 0.0
+    for t0 in range(start, stop, TILE):
+        m = min(TILE, stop - t0)
+        for t in range(m):
+            for i in range(d):
+                xt[i, t] = X[t0 + t, i]
+        if has_w:
+            for t in range(m):
+                wt[t] = w[t0 + t]
+        else:
+            for t in range(m):
+                wt[t] = 1.0
+        _tile_log_prob(xt, m, means, prec, log_const, diag, diff, y, lp)
+        # log-sum-exp over components in two passes (max, then sum of exp), rows innermost;
+        # lp becomes w * responsibility
+        for t in range(m):
+            mx[t] = lp[0, t]
+            best[t] = 0
+        for k in range(1, K):
+            for t in range(m):
+                v = lp[k, t]
+                if v > mx[t]:
+                    mx[t] = v
+                    best[t] = k
+        for t in range(m):
+            ssum[t] = 0.0
+        for k in range(K):
+            for t in range(m):
+                e = _exp(lp[k, t] - mx[t])
+                lp[k, t] = e
+                ssum[t] += e
+        for t in range(m):
+            mx[t] = mx[t] + _log(ssum[t])
+            ssum[t] = 1.0 / ssum[t]
+        if want_lp:
+            for t in range(m):
+                out_logprob[t0 + t] = mx[t]
+        if want_label:
+            for t in range(m):
+                out_label[t0 + t] = best[t]
+        if want_resp:
+            for t in range(m):
+                for k in range(K):
+                    out_resp[t0 + t, k] = lp[k, t] * ssum[t]
+        if want_stats:
+            for t in range(m):
+                ll_b += wt[t] * mx[t]
+                w_b += wt[t]
+                ssum[t] *= wt[t]
+            for k in range(K):
+                for t in range(m):
+                    lp[k, t] *= ssum[t]
+        if not want_stats:
+            continue
+        if d == 3:
+            _tile_stats3(xt, m, means, lp, nk, sx, sxx)
+            continue
+        for k in range(K):
+            acc = 0.0
+            for t in range(m):
+                acc += lp[k, t]
+            nk[k] += acc
+            for i in range(d):
+                mu = means[k, i]
+                acc = 0.0
+                acc2 = 0.0
+                for t in range(m):
+                    a = xt[i, t] - mu
+                    diff[i, t] = a
+                    r = lp[k, t] * a
+                    acc += r
+                    acc2 += r * a
+                sx[k, i] += acc
+                sxx[k, i, i] += acc2
+                if not diag:
+                    for j in range(i):
+                        acc = 0.0
+                        for t in range(m):
+                            acc += lp[k, t] * diff[i, t] * diff[j, t]
+                        sxx[k, i, j] += acc
+    return ll_b, w_b
+
+
+@kernel(parallel=True)
+def em_pass(X, w, means, prec, log_const, diag, mode, out_logprob, out_label, out_resp, ll, wsum, nk, sx,
+            sxx):  # pragma: no cover - jitted
+    """One pass over ``X``; see the module docstring.
+
+    Parameters: ``X`` (N, d) float32/float64; ``w`` (N,) float64 sample weights or an empty
+    array for unit weights; ``means`` (K, d) and ``prec`` (K, d, d) in X's dtype; ``log_const``
+    (K,) float64; ``diag`` bool; ``mode`` a bit set of MODE_*; outputs (N,), (N,) int64 and
+    (N, K), or empty arrays when their mode bit is not set.
+
+    The rows are cut into ``n_blocks = ll.shape[0]`` blocks; block ``b`` adds its log-likelihood
+    and weight into ``ll[b]`` and ``wsum[b]``, and its ``nk`` (K,), ``sum_dx`` (K, d) and
+    ``scatter`` (K, d, d) into ``nk[b]``, ``sx[b]``, ``sxx[b]`` (float64 zeros from the caller,
+    which keeps allocations out of the parallel kernel).  ``scatter`` holds the lower triangle
+    (only the diagonal is guaranteed when ``diag``); ``sum_dx`` and ``scatter`` are centred on
+    ``means``.
+    """
+    n = X.shape[0]
+    n_blocks = ll.shape[0]
     rows = (n + n_blocks - 1) // n_blocks
     for b in prange(n_blocks):
         start = b * rows
-        stop = min(n, start + rows)
-        xt = np.empty((d, TILE), X.dtype)
-        diff = np.empty((d, TILE), X.dtype)
-        y = np.empty(TILE, X.dtype)
-        lp = np.empty((K, TILE))
-        wt = np.empty(TILE)
-        mx = np.empty(TILE)
-        ssum = np.empty(TILE)
-        best = np.empty(TILE, np.int64)
-        ll_b = 0.0
-        w_b = 0.0
-        for t0 in range(start, stop, TILE):
-            m = min(TILE, stop - t0)
-            for t in range(m):
-                for i in range(d):
-                    xt[i, t] = X[t0 + t, i]
-            if has_w:
-                for t in range(m):
-                    wt[t] = w[t0 + t]
-            else:
-                for t in range(m):
-                    wt[t] = 1.0
-            _tile_log_prob(xt, m, means, prec, log_const, diag, diff, y, lp)
-            # log-sum-exp over components in two passes (max, then sum of exp), rows innermost;
-            # lp becomes w * responsibility
-            for t in range(m):
-                mx[t] = lp[0, t]
-                best[t] = 0
-            for k in range(1, K):
-                for t in range(m):
-                    v = lp[k, t]
-                    if v > mx[t]:
-                        mx[t] = v
-                        best[t] = k
-            for t in range(m):
-                ssum[t] = 0.0
-            for k in range(K):
-                for t in range(m):
-                    e = _exp(lp[k, t] - mx[t])
-                    lp[k, t] = e
-                    ssum[t] += e
-            for t in range(m):
-                mx[t] = mx[t] + _log(ssum[t])
-                ssum[t] = 1.0 / ssum[t]
-            if want_lp:
-                for t in range(m):
-                    out_logprob[t0 + t] = mx[t]
-            if want_label:
-                for t in range(m):
-                    out_label[t0 + t] = best[t]
-            if want_resp:
-                for t in range(m):
-                    for k in range(K):
-                        out_resp[t0 + t, k] = lp[k, t] * ssum[t]
-            if want_stats:
-                for t in range(m):
-                    ll_b += wt[t] * mx[t]
-                    w_b += wt[t]
-                    ssum[t] *= wt[t]
-                for k in range(K):
-                    for t in range(m):
-                        lp[k, t] *= ssum[t]
-            if not want_stats:
-                continue
-            if d == 3:
-                _tile_stats3(xt, m, means, lp, nk[b], sx[b], sxx[b])
-                continue
-            for k in range(K):
-                acc = 0.0
-                for t in range(m):
-                    acc += lp[k, t]
-                nk[b, k] += acc
-                for i in range(d):
-                    mu = means[k, i]
-                    acc = 0.0
-                    acc2 = 0.0
-                    for t in range(m):
-                        a = xt[i, t] - mu
-                        diff[i, t] = a
-                        r = lp[k, t] * a
-                        acc += r
-                        acc2 += r * a
-                    sx[b, k, i] += acc
-                    sxx[b, k, i, i] += acc2
-                    if not diag:
-                        for j in range(i):
-                            acc = 0.0
-                            for t in range(m):
-                                acc += lp[k, t] * diff[i, t] * diff[j, t]
-                            sxx[b, k, i, j] += acc
+        ll_b, w_b = _em_block(X, w, means, prec, log_const, diag, mode, start, min(n, start + rows), out_logprob,
+                              out_label, out_resp, nk[b], sx[b], sxx[b])
         ll[b] = ll_b
         wsum[b] = w_b
+
+
+def _pass(X: np.ndarray, w: np.ndarray, means: np.ndarray, prec: np.ndarray, log_const: np.ndarray, diag: bool,
+          mode: int, out_logprob: np.ndarray, out_label: np.ndarray, out_resp: np.ndarray
+          ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`em_pass` over ``n_blocks_for`` blocks; returns the per-block ``(loglik, weight, nk, sum_dx, scatter)``."""
+    K, d = means.shape
+    nb = n_blocks_for(X.shape[0], K, d)
+    ll, wsum, nk, sx, sxx = np.zeros(nb), np.zeros(nb), np.zeros((nb, K)), np.zeros((nb, K, d)), np.zeros((nb, K, d, d))
+    em_pass(X, w, means, prec, log_const, diag, mode, out_logprob, out_label, out_resp, ll, wsum, nk, sx, sxx)
     return ll, wsum, nk, sx, sxx
 
 
@@ -369,11 +394,8 @@ def block_stats(
 ) -> Stats:
     """E-step statistics of the rows ``X`` with weights ``w`` (empty for unit weights)."""
     K = means.shape[0]
-    empty1 = np.empty(0, X.dtype)
-    ll, ws, nk, sx, sxx = em_pass(
-        X, w, means, prec, log_const, diag, MODE_STATS, n_blocks_for(X.shape[0], K, X.shape[1]),
-        empty1, np.empty(0, np.int64), np.empty((0, K), X.dtype),
-    )
+    ll, ws, nk, sx, sxx = _pass(X, w, means, prec, log_const, diag, MODE_STATS, np.empty(0, X.dtype),
+                                np.empty(0, np.int64), np.empty((0, K), X.dtype))
     scatter = sxx.sum(axis=0)
     if diag:
         scatter = np.diagonal(scatter, axis1=1, axis2=2).copy()
@@ -406,6 +428,5 @@ def evaluate(
     out_lp = np.empty(n if logprob else 0, X.dtype)
     out_label = np.empty(n if label else 0, np.int64)
     out_resp = np.empty((n if resp else 0, K), X.dtype)
-    em_pass(X, np.empty(0), means, prec, log_const, diag, mode, n_blocks_for(n, K, X.shape[1]), out_lp, out_label,
-            out_resp)
+    _pass(X, np.empty(0), means, prec, log_const, diag, mode, out_lp, out_label, out_resp)
     return (out_lp if logprob else None, out_label if label else None, out_resp if resp else None)
