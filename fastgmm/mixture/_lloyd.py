@@ -165,6 +165,16 @@ def _tile_nearest(X, start, m, centers, xt, bestd, best, w, acc_n, acc_s):
         _tile_nearest_d(X, start, m, centers, xt, bestd, best, w, acc_n, acc_s, d)
 
 
+@kernel(fastmath=False, inline="always")
+def _store_block(bn, bs, b, acc_n, acc_s):
+    """Copy one block's accumulators into row ``b`` of the per-block arrays, element by element (a
+    slice assignment would compile Numba's shape-mismatch error path: seconds of cold start)."""
+    for k in range(acc_n.shape[0]):
+        bn[b, k] = acc_n[k]
+        for j in range(acc_s.shape[1]):
+            bs[b, k, j] = acc_s[k, j]
+
+
 @kernel(fastmath=False)
 def _sum_blocks(bn, bs, nk, sum_x):
     """``nk = Σ_b bn[b]`` and ``sum_x = Σ_b bs[b]``, added in block order (so bitwise independent of threads)."""
@@ -215,9 +225,11 @@ def assigned_stats(X, w, centers, centers64, nk, sum_x, scatter):
                     wdj = wi * diff[j]
                     for l in range(j, d):
                         acc_ss[k, j, l] += wdj * diff[l]
-        bn[b] = acc_n
-        bs[b] = acc_s
-        bss[b] = acc_ss
+        _store_block(bn, bs, b, acc_n, acc_s)
+        for k in range(Ks):
+            for j in range(d):
+                for l in range(d):
+                    bss[b, k, j, l] = acc_ss[k, j, l]
     _sum_blocks(bn, bs, nk, sum_x)
     scatter[:] = 0.0
     for b in range(nb):
@@ -783,8 +795,7 @@ def yinyang_pass(X, w, centers, members, group_start, group_of, shift, group_shi
         acc_s = np.zeros((K, d))
         computed[b] = _yinyang_rows(X, w, centers, members, group_start, group_of, shift, group_shift,
                                     rho, full, labels, upper, lower, b * n // nb, (b + 1) * n // nb, acc_n, acc_s)
-        bn[b] = acc_n
-        bs[b] = acc_s
+        _store_block(bn, bs, b, acc_n, acc_s)
     _sum_blocks(bn, bs, nk, sum_x)
     return computed.sum()
 
