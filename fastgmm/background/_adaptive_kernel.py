@@ -57,6 +57,12 @@ PARAMS = (
 """Order of the float32 parameter vector (flags as 0/1)."""
 P_TB, P_TG, P_BR, P_VINIT, P_VMIN, P_VMAX, P_ABOOT, P_NS, P_FG, P_TAU, P_SH, P_FB, P_DIF, P_GH, \
     P_FORCE, P_TLO, P_THI, P_TFIX, P_D0, P_TEX = range(len(PARAMS))
+Q_CD2, Q_GFLOOR, Q_INVC, Q_NORM, Q_GHOST_RATE, Q_PULL_RATE = range(len(PARAMS), len(PARAMS) + 6)
+"""Frame constants that :func:`constants` appends to the parameters: ``C * min_distance^2``, the
+update floor ``C * min_distance^2 * var_threshold_gen / var_threshold``, ``1 / C``,
+``1 / (255 C)``, the ghost rate ``1 / (n_samples t_lower)`` and the diffusion rate
+``1 / n_samples`` (each the float32 prefix of the per-pixel expression it replaces, so results are
+unchanged)."""
 
 # SuBSENSE feedback constants (St-Charles, Bilodeau, Bergevin, IEEE TIP 2015; LITIV reference code)
 ST = np.float32(1.0 / 25.0)      # short-term rolling-average rate
@@ -110,18 +116,31 @@ def _swap(rec, p, a, b):
 
 
 @_exact
-def mix_update(rec, p, x0, x1, x2, C, a, R2, prm, create=True, move=True):
+def constants(prm, C):
+    """The parameters (``P_*`` order) followed by the frame constants ``Q_*``, as a tuple of float32
+    that the per-pixel code keeps in registers (loads from ``prm`` could not be hoisted out of the
+    pixel loop: the compiler must assume a store to the record may change them)."""
+    c = np.float32(C)
+    cd2 = c * prm[P_D0] * prm[P_D0]
+    return (prm[P_TB], prm[P_TG], prm[P_BR], prm[P_VINIT], prm[P_VMIN], prm[P_VMAX], prm[P_ABOOT], prm[P_NS],
+            prm[P_FG], prm[P_TAU], prm[P_SH], prm[P_FB], prm[P_DIF], prm[P_GH], prm[P_FORCE], prm[P_TLO],
+            prm[P_THI], prm[P_TFIX], prm[P_D0], prm[P_TEX],
+            cd2, cd2 * prm[P_TG] / prm[P_TB], _ONE / c, np.float32(1.0 / 255.0) / c,
+            _ONE / (prm[P_NS] * prm[P_TLO]), _ONE / prm[P_NS])
+
+
+@_exact
+def mix_update(rec, p, x0, x1, x2, C, a, Tg, floor, cs, create=True, move=True):
     """Add observation x with rate ``a`` to pixel p's mixture (Stauffer-Grimson / Zivkovic update).
 
-    The first mode (in weight order) within ``Tg * R2 * var`` takes it: w += a (after every weight
-    decays by 1 - a), mean and per-channel variance move by a / w.  Without a match, the weakest
-    mode is replaced by (x, var_init, weight a) -- unless ``create`` is False, then nothing changes.
-    With ``move`` False a matched mode gains weight only (a neighbour's sample is evidence that the
-    mode is background, not a measurement of this pixel's mean or variance).  Weights are renormalised to sum 1 and the
-    touched mode bubbles up to keep the weight order."""
-    Tg = prm[P_TG] * R2
-    inv_c = _ONE / np.float32(C)
-    floor = np.float32(C) * prm[P_D0] * prm[P_D0] * prm[P_TG] / prm[P_TB] * R2
+    The first mode (in weight order) within ``max(Tg * var, floor)`` takes it (``Tg =
+    var_threshold_gen * R^2``, ``floor = C * min_distance^2 * R^2 * var_threshold_gen /
+    var_threshold``): w += a (after every weight decays by 1 - a), mean and per-channel variance
+    move by a / w.  Without a match, the weakest mode is replaced by (x, var_init, weight a) --
+    unless ``create`` is False, then nothing changes.  With ``move`` False a matched mode gains
+    weight only (a neighbour's sample is evidence that the mode is background, not a measurement
+    of this pixel's mean or variance).  Weights are renormalised to sum 1 and the touched mode
+    bubbles up to keep the weight order.  ``cs``: :func:`constants`."""
     if not create:
         found = False
         for m in range(K):
@@ -152,8 +171,8 @@ def mix_update(rec, p, x0, x1, x2, C, a, R2, prm, create=True, move=True):
                 if C == 3:
                     rec[p, o + 3] = rec[p, o + 3] + k * (x1 - rec[p, o + 3])
                     rec[p, o + 4] = rec[p, o + 4] + k * (x2 - rec[p, o + 4])
-                v = rec[p, o + 1] + k * (d2 * inv_c - rec[p, o + 1])
-                v = min(max(v, prm[P_VMIN]), prm[P_VMAX])
+                v = rec[p, o + 1] + k * (d2 * cs[Q_INVC] - rec[p, o + 1])
+                v = min(max(v, cs[P_VMIN]), cs[P_VMAX])
                 rec[p, o + 1] = v
                 continue
         w = w * (_ONE - a)
@@ -169,7 +188,7 @@ def mix_update(rec, p, x0, x1, x2, C, a, R2, prm, create=True, move=True):
                 break
         o = m * L
         rec[p, o] = a
-        rec[p, o + 1] = prm[P_VINIT]
+        rec[p, o + 1] = cs[P_VINIT]
         rec[p, o + 2] = x0
         rec[p, o + 3] = x1
         rec[p, o + 4] = x2
@@ -220,29 +239,26 @@ def _ratio_spread(frame, bgp, i, j, H, W, C):
 
 
 @_exact
-def _pixel(frame, rec, last, lab_prev, lab_cur, mask, bgp, bgc, fin1, fin2, p, i, j, H, W, C, prm, t):
+def _pixel(frame, rec, last, lab_prev, lab_cur, mask, bgp, bgc, fin1, fin2, p, i, j, H, W, C, cs, t):
     x0 = np.float32(frame[p, 0])
     x1 = _ZERO
     x2 = _ZERO
     ld = abs(x0 - np.float32(last[p, 0]))
-    last[p, 0] = frame[p, 0]
     if C == 3:
         x1 = np.float32(frame[p, 1])
         x2 = np.float32(frame[p, 2])
         ld = ld + abs(x1 - np.float32(last[p, 1])) + abs(x2 - np.float32(last[p, 2]))
-        last[p, 1] = frame[p, 1]
-        last[p, 2] = frame[p, 2]
-    norm = np.float32(1.0 / 255.0) / np.float32(C)
-    ld = ld * norm
-    rec[p, F_DL] = rec[p, F_DL] * (_ONE - ST) + ld * ST
+    ld = ld * cs[Q_NORM]
+    dl = rec[p, F_DL] * (_ONE - ST) + ld * ST
+    rec[p, F_DL] = dl
+    s_run = rec[p, F_S]
 
-    feedback = prm[P_FB] != _ZERO
+    feedback = cs[P_FB] != _ZERO
     Rf = rec[p, F_R] if feedback else _ONE
     R2 = Rf * Rf
-    Tb = prm[P_TB] * R2
-    TB = prm[P_BR]
-    inv_c = _ONE / np.float32(C)
-    floor = np.float32(C) * prm[P_D0] * prm[P_D0] * R2
+    Tb = cs[P_TB] * R2
+    TB = cs[P_BR]
+    floor = cs[Q_CD2] * R2
 
     # ---- classify: background if x is within Tb*R^2*var of a background mode
     cum = _ZERO
@@ -263,10 +279,10 @@ def _pixel(frame, rec, last, lab_prev, lab_cur, mask, bgp, bgc, fin1, fin2, p, i
         cum = cum + w
 
     shadow = False
-    if not bg and prm[P_SH] != _ZERO:
+    if not bg and cs[P_SH] != _ZERO:
         # Prati et al. 2003 / Horprasert: x = a * mean with tau <= a < 1 and small colour distortion
         cum = _ZERO
-        tau = prm[P_TAU]
+        tau = cs[P_TAU]
         for m in range(K):
             o = m * L
             w = rec[p, o]
@@ -289,46 +305,44 @@ def _pixel(frame, rec, last, lab_prev, lab_cur, mask, bgp, bgc, fin1, fin2, p, i
                     dd = dd + d * d
                     d = a * rec[p, o + 4] - x2
                     dd = dd + d * d
-                if dd < prm[P_TB] * rec[p, o + 1] * a * a:
-                    shadow = prm[P_TEX] <= _ZERO or _ratio_spread(frame, bgp, i, j, H, W, C) < prm[P_TEX]
+                if dd < cs[P_TB] * rec[p, o + 1] * a * a:
+                    shadow = cs[P_TEX] <= _ZERO or _ratio_spread(frame, bgp, i, j, H, W, C) < cs[P_TEX]
                     break
             cum = cum + w
 
-    bv = (rec[p, best + 2], rec[p, best + 3], rec[p, best + 4])
+    bv0 = rec[p, best + 2]
+    bv1 = rec[p, best + 3]
+    bv2 = rec[p, best + 4]
     fg = not bg and not shadow
-    lab = np.uint8(0) if bg else (np.uint8(2) if shadow else np.uint8(255))
-    if bg and rec[p, F_S] >= SOURCE_S:
-        lab = np.uint8(1)          # background, but foreground recently: not yet a diffusion source
-    lab_cur[p] = lab
-    mask[p] = np.uint8(0) if bg else (np.uint8(127) if shadow else np.uint8(255))
 
     # ---- update periods and rates
-    T = rec[p, F_T] if feedback else prm[P_TFIX]
-    ns = prm[P_NS]
-    alpha = _ONE / (ns * T)
-    alpha = max(alpha, prm[P_ABOOT])
+    T = rec[p, F_T] if feedback else cs[P_TFIX]
+    alpha = _ONE / (cs[P_NS] * T)
+    alpha = max(alpha, cs[P_ABOOT])
+    Tg = cs[P_TG] * R2
+    gfloor = cs[Q_GFLOOR] * R2
 
-    ghostlike = prm[P_GH] != _ZERO and rec[p, F_S] > GHOST_S and rec[p, F_DL] < GHOST_D
+    ghostlike = cs[P_GH] != _ZERO and s_run > GHOST_S and dl < GHOST_D
     # own update: background pixels always; foreground at fg_rate * alpha (0 = conservative)
     if alpha <= _ZERO:
         pass                       # frozen (learning_rate 0)
-    elif bg or prm[P_FORCE] != _ZERO:
-        mix_update(rec, p, x0, x1, x2, C, alpha, R2, prm)
-    elif fg and prm[P_FG] > _ZERO:
-        mix_update(rec, p, x0, x1, x2, C, alpha * prm[P_FG], R2, prm)
+    elif bg or cs[P_FORCE] != _ZERO:
+        mix_update(rec, p, x0, x1, x2, C, alpha, Tg, gfloor, cs)
+    elif fg and cs[P_FG] > _ZERO:
+        mix_update(rec, p, x0, x1, x2, C, alpha * cs[P_FG], Tg, gfloor, cs)
     elif fg and ghostlike:
         # foreground for long and unchanging: reinforce a mode that already explains x (one brought
         # by the diffusion from background neighbours: a ghost), never create one (a stopped object)
-        mix_update(rec, p, x0, x1, x2, C, _ONE / (ns * prm[P_TLO]), R2, prm, False)
+        mix_update(rec, p, x0, x1, x2, C, cs[Q_GHOST_RATE], Tg, gfloor, cs, False)
 
     # ---- neighbour diffusion (ViBe/SuBSENSE spatial propagation, in pull form): with probability
     # 1/T (1/T_lower in a ghost-like region: foreground for long and unchanging) take the value of a
     # random 8-neighbour that was background in the previous frame as a sample of weight 1/n_samples
-    if prm[P_DIF] != _ZERO:
+    if cs[P_DIF] != _ZERO:
         h = hash32(p, t)
         period = T
         if ghostlike:
-            period = prm[P_TLO]
+            period = cs[P_TLO]
         u = np.float32(h & np.uint64(0xFFFF)) * np.float32(1.0 / 65536.0)
         if u * period < _ONE:
             k = np.int64((h >> np.uint64(16)) & np.uint64(7))
@@ -351,24 +365,19 @@ def _pixel(frame, rec, last, lab_prev, lab_cur, mask, bgp, bgc, fin1, fin2, p, i
                         d = y2 - np.float32(bgp[q, 2])
                         e = e + d * d
                     # only a value that is the neighbour's background (its label is a frame old)
-                    if e < np.float32(C) * prm[P_D0] * prm[P_D0]:
-                        mix_update(rec, p, y0, y1, y2, C, _ONE / ns, R2, prm, True, False)
-
-    # this frame's background value of the pixel, read by neighbours next frame: the mean of the
-    # background mode that explained x (before this frame's update), else of the strongest mode
-    for c in range(C):
-        bgc[p, c] = np.uint8(min(max(bv[c] + np.float32(0.5), _ZERO), np.float32(255.0)))
+                    if e < cs[Q_CD2]:
+                        mix_update(rec, p, y0, y1, y2, C, cs[Q_PULL_RATE], Tg, gfloor, cs, True, False)
 
     # ---- SuBSENSE feedback: D_min, blink factor v, threshold factor R, update period T
     dn = _ONE
     if bg:
-        dn = min(np.float32(np.sqrt(dmin2 * inv_c)) * np.float32(1.0 / 255.0), _ONE)
+        dn = min(np.float32(np.sqrt(dmin2 * cs[Q_INVC])) * np.float32(1.0 / 255.0), _ONE)
     dlt = rec[p, F_DLT] * (_ONE - LT) + dn * LT
     dst = rec[p, F_DST] * (_ONE - ST) + dn * ST
     rec[p, F_DLT] = dlt
     rec[p, F_DST] = dst
     fgv = _ONE if fg else _ZERO
-    rec[p, F_S] = rec[p, F_S] * (_ONE - ST) + fgv * ST
+    rec[p, F_S] = s_run * (_ONE - ST) + fgv * ST
     if feedback:
         # SuBSENSE reads the post-processed masks: last frame's (fin1) and the blink between the last two
         prev_fg = fin1[p] == 255
@@ -376,12 +385,11 @@ def _pixel(frame, rec, last, lab_prev, lab_cur, mask, bgp, bgc, fin1, fin2, p, i
         dmax = max(max(dlt, dst), np.float32(1e-3))
         dmn = min(dlt, dst)
         v = rec[p, F_V]
-        T = rec[p, F_T]
         if prev_fg or (dmn < UNSTABLE and fg):
             T = T + T_INCR / (dmax * v)
         else:
             T = T - T_DECR * v / dmax
-        T = min(max(T, prm[P_TLO]), prm[P_THI])
+        T = min(max(T, cs[P_TLO]), cs[P_THI])
         rec[p, F_T] = T
         if dmax > UNSTABLE and blink:
             v = v + V_INCR
@@ -389,13 +397,30 @@ def _pixel(frame, rec, last, lab_prev, lab_cur, mask, bgp, bgc, fin1, fin2, p, i
             v = v - (V_DECR * np.float32(0.25) if prev_fg else V_DECR)
             v = max(v, V_DECR)
         rec[p, F_V] = v
-        Rv = rec[p, F_R]
+        Rv = Rf
         tgt = _ONE + dmn * np.float32(2.0)
         if Rv < tgt * tgt:
             Rv = Rv + R_VAR * (v - V_DECR)
         else:
             Rv = max(Rv - R_VAR / v, _ONE)
         rec[p, F_R] = Rv
+
+    # ---- the pixel's bytes, written last (a byte store could alias the record for the compiler and
+    # force it to reload the record's fields): last value, labels, and this frame's background value,
+    # read by neighbours next frame: the mean of the background mode that explained x (before this
+    # frame's update), else of the strongest mode
+    lab = np.uint8(0) if bg else (np.uint8(2) if shadow else np.uint8(255))
+    if bg and s_run >= SOURCE_S:
+        lab = np.uint8(1)          # background, but foreground recently: not yet a diffusion source
+    lab_cur[p] = lab
+    mask[p] = np.uint8(0) if bg else (np.uint8(127) if shadow else np.uint8(255))
+    last[p, 0] = frame[p, 0]
+    bgc[p, 0] = np.uint8(min(max(bv0 + np.float32(0.5), _ZERO), np.float32(255.0)))
+    if C == 3:
+        last[p, 1] = frame[p, 1]
+        last[p, 2] = frame[p, 2]
+        bgc[p, 1] = np.uint8(min(max(bv1 + np.float32(0.5), _ZERO), np.float32(255.0)))
+        bgc[p, 2] = np.uint8(min(max(bv2 + np.float32(0.5), _ZERO), np.float32(255.0)))
 
 
 @_exact_parallel
@@ -407,6 +432,7 @@ def update(frame, rec, last, lab_prev, lab_cur, mask, bgp, bgc, fin1, fin2, know
     255: not a diffusion source), keeps last frame's background value and leaves its record and
     last value untouched."""
     C = frame.shape[1]
+    cs = constants(prm, C)
     rows = (H + n_blocks - 1) // n_blocks
     for b in prange(n_blocks):
         i0 = b * rows
@@ -420,7 +446,7 @@ def update(frame, rec, last, lab_prev, lab_cur, mask, bgp, bgc, fin1, fin2, know
                     for c in range(C):
                         bgc[p, c] = bgp[p, c]
                     continue
-                _pixel(frame, rec, last, lab_prev, lab_cur, mask, bgp, bgc, fin1, fin2, p, i, j, H, W, C, prm, t)
+                _pixel(frame, rec, last, lab_prev, lab_cur, mask, bgp, bgc, fin1, fin2, p, i, j, H, W, C, cs, t)
 
 
 @_exact_parallel
