@@ -337,36 +337,25 @@ def _pixel(frame, rec, last, lab_prev, lab_cur, mask, bgp, bgc, fin1, fin2, p, i
 
     # ---- neighbour diffusion (ViBe/SuBSENSE spatial propagation, in pull form): with probability
     # 1/T (1/T_lower in a ghost-like region: foreground for long and unchanging) take the value of a
-    # random 8-neighbour that was background in the previous frame as a sample of weight 1/n_samples
+    # random 8-neighbour q that was background in the previous frame as a sample of weight
+    # 1/n_samples.  Here only the dice: the caller runs the pull (:func:`_pull`) after the row's
+    # pixels, which changes no result (the pull touches only this pixel's modes, which nothing
+    # below reads) and keeps the coin toss out of the branches of the pixel loop.
+    pull = False
+    q = -1
     if cs[P_DIF] != _ZERO:
         h = hash32(p, t)
         period = T
         if ghostlike:
             period = cs[P_TLO]
         u = np.float32(h & np.uint64(0xFFFF)) * np.float32(1.0 / 65536.0)
-        if u * period < _ONE:
-            k = np.int64((h >> np.uint64(16)) & np.uint64(7))
-            k = k + (k >= 4)        # 0..8 without the centre 4
-            ni = i + k // 3 - 1
-            nj = j + k % 3 - 1
-            if ni >= 0 and ni < H and nj >= 0 and nj < W:
-                q = ni * W + nj
-                if lab_prev[q] == 0:
-                    y0 = np.float32(frame[q, 0])
-                    y1 = _ZERO
-                    y2 = _ZERO
-                    d = y0 - np.float32(bgp[q, 0])
-                    e = d * d
-                    if C == 3:
-                        y1 = np.float32(frame[q, 1])
-                        y2 = np.float32(frame[q, 2])
-                        d = y1 - np.float32(bgp[q, 1])
-                        e = e + d * d
-                        d = y2 - np.float32(bgp[q, 2])
-                        e = e + d * d
-                    # only a value that is the neighbour's background (its label is a frame old)
-                    if e < cs[Q_CD2]:
-                        mix_update(rec, p, y0, y1, y2, C, cs[Q_PULL_RATE], Tg, gfloor, cs, True, False)
+        pull = u * period < _ONE
+        k = np.int64((h >> np.uint64(16)) & np.uint64(7))
+        k = k + (k >= 4)            # 0..8 without the centre 4
+        ni = i + k // 3 - 1
+        nj = j + k % 3 - 1
+        if ni >= 0 and ni < H and nj >= 0 and nj < W:
+            q = ni * W + nj
 
     # ---- SuBSENSE feedback: D_min, blink factor v, threshold factor R, update period T
     dn = _ONE
@@ -421,32 +410,104 @@ def _pixel(frame, rec, last, lab_prev, lab_cur, mask, bgp, bgc, fin1, fin2, p, i
         last[p, 2] = frame[p, 2]
         bgc[p, 1] = np.uint8(min(max(bv1 + np.float32(0.5), _ZERO), np.float32(255.0)))
         bgc[p, 2] = np.uint8(min(max(bv2 + np.float32(0.5), _ZERO), np.float32(255.0)))
+    return pull, q, R2
+
+
+@_exact
+def _pull(frame, rec, lab_prev, bgp, p, q, C, cs, R2):
+    """The diffusion's sample for pixel p from neighbour q (drawn by :func:`_pixel`): taken when q
+    was labelled background in the previous frame and its value is its background (within
+    ``min_distance`` of its background value of the previous frame); a matching mode gains weight
+    only, else the weakest mode becomes the value."""
+    if q < 0 or lab_prev[q] != 0:
+        return
+    y0 = np.float32(frame[q, 0])
+    y1 = _ZERO
+    y2 = _ZERO
+    d = y0 - np.float32(bgp[q, 0])
+    e = d * d
+    if C == 3:
+        y1 = np.float32(frame[q, 1])
+        y2 = np.float32(frame[q, 2])
+        d = y1 - np.float32(bgp[q, 1])
+        e = e + d * d
+        d = y2 - np.float32(bgp[q, 2])
+        e = e + d * d
+    if e < cs[Q_CD2]:
+        mix_update(rec, p, y0, y1, y2, C, cs[Q_PULL_RATE], cs[P_TG] * R2, cs[Q_GFLOOR] * R2, cs, True, False)
+
+
+@_exact
+def _block(b, rows, frame, rec, last, lab_prev, lab_cur, mask, bgp, bgc, fin1, fin2, known_fg, use_known_fg, H, W, C,
+           cs, t, pull_j, pull_q, pull_r2):
+    """The rows of block b: per row, every pixel (:func:`_pixel`), then the row's diffusion pulls."""
+    sj = pull_j[b]
+    sq = pull_q[b]
+    sr = pull_r2[b]
+    for i in range(b * rows, min(H, (b + 1) * rows)):
+        n = 0
+        for j in range(W):
+            p = i * W + j
+            if use_known_fg and known_fg[p] != 0:
+                mask[p] = np.uint8(255)
+                lab_cur[p] = np.uint8(255)
+                for c in range(C):
+                    bgc[p, c] = bgp[p, c]
+                continue
+            pull, q, R2 = _pixel(frame, rec, last, lab_prev, lab_cur, mask, bgp, bgc, fin1, fin2, p, i, j, H, W, C,
+                                 cs, t)
+            sj[n] = j
+            sq[n] = q
+            sr[n] = R2
+            n += pull
+        for s in range(n):
+            _pull(frame, rec, lab_prev, bgp, i * W + sj[s], sq[s], C, cs, sr[s])
 
 
 @_exact_parallel
-def update(frame, rec, last, lab_prev, lab_cur, mask, bgp, bgc, fin1, fin2, known_fg, use_known_fg, H, W, prm, t,
-           n_blocks):
+def update(channels, frame, rec, last, labels, bgs, fins, src, mask, known_fg, use_known_fg, H, W, prm, t, pull_j,
+           pull_q, pull_r2, n_threads):
     """One frame: classify every pixel into ``mask`` / ``lab_cur`` and update its record.
 
-    With ``use_known_fg``, a pixel whose ``known_fg`` entry is nonzero is foreground (255, label
-    255: not a diffusion source), keeps last frame's background value and leaves its record and
-    last value untouched."""
-    C = frame.shape[1]
-    cs = constants(prm, C)
+    ``channels`` is a tuple of C zeros (:func:`channels_tag`): Numba turns ``len()`` of it into a
+    constant, so each specialisation has C as a compile-time constant (as
+    ``_mog2_kernel.update``).  With ``use_known_fg``, a pixel whose ``known_fg`` entry is nonzero
+    is foreground (255, label 255: not a diffusion source), keeps last frame's background value
+    and leaves its record and last value untouched.
+
+    The rows are cut into ``pull_j.shape[0]`` blocks (a number that does not depend on the thread
+    count) dealt to the ``n_threads`` threads in turn (thread t takes blocks t, t + n, ...).
+    ``pull_j``, ``pull_q`` (int32) and ``pull_r2`` (float32), one row of W per block, list a row's
+    pixels that drew a diffusion pull (column, neighbour index, R^2); the pulls run after the row.
+
+    Double buffers (index ``src`` is this frame's): ``labels`` (labels of this frame and the
+    previous one), ``bgs`` (background values), ``fins`` (post-processed masks: ``fins[src]`` is
+    the previous frame's, ``fins[src ^ 1]`` the one before)."""
+    lab_prev = labels[src ^ 1]
+    lab_cur = labels[src]
+    bgp = bgs[src ^ 1]
+    bgc = bgs[src]
+    fin1 = fins[src]
+    fin2 = fins[src ^ 1]
+    n_blocks = pull_j.shape[0]
     rows = (H + n_blocks - 1) // n_blocks
-    for b in prange(n_blocks):
-        i0 = b * rows
-        i1 = min(H, i0 + rows)
-        for i in range(i0, i1):
-            for j in range(W):
-                p = i * W + j
-                if use_known_fg and known_fg[p] != 0:
-                    mask[p] = np.uint8(255)
-                    lab_cur[p] = np.uint8(255)
-                    for c in range(C):
-                        bgc[p, c] = bgp[p, c]
-                    continue
-                _pixel(frame, rec, last, lab_prev, lab_cur, mask, bgp, bgc, fin1, fin2, p, i, j, H, W, C, cs, t)
+    if len(channels) == 3:
+        cs = constants(prm, 3)
+    else:
+        cs = constants(prm, 1)
+    for th in prange(n_threads):
+        for b in range(th, n_blocks, n_threads):
+            if len(channels) == 3:
+                _block(b, rows, frame, rec, last, lab_prev, lab_cur, mask, bgp, bgc, fin1, fin2, known_fg,
+                       use_known_fg, H, W, 3, cs, t, pull_j, pull_q, pull_r2)
+            else:
+                _block(b, rows, frame, rec, last, lab_prev, lab_cur, mask, bgp, bgc, fin1, fin2, known_fg,
+                       use_known_fg, H, W, 1, cs, t, pull_j, pull_q, pull_r2)
+
+
+def channels_tag(n_channels: int) -> tuple[int, ...]:
+    """The ``channels`` argument of :func:`update` for frames of ``n_channels`` (1 or 3) channels."""
+    return (0,) * n_channels
 
 
 @_exact_parallel

@@ -63,6 +63,7 @@ import numbers
 from pathlib import Path
 from typing import Any
 
+import numba
 import numpy as np
 
 from .._validate import check_frame, check_same_frame_shape, check_scalar
@@ -75,7 +76,7 @@ FORMAT_VERSION = 1
 """Version of the files :meth:`AdaptiveMixtureSubtractor.save` writes."""
 _ARRAYS = ("rec", "last", "labels", "bg", "fin")
 """The state arrays a file holds (attributes ``_rec``, ``_last``, ...)."""
-_NO_KNOWN_FG = np.zeros((1, 1), dtype=np.uint8)
+_NO_KNOWN_FG = np.zeros(1, dtype=np.uint8)
 """The known-foreground argument of the kernel when there is none (not read)."""
 _FLAGS = ("detect_shadows", "feedback", "diffusion", "ghost", "frame_level")
 _POSITIVE = ("var_threshold", "var_threshold_gen", "var_init", "var_min", "var_max", "n_samples", "t_lower",
@@ -225,6 +226,12 @@ class AdaptiveMixtureSubtractor(CheckedParams):
         self._area = np.zeros(H * W, dtype=np.int32)
         self._touch = np.zeros(H * W, dtype=np.uint8)
         self._raw = np.zeros((H, W), dtype=np.uint8)
+        self._raw_flat = self._raw.reshape(H * W)
+        n_blocks = min(64, max(1, H // 4))  # blocks of rows of the update (independent of the thread count)
+        self._pull_j = np.zeros((n_blocks, W), dtype=np.int32)
+        self._pull_q = np.zeros((n_blocks, W), dtype=np.int32)
+        self._pull_r2 = np.zeros((n_blocks, W), dtype=np.float32)
+        self._channels = _k.channels_tag(C)
         self._u8 = np.zeros((H, W, C), dtype=np.uint8)
 
     @_InstanceOrDefault
@@ -273,7 +280,7 @@ class AdaptiveMixtureSubtractor(CheckedParams):
             check_same_frame_shape(f, self._frame_shape)
         H, W, C = f.shape
         mask = check_out(out, H, W)
-        kf = _NO_KNOWN_FG if known_foreground is None else check_known_foreground(known_foreground, H, W)
+        kf = _NO_KNOWN_FG if known_foreground is None else check_known_foreground(known_foreground, H, W).reshape(-1)
         if f.dtype != np.uint8:
             if self._u8 is None:
                 self._u8 = np.empty(f.shape, dtype=np.uint8)
@@ -299,13 +306,11 @@ class AdaptiveMixtureSubtractor(CheckedParams):
             boot = self._boot <= self.boot_frames
             prm = self._frame_params(boot, 1.0 / (2.0 * self._boot) if boot else 0.0, lr)
             src = (self.n_frames_ - 1) & 1
-            n_blocks = min(64, max(1, H // 4))
-            _k.update(flat, self._rec, self._last, self._labels[src ^ 1], self._labels[src],
-                      self._raw.reshape(H * W), self._bg[src ^ 1], self._bg[src],
-                      self._fin[(self.n_frames_ - 1) & 1], self._fin[self.n_frames_ & 1], kf.reshape(-1),
-                      known_foreground is not None, H, W, prm, self.n_frames_, n_blocks)
+            _k.update(self._channels, flat, self._rec, self._last, self._labels, self._bg, self._fin, src,
+                      self._raw_flat, kf, known_foreground is not None, H, W, prm, self.n_frames_, self._pull_j,
+                      self._pull_q, self._pull_r2, numba.get_num_threads())
             if self.frame_level:
-                nfg = _k.count_foreground(self._raw.reshape(H * W), self._part)
+                nfg = _k.count_foreground(self._raw_flat, self._part)
                 self._busy = self._busy + 1 if nfg > self.reset_fraction * H * W else 0
                 if self._busy >= self.reset_frames:
                     self._boot = 0
