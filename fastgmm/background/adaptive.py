@@ -225,6 +225,8 @@ class AdaptiveMixtureSubtractor(CheckedParams):
         self._parent = np.zeros(H * W, dtype=np.int32)
         self._area = np.zeros(H * W, dtype=np.int32)
         self._touch = np.zeros(H * W, dtype=np.uint8)
+        self._runs = np.zeros((H * ((W + 1) // 2), 2), dtype=np.int32)
+        self._row0 = np.zeros(H + 1, dtype=np.int32)
         self._raw = np.zeros((H, W), dtype=np.uint8)
         self._raw_flat = self._raw.reshape(H * W)
         n_blocks = min(64, max(1, H // 4))  # blocks of rows of the update (independent of the thread count)
@@ -321,7 +323,8 @@ class AdaptiveMixtureSubtractor(CheckedParams):
             self._median(self._raw, out=mask)
         if self.max_hole > 0 or self.min_blob > 0:
             _blobs_kernel.clean(mask.reshape(H * W), H, W, int(self.max_hole * H * W),
-                                int(np.ceil(self.min_blob * H * W)), self._parent, self._area, self._touch)
+                                int(np.ceil(self.min_blob * H * W)), self._parent, self._area, self._touch,
+                                self._runs, self._row0)
         self._fin[self.n_frames_ & 1] = mask.reshape(H * W)  # read by the feedback of the next two frames
         return mask
 
