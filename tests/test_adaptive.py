@@ -24,9 +24,10 @@ def smooth(rng, H, W, cell):
     return top * (1 - fy) + bot * fy
 
 
-def scene(rng, H, W, C, T, *, noise=3.0, moving=True, shadow=True, jump_at=None):
+def scene(rng, H, W, C, T, *, noise=3.0, moving=True, shadow=True, jump_at=None, exposure=0.0):
     """Smooth background + noise, a moving red box, a darkened (shadow-like) band, optionally a
-    global brightness jump at frame ``jump_at`` (triggers the frame-level reset)."""
+    global brightness jump at frame ``jump_at`` (triggers the frame-level reset) and a camera gain
+    that grows linearly by ``exposure`` over the sequence (per channel, slightly different)."""
     base = 50 + 150 * smooth(rng, H, W, 6)[..., None] * np.array([1.0, 0.9, 0.8])[:C]
     frames = np.empty((T, H, W, C), np.uint8)
     for t in range(T):
@@ -38,6 +39,7 @@ def scene(rng, H, W, C, T, *, noise=3.0, moving=True, shadow=True, jump_at=None)
             f[3 * H // 4:, (3 * t) % W:(3 * t) % W + 4] *= 0.6
         if jump_at is not None and t >= jump_at:
             f = f * 0.5 + 120.0
+        f = f * (1.0 + exposure * t / T * np.array([1.0, 0.9, 1.1])[:C])
         frames[t] = np.clip(np.rint(f), 0, 255).astype(np.uint8)
     return frames
 
@@ -51,16 +53,18 @@ def active_records(rec):
     return rec
 
 
-@pytest.mark.parametrize("C, kw", [
-    (3, {}),
-    (1, {}),
-    (3, {"feedback": False, "fg_rate": 0.5}),
-    (3, {"reset_frames": 2, "reset_fraction": 0.5}),
+@pytest.mark.parametrize("C, kw, exposure", [
+    (3, {}, 0.0),
+    (1, {}, 0.0),
+    (3, {}, 0.4),
+    (1, {}, -0.3),
+    (3, {"feedback": False, "fg_rate": 0.5}, 0.0),
+    (3, {"reset_frames": 2, "reset_fraction": 0.5}, 0.0),
 ])
-def test_matches_naive_reference_bit_for_bit(C, kw):
+def test_matches_naive_reference_bit_for_bit(C, kw, exposure):
     rng = np.random.default_rng(1)
     T = 45
-    frames = scene(rng, 10, 14, C, T, jump_at=30 if "reset_frames" in kw else None)
+    frames = scene(rng, 10, 14, C, T, jump_at=30 if "reset_frames" in kw else None, exposure=exposure)
     kw = {"boot_frames": 8, **kw}
     fast = AdaptiveMixtureSubtractor(median_size=1, max_hole=0, min_blob=0, **kw)
     slow = NaiveAdaptive(**kw)
@@ -115,6 +119,26 @@ def test_static_scene_becomes_background_and_background_image_is_close():
     assert max(fg[20:]) < 0.005
     truth = frames.astype(float).mean(0)
     assert np.abs(m.background_image().astype(float) - truth).mean() < 3.0
+
+
+def test_camera_gain_change_stays_background():
+    """The camera's exposure grows by 30 % over 60 frames (after the bootstrap): with the gain
+    tracking the static scene stays background and the background image follows the exposure;
+    without it most of the frame becomes foreground."""
+    rng = np.random.default_rng(9)
+    frames = scene(rng, 40, 48, 3, 60, moving=False, shadow=False)
+    ramp = np.concatenate([np.zeros(60), np.linspace(0.0, 0.3, 60)])
+    frames = np.concatenate([frames, frames])
+    frames = np.clip(np.rint(frames * (1.0 + ramp)[:, None, None, None]), 0, 255).astype(np.uint8)
+    fg = {}
+    for gain in (True, False):
+        m = AdaptiveMixtureSubtractor(gain=gain)
+        fg[gain] = max([(m.apply(f) == 255).mean() for f in frames][60:])
+        if gain:
+            truth = np.clip(frames[:60].astype(float).mean(0) * 1.3, 0, 255)
+            err = np.abs(m.background_image().astype(float) - truth).mean()
+    assert fg[True] < 0.01 and fg[False] > 0.5
+    assert err < 3.0
 
 
 def _box_sequence(rng, present, T, H=48, W=64):

@@ -52,11 +52,11 @@ PARAMS = (
     "var_threshold", "var_threshold_gen", "background_ratio", "var_init", "var_min", "var_max",
     "alpha_boot", "n_samples", "fg_rate", "shadow_tau", "shadows", "feedback", "diffusion",
     "ghost", "force_update", "t_lower", "t_upper", "t_fixed", "min_distance",
-    "shadow_texture",
+    "shadow_texture", "inv_gain_0", "inv_gain_1", "inv_gain_2",
 )
 """Order of the float32 parameter vector (flags as 0/1)."""
 P_TB, P_TG, P_BR, P_VINIT, P_VMIN, P_VMAX, P_ABOOT, P_NS, P_FG, P_TAU, P_SH, P_FB, P_DIF, P_GH, \
-    P_FORCE, P_TLO, P_THI, P_TFIX, P_D0, P_TEX = range(len(PARAMS))
+    P_FORCE, P_TLO, P_THI, P_TFIX, P_D0, P_TEX, P_IG0, P_IG1, P_IG2 = range(len(PARAMS))
 
 # SuBSENSE feedback constants (St-Charles, Bilodeau, Bergevin, IEEE TIP 2015; LITIV reference code)
 ST = np.float32(1.0 / 25.0)      # short-term rolling-average rate
@@ -221,15 +221,17 @@ def _ratio_spread(frame, bgp, i, j, H, W, C):
 
 @_exact
 def _pixel(frame, rec, last, lab_prev, lab_cur, mask, bgp, bgc, fin1, fin2, p, i, j, H, W, C, prm, t):
-    x0 = np.float32(frame[p, 0])
+    # the model lives in the frames' scale divided by the camera's global gain (per channel)
+    x0 = np.float32(frame[p, 0]) * prm[P_IG0]
     x1 = _ZERO
     x2 = _ZERO
-    ld = abs(x0 - np.float32(last[p, 0]))
+    ld = abs(np.float32(frame[p, 0]) - np.float32(last[p, 0]))
     last[p, 0] = frame[p, 0]
     if C == 3:
-        x1 = np.float32(frame[p, 1])
-        x2 = np.float32(frame[p, 2])
-        ld = ld + abs(x1 - np.float32(last[p, 1])) + abs(x2 - np.float32(last[p, 2]))
+        x1 = np.float32(frame[p, 1]) * prm[P_IG1]
+        x2 = np.float32(frame[p, 2]) * prm[P_IG2]
+        ld = ld + abs(np.float32(frame[p, 1]) - np.float32(last[p, 1])) \
+            + abs(np.float32(frame[p, 2]) - np.float32(last[p, 2]))
         last[p, 1] = frame[p, 1]
         last[p, 2] = frame[p, 2]
     norm = np.float32(1.0 / 255.0) / np.float32(C)
@@ -338,14 +340,14 @@ def _pixel(frame, rec, last, lab_prev, lab_cur, mask, bgp, bgc, fin1, fin2, p, i
             if ni >= 0 and ni < H and nj >= 0 and nj < W:
                 q = ni * W + nj
                 if lab_prev[q] == 0:
-                    y0 = np.float32(frame[q, 0])
+                    y0 = np.float32(frame[q, 0]) * prm[P_IG0]
                     y1 = _ZERO
                     y2 = _ZERO
                     d = y0 - np.float32(bgp[q, 0])
                     e = d * d
                     if C == 3:
-                        y1 = np.float32(frame[q, 1])
-                        y2 = np.float32(frame[q, 2])
+                        y1 = np.float32(frame[q, 1]) * prm[P_IG1]
+                        y2 = np.float32(frame[q, 2]) * prm[P_IG2]
                         d = y1 - np.float32(bgp[q, 1])
                         e = e + d * d
                         d = y2 - np.float32(bgp[q, 2])
@@ -396,19 +398,28 @@ def _pixel(frame, rec, last, lab_prev, lab_cur, mask, bgp, bgc, fin1, fin2, p, i
         else:
             Rv = max(Rv - R_VAR / v, _ONE)
         rec[p, F_R] = Rv
+    return bg
 
 
 @_exact_parallel
 def update(frame, rec, last, lab_prev, lab_cur, mask, bgp, bgc, fin1, fin2, known_fg, use_known_fg, H, W, prm, t,
-           n_blocks):
+           sums):
     """One frame: classify every pixel into ``mask`` / ``lab_cur`` and update its record.
 
     With ``use_known_fg``, a pixel whose ``known_fg`` entry is nonzero is foreground (255, label
     255: not a diffusion source), keeps last frame's background value and leaves its record and
-    last value untouched."""
+    last value untouched.
+
+    ``sums`` (one row per block of rows; the number of rows of ``sums`` is the number of blocks)
+    receives the gain statistics of the block: per channel the sum of the frame's values and of
+    the background values over the unsaturated background pixels, and their count (integers, so
+    the total does not depend on the order of the blocks)."""
     C = frame.shape[1]
+    n_blocks = sums.shape[0]
     rows = (H + n_blocks - 1) // n_blocks
     for b in prange(n_blocks):
+        for f in range(2 * C + 1):
+            sums[b, f] = 0
         i0 = b * rows
         i1 = min(H, i0 + rows)
         for i in range(i0, i1):
@@ -420,7 +431,35 @@ def update(frame, rec, last, lab_prev, lab_cur, mask, bgp, bgc, fin1, fin2, know
                     for c in range(C):
                         bgc[p, c] = bgp[p, c]
                     continue
-                _pixel(frame, rec, last, lab_prev, lab_cur, mask, bgp, bgc, fin1, fin2, p, i, j, H, W, C, prm, t)
+                if _pixel(frame, rec, last, lab_prev, lab_cur, mask, bgp, bgc, fin1, fin2, p, i, j, H, W, C, prm, t):
+                    sat = False
+                    for c in range(C):
+                        sat = sat or frame[p, c] == 255 or bgc[p, c] == 255
+                    if not sat:
+                        for c in range(C):
+                            sums[b, c] += frame[p, c]
+                            sums[b, C + c] += bgc[p, c]
+                        sums[b, 2 * C] += 1
+
+
+@kernel(parallel=False, fastmath=False)
+def track_gain(sums, C, min_count, inv_gain):
+    """The camera's global gain per channel, relative to the model: ``inv_gain[c]`` becomes the
+    ratio (background values / frame values) summed over the unsaturated background pixels of
+    ``update``'s ``sums``, when at least ``min_count`` pixels were background (else it is kept)."""
+    n = 0
+    for b in range(sums.shape[0]):
+        n += sums[b, 2 * C]
+    if n < min_count or n == 0:
+        return
+    for c in range(C):
+        sx = 0
+        sb = 0
+        for b in range(sums.shape[0]):
+            sx += sums[b, c]
+            sb += sums[b, C + c]
+        if sx > 0 and sb > 0:
+            inv_gain[c] = np.float32(np.float64(sb) / np.float64(sx))
 
 
 @_exact_parallel
@@ -445,8 +484,9 @@ def initialise(frame, rec, last, lab_prev, bgp, prm, t_init):
 
 
 @_exact_parallel
-def background(rec, TB, C, out):
-    """Weight-averaged means of the background modes (cumulative weight up to TB), rounded."""
+def background(rec, TB, C, inv_gain, out):
+    """Weight-averaged means of the background modes (cumulative weight up to TB), times the
+    camera's gain (``1 / inv_gain``), rounded."""
     P = rec.shape[0]
     for p in prange(P):
         cum = _ZERO
@@ -465,10 +505,10 @@ def background(rec, TB, C, out):
             if cum >= TB:
                 break
         inv = _ONE / cum
-        out[p, 0] = np.uint8(min(max(s0 * inv + np.float32(0.5), _ZERO), np.float32(255.0)))
+        out[p, 0] = np.uint8(min(max(s0 * inv / inv_gain[0] + np.float32(0.5), _ZERO), np.float32(255.0)))
         if C == 3:
-            out[p, 1] = np.uint8(min(max(s1 * inv + np.float32(0.5), _ZERO), np.float32(255.0)))
-            out[p, 2] = np.uint8(min(max(s2 * inv + np.float32(0.5), _ZERO), np.float32(255.0)))
+            out[p, 1] = np.uint8(min(max(s1 * inv / inv_gain[1] + np.float32(0.5), _ZERO), np.float32(255.0)))
+            out[p, 2] = np.uint8(min(max(s2 * inv / inv_gain[2] + np.float32(0.5), _ZERO), np.float32(255.0)))
 
 
 @_exact_parallel

@@ -46,6 +46,12 @@ whose cumulative weight stays below ``background_ratio`` are the background.
 * **Shadows.**  Only where the brightness ratio (frame / previous background image, channel sums)
   varies by less than ``shadow_texture`` = 5 % (std / mean) over the 3x3 window: a cast shadow
   keeps the background's texture, a dark object replaces it.
+* **Camera gain.**  The model lives in the frames' scale divided by a global gain per channel
+  (automatic exposure / white balance, lights dimming): after each frame the gain becomes the
+  ratio of the sums of the frame's values and of the background values over the unsaturated
+  background pixels (integer sums, used from the next frame on; kept when fewer than 5 % of the
+  pixels are background).  Every frame value is divided by it before the test and the update;
+  :meth:`background_image` multiplies it back.
 * **Frame level.**  When more than ``reset_fraction`` of the pixels are foreground for
   ``reset_frames`` consecutive frames (a global change: lights, camera moved), the bootstrap
   restarts (litiv SuBSENSE: 0.8 for 5 frames).
@@ -71,13 +77,13 @@ from . import _blobs_kernel, _records
 from ._online import CheckedParams, _InstanceOrDefault, check_known_foreground, check_learning_rate, check_out
 from .postprocess import MedianFilter
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 """Version of the files :meth:`AdaptiveMixtureSubtractor.save` writes."""
-_ARRAYS = ("rec", "last", "labels", "bg", "fin")
+_ARRAYS = ("rec", "last", "labels", "bg", "fin", "inv_gain")
 """The state arrays a file holds (attributes ``_rec``, ``_last``, ...)."""
 _NO_KNOWN_FG = np.zeros((1, 1), dtype=np.uint8)
 """The known-foreground argument of the kernel when there is none (not read)."""
-_FLAGS = ("detect_shadows", "feedback", "diffusion", "ghost", "frame_level")
+_FLAGS = ("detect_shadows", "feedback", "diffusion", "ghost", "frame_level", "gain")
 _POSITIVE = ("var_threshold", "var_threshold_gen", "var_init", "var_min", "var_max", "n_samples", "t_lower",
              "t_upper", "t_fixed")
 
@@ -130,7 +136,7 @@ class AdaptiveMixtureSubtractor(CheckedParams):
         ``min_blob * H * W`` removed (0 disables; fractions of the frame so the rule does not
         depend on resolution).  Off by default: 1/200 and 1/2000 changed F on the three CDnet
         sequences by +0.004 / -0.008 / +0.003 (mean -0.0003), not worth the sequential pass.
-    detect_shadows, feedback, diffusion, ghost, frame_level : bool, default True
+    detect_shadows, feedback, diffusion, ghost, frame_level, gain : bool, default True
         Switch mechanisms off (ablations).  Without feedback R = 1 and T = ``t_fixed`` (16, ViBe's
         subsampling factor).
     """
@@ -142,7 +148,7 @@ class AdaptiveMixtureSubtractor(CheckedParams):
         t_fixed: float = 16.0, min_distance: float = 10.0, shadow_texture: float = 0.05, boot_frames: int = 50,
         reset_fraction: float = 0.8, reset_frames: int = 5, median_size: int = 7, restore_radius: int = 2,
         max_hole: float = 0.0, min_blob: float = 0.0, detect_shadows: bool = True, feedback: bool = True,
-        diffusion: bool = True, ghost: bool = True, frame_level: bool = True,
+        diffusion: bool = True, ghost: bool = True, frame_level: bool = True, gain: bool = True,
     ) -> None:
         self._set_checked_params({name: value for name, value in locals().items() if name != "self"})
         self.reset()
@@ -181,14 +187,18 @@ class AdaptiveMixtureSubtractor(CheckedParams):
                   self.var_min, self.var_max, 0.0, self.n_samples, self.fg_rate, self.shadow_tau,
                   self.detect_shadows, self.feedback, self.diffusion, self.ghost, False, self.t_lower,
                   self.t_upper, self.t_fixed, self.min_distance, self.shadow_texture)
-        self._prm[:] = values
+        self._prm[:_k.P_IG0] = values
+        self._prm[_k.P_IG0:] = 1.0  # the inverse gains: per frame
         self._median = (MedianFilter(self.median_size, restore_radius=self.restore_radius)
                         if self.median_size > 1 else None)
 
     def _frame_params(self, force: bool, alpha_boot: float, lr: float) -> np.ndarray:
         """The parameter vector with this frame's entries: bootstrap (every pixel updates, rate at
-        least ``alpha_boot``), and a fixed rate ``lr >= 0`` (0 freezes the model and its diffusion)."""
+        least ``alpha_boot``), a fixed rate ``lr >= 0`` (0 freezes the model and its diffusion), and
+        the camera's inverse gain."""
         p = self._prm
+        if self._inv_gain is not None:
+            p[_k.P_IG0:_k.P_IG0 + self._inv_gain.shape[0]] = self._inv_gain
         p[_k.P_FORCE] = force
         p[_k.P_ABOOT] = alpha_boot if lr < 0.0 else lr
         p[_k.P_NS] = self.n_samples if lr < 0.0 else np.inf
@@ -203,6 +213,7 @@ class AdaptiveMixtureSubtractor(CheckedParams):
         self._labels: np.ndarray | None = None
         self._bg: np.ndarray | None = None
         self._fin: np.ndarray | None = None
+        self._inv_gain: np.ndarray | None = None
         self._raw: np.ndarray | None = None
         self._u8: np.ndarray | None = None
         self._part = np.zeros(64, dtype=np.int64)
@@ -221,6 +232,8 @@ class AdaptiveMixtureSubtractor(CheckedParams):
         self._labels = np.zeros((2, H * W), dtype=np.uint8)
         self._bg = np.zeros((2, H * W, C), dtype=np.uint8)
         self._fin = np.zeros((2, H * W), dtype=np.uint8)
+        self._inv_gain = np.ones(C, dtype=np.float32)
+        self._sums = np.zeros((min(64, max(1, H // 4)), 2 * C + 1), dtype=np.int64)
         self._parent = np.zeros(H * W, dtype=np.int32)
         self._area = np.zeros(H * W, dtype=np.int32)
         self._touch = np.zeros(H * W, dtype=np.uint8)
@@ -299,11 +312,12 @@ class AdaptiveMixtureSubtractor(CheckedParams):
             boot = self._boot <= self.boot_frames
             prm = self._frame_params(boot, 1.0 / (2.0 * self._boot) if boot else 0.0, lr)
             src = (self.n_frames_ - 1) & 1
-            n_blocks = min(64, max(1, H // 4))
             _k.update(flat, self._rec, self._last, self._labels[src ^ 1], self._labels[src],
                       self._raw.reshape(H * W), self._bg[src ^ 1], self._bg[src],
                       self._fin[(self.n_frames_ - 1) & 1], self._fin[self.n_frames_ & 1], kf.reshape(-1),
-                      known_foreground is not None, H, W, prm, self.n_frames_, n_blocks)
+                      known_foreground is not None, H, W, prm, self.n_frames_, self._sums)
+            if self.gain and lr != 0.0:
+                _k.track_gain(self._sums, C, (H * W + 19) // 20, self._inv_gain)
             if self.frame_level:
                 nfg = _k.count_foreground(self._raw.reshape(H * W), self._part)
                 self._busy = self._busy + 1 if nfg > self.reset_fraction * H * W else 0
@@ -334,11 +348,11 @@ class AdaptiveMixtureSubtractor(CheckedParams):
     def background_image(self) -> np.ndarray:
         """The background as a uint8 image with the frames' shape: per pixel the weight-averaged
         means of the background modes (those whose cumulative weight stays below
-        ``background_ratio``)."""
+        ``background_ratio``), times the camera's current gain."""
         self._check_seen()
         H, W, C = self._frame_shape
         img = np.empty((H * W, C), dtype=np.uint8)
-        _k.background(self._rec, np.float32(self.background_ratio), C, img)
+        _k.background(self._rec, np.float32(self.background_ratio), C, self._inv_gain, img)
         return img.reshape(H, W) if self._frame_ndim == 2 else img.reshape(H, W, C)
 
     # ------------------------------------------------------------------ persistence

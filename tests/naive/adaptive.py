@@ -40,10 +40,11 @@ class NaiveAdaptive:
         d = dict(var_threshold=25.0, var_threshold_gen=9.0, background_ratio=0.9, var_init=15.0, var_min=4.0,
                  var_max=75.0, n_samples=50.0, fg_rate=0.0, shadow_tau=0.5, t_lower=2.0, t_upper=256.0,
                  t_fixed=16.0, min_distance=10.0, shadow_texture=0.05, boot_frames=50, reset_fraction=0.8,
-                 reset_frames=5, detect_shadows=True, feedback=True, diffusion=True, ghost=True, frame_level=True)
+                 reset_frames=5, detect_shadows=True, feedback=True, diffusion=True, ghost=True, frame_level=True,
+                 gain=True)
         d.update(kw)
         exact = ("boot_frames", "reset_frames", "reset_fraction", "detect_shadows", "feedback", "diffusion", "ghost",
-                 "frame_level")
+                 "frame_level", "gain")
         for k, v in d.items():
             setattr(self, k, v if k in exact else f32(v))
         self.px = None
@@ -134,6 +135,7 @@ class NaiveAdaptive:
             self.n, self.boot, self.busy = 1, 1, 0
             self.fin1 = np.zeros((H, W), np.uint8)
             self.fin2 = np.zeros((H, W), np.uint8)
+            self.inv_gain = [f32(1.0)] * C
             return np.zeros((H, W), np.uint8)
         self.boot += 1
         self.n += 1
@@ -152,6 +154,15 @@ class NaiveAdaptive:
                     continue
                 mask[i, j] = self.pixel(frame, i, j, lab_prev, lab, bg_prev, bgc, force, a_boot)
         self.lab, self.bg = lab, bgc
+        if self.gain:
+            # the camera's gain: frame / background summed over the unsaturated background pixels
+            use = (mask == 0) & (frame < 255).all(-1) & (bgc < 255).all(-1)
+            if use.sum() >= (H * W + 19) // 20:
+                for c in range(C):
+                    sx = int(frame[..., c][use].astype(np.int64).sum())
+                    sb = int(bgc[..., c][use].astype(np.int64).sum())
+                    if sx > 0 and sb > 0:
+                        self.inv_gain[c] = f32(sb / sx)
         self.fin2, self.fin1 = self.fin1, mask.copy()
         if self.frame_level:
             nfg = int((mask == 255).sum())
@@ -163,10 +174,10 @@ class NaiveAdaptive:
     def pixel(self, frame, i, j, lab_prev, lab_cur, bg_prev, bgc, force, a_boot):
         H, W, C = frame.shape
         px = self.px[i][j]
-        x = [f32(v) for v in frame[i, j]]
+        x = [f32(v) * self.inv_gain[c] for c, v in enumerate(frame[i, j])]
         ld = f32(0.0)
         for c in range(C):
-            d = abs(x[c] - f32(px.last[c]))
+            d = abs(f32(frame[i, j, c]) - f32(px.last[c]))
             ld = d if c == 0 else ld + d
         px.last = list(frame[i, j])
         ld = ld * (f32(1.0 / 255.0) / f32(C))
@@ -235,7 +246,7 @@ class NaiveAdaptive:
                 k = k + (k >= 4)
                 ni, nj = i + k // 3 - 1, j + k % 3 - 1
                 if 0 <= ni < H and 0 <= nj < W and lab_prev[ni, nj] == 0:
-                    y = [f32(v) for v in frame[ni, nj]]
+                    y = [f32(v) * self.inv_gain[c] for c, v in enumerate(frame[ni, nj])]
                     e = f32(0.0)
                     for c in range(C):
                         d = y[c] - f32(bg_prev[ni, nj, c])
