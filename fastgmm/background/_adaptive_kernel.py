@@ -52,11 +52,11 @@ PARAMS = (
     "var_threshold", "var_threshold_gen", "background_ratio", "var_init", "var_min", "var_max",
     "alpha_boot", "n_samples", "fg_rate", "shadow_tau", "shadows", "feedback", "diffusion",
     "ghost", "force_update", "t_lower", "t_upper", "t_fixed", "min_distance",
-    "shadow_texture", "inv_gain_0", "inv_gain_1", "inv_gain_2",
+    "shadow_texture", "displacement", "inv_gain_0", "inv_gain_1", "inv_gain_2",
 )
 """Order of the float32 parameter vector (flags as 0/1)."""
 P_TB, P_TG, P_BR, P_VINIT, P_VMIN, P_VMAX, P_ABOOT, P_NS, P_FG, P_TAU, P_SH, P_FB, P_DIF, P_GH, \
-    P_FORCE, P_TLO, P_THI, P_TFIX, P_D0, P_TEX, P_IG0, P_IG1, P_IG2 = range(len(PARAMS))
+    P_FORCE, P_TLO, P_THI, P_TFIX, P_D0, P_TEX, P_DISP, P_IG0, P_IG1, P_IG2 = range(len(PARAMS))
 
 # SuBSENSE feedback constants (St-Charles, Bilodeau, Bergevin, IEEE TIP 2015; LITIV reference code)
 ST = np.float32(1.0 / 25.0)      # short-term rolling-average rate
@@ -73,6 +73,7 @@ GHOST_D = np.float32(0.02)       # ghost heuristic: maximum running frame-to-fra
 #                                  GHOSTDET_D_MAX = 0.01 on the mean of a colour and a texture distance;
 #                                  colour alone: 0.02)
 
+MOVED_BAD = np.float32(2.0)      # displacement test: at most this many of the 9 patch pixels unexplained
 PRUNE = np.float32(0.05)         # drop a mode whose weight decays below PRUNE * rate (Zivkovic 2004, c_T);
 #                                  also keeps weights out of float32 denormals, which are ~100x slower
 _ONE = np.float32(1.0)
@@ -220,6 +221,56 @@ def _ratio_spread(frame, bgp, i, j, H, W, C):
 
 
 @_exact
+def _patch_ok(H, W, ii, jj, di, dj):
+    return ii >= 0 and ii < H and jj >= 0 and jj < W and ii + di >= 0 and ii + di < H and jj + dj >= 0 \
+        and jj + dj < W
+
+
+@_exact
+def _shifted(frame, bgp, i, j, di, dj, H, W, C, prm, thr):
+    """Number of pixels of the 3x3 patch at (i, j) that the background (previous frame's values)
+    moved by a fraction ``lam`` of a pixel in direction (di, dj) does not explain: value (over the
+    gain) farther than ``thr`` (squared) from ``b + lam * (b_shifted - b)``, with one ``lam`` in
+    [0, 1] for the patch (least squares).  Pixels whose shifted counterpart is outside the image
+    are skipped; 9 when the centre's is."""
+    if not _patch_ok(H, W, i, j, di, dj):
+        return np.float32(9.0)
+    num = _ZERO
+    den = _ZERO
+    for k in range(9):
+        ii = i + k // 3 - 1
+        jj = j + k % 3 - 1
+        if not _patch_ok(H, W, ii, jj, di, dj):
+            continue
+        q = ii * W + jj
+        r = (ii + di) * W + jj + dj
+        for c in range(C):
+            b0 = np.float32(bgp[q, c])
+            e = np.float32(bgp[r, c]) - b0
+            num = num + (np.float32(frame[q, c]) * prm[P_IG0 + c] - b0) * e
+            den = den + e * e
+    lam = _ZERO
+    if den > _ZERO:
+        lam = min(max(num / den, _ZERO), _ONE)
+    bad = _ZERO
+    for k in range(9):
+        ii = i + k // 3 - 1
+        jj = j + k % 3 - 1
+        if not _patch_ok(H, W, ii, jj, di, dj):
+            continue
+        q = ii * W + jj
+        r = (ii + di) * W + jj + dj
+        d2 = _ZERO
+        for c in range(C):
+            b0 = np.float32(bgp[q, c])
+            d = np.float32(frame[q, c]) * prm[P_IG0 + c] - (b0 + lam * (np.float32(bgp[r, c]) - b0))
+            d2 = d2 + d * d
+        if d2 >= thr:
+            bad = bad + _ONE
+    return bad
+
+
+@_exact
 def _pixel(frame, rec, last, lab_prev, lab_cur, mask, bgp, bgc, fin1, fin2, p, i, j, H, W, C, prm, t):
     # the model lives in the frames' scale divided by the camera's global gain (per channel)
     x0 = np.float32(frame[p, 0]) * prm[P_IG0]
@@ -264,8 +315,22 @@ def _pixel(frame, rec, last, lab_prev, lab_cur, mask, bgp, bgc, fin1, fin2, p, i
                 best = o
         cum = cum + w
 
+    moved = False
+    if not bg and prm[P_DISP] != _ZERO:
+        # small motion of the background (camera jitter, swaying edges): the 3x3 patch around the
+        # pixel is the background moved by up to one pixel in one of the 8 directions (all but
+        # MOVED_BAD of its pixels), so an object pixel that happens to look like a neighbour's
+        # background is not taken for a moved background (Elgammal et al. 2000 test the pixel
+        # alone, then the whole blob)
+        thr = max(Tb * rec[p, 1], floor)
+        for k in range(9):
+            if k != 4 and _shifted(frame, bgp, i, j, k // 3 - 1, k % 3 - 1, H, W, C, prm, thr) <= MOVED_BAD:
+                moved = True
+                dmin2 = _ZERO
+                break
+
     shadow = False
-    if not bg and prm[P_SH] != _ZERO:
+    if not bg and not moved and prm[P_SH] != _ZERO:
         # Prati et al. 2003 / Horprasert: x = a * mean with tau <= a < 1 and small colour distortion
         cum = _ZERO
         tau = prm[P_TAU]
@@ -297,12 +362,12 @@ def _pixel(frame, rec, last, lab_prev, lab_cur, mask, bgp, bgc, fin1, fin2, p, i
             cum = cum + w
 
     bv = (rec[p, best + 2], rec[p, best + 3], rec[p, best + 4])
-    fg = not bg and not shadow
+    fg = not bg and not shadow and not moved
     lab = np.uint8(0) if bg else (np.uint8(2) if shadow else np.uint8(255))
-    if bg and rec[p, F_S] >= SOURCE_S:
-        lab = np.uint8(1)          # background, but foreground recently: not yet a diffusion source
+    if (bg and rec[p, F_S] >= SOURCE_S) or moved:
+        lab = np.uint8(1)          # background, but not (yet) a diffusion source
     lab_cur[p] = lab
-    mask[p] = np.uint8(0) if bg else (np.uint8(127) if shadow else np.uint8(255))
+    mask[p] = np.uint8(0) if bg or moved else (np.uint8(127) if shadow else np.uint8(255))
 
     # ---- update periods and rates
     T = rec[p, F_T] if feedback else prm[P_TFIX]
@@ -363,7 +428,7 @@ def _pixel(frame, rec, last, lab_prev, lab_cur, mask, bgp, bgc, fin1, fin2, p, i
 
     # ---- SuBSENSE feedback: D_min, blink factor v, threshold factor R, update period T
     dn = _ONE
-    if bg:
+    if bg or moved:
         dn = min(np.float32(np.sqrt(dmin2 * inv_c)) * np.float32(1.0 / 255.0), _ONE)
     dlt = rec[p, F_DLT] * (_ONE - LT) + dn * LT
     dst = rec[p, F_DST] * (_ONE - ST) + dn * ST
