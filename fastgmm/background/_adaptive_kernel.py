@@ -549,31 +549,13 @@ def initialise(frame, rec, last, lab_prev, bgp, prm, t_init):
 
 
 @_exact_parallel
-def background(rec, TB, C, inv_gain, out):
-    """Weight-averaged means of the background modes (cumulative weight up to TB), times the
-    camera's gain (``1 / inv_gain``), rounded."""
+def background(rec, C, inv_gain, out):
+    """The mean of the strongest mode (the most probable background value), times the camera's
+    gain (``1 / inv_gain``), rounded."""
     P = rec.shape[0]
     for p in prange(P):
-        cum = _ZERO
-        s0 = _ZERO
-        s1 = _ZERO
-        s2 = _ZERO
-        for m in range(K):
-            o = m * L
-            w = rec[p, o]
-            if w <= _ZERO:
-                break
-            s0 = s0 + w * rec[p, o + 2]
-            s1 = s1 + w * rec[p, o + 3]
-            s2 = s2 + w * rec[p, o + 4]
-            cum = cum + w
-            if cum >= TB:
-                break
-        inv = _ONE / cum
-        out[p, 0] = np.uint8(min(max(s0 * inv / inv_gain[0] + np.float32(0.5), _ZERO), np.float32(255.0)))
-        if C == 3:
-            out[p, 1] = np.uint8(min(max(s1 * inv / inv_gain[1] + np.float32(0.5), _ZERO), np.float32(255.0)))
-            out[p, 2] = np.uint8(min(max(s2 * inv / inv_gain[2] + np.float32(0.5), _ZERO), np.float32(255.0)))
+        for c in range(C):
+            out[p, c] = np.uint8(min(max(rec[p, 2 + c] / inv_gain[c] + np.float32(0.5), _ZERO), np.float32(255.0)))
 
 
 @_exact_parallel
