@@ -1,20 +1,32 @@
 """Frames per second of the adaptive mixture (model + post-processing, no decoding) beside OpenCV GSOC.
 
 Highway frames (CDnet baseline/highway 470-569) at 320x240 and resized to 1920x1080 (cv2.resize),
-colour, Numba threads ``--threads`` (default 2).  Each configuration runs after a 20-frame warm-up;
-the median and best per-frame times over the remaining frames are reported, and GSOC's fps over
-the same frames (320x240) in the same process.
+colour, Numba threads ``--threads`` (default 2).  Each model first sees 20 frames; then
+``--repeats`` rounds alternate the two methods (320x240: 30 frames of ours, the same 30 frames
+of GSOC, in alternating order; 1920x1080: 10 frames of ours), so both see the same load on a
+shared machine.  Reported: the median per-frame time over all rounds, the spread of the
+per-round medians, and the best frame; ``uptime``'s load before the run.
 
-    python bench/adaptive_speed.py
+    python bench/adaptive_speed.py [--threads 2] [--repeats 10]
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 
 import numpy as np
+
+
+def _frames_timed(apply, frames):
+    ts = []
+    for f in frames:
+        t0 = time.perf_counter()
+        apply(f)
+        ts.append(time.perf_counter() - t0)
+    return ts
 
 
 def main(argv=None) -> int:
@@ -26,36 +38,45 @@ def main(argv=None) -> int:
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--repeats", type=int, default=10)
     args = parser.parse_args(argv)
     numba.set_num_threads(min(args.threads, numba.config.NUMBA_NUM_THREADS))
     seq = CDnetSequence(shared_data_dir() / "cdnet2012_baseline_highway")
     small = np.stack([f for _, f in seq.frames(470, 569)])
-    print(f"Numba threads: {numba.get_num_threads()}")
-    print("| input | method | median ms/frame | fps (median) | fps (best frame) |")
-    print("| --- | --- | --- | --- | --- |")
+    print(f"Numba threads: {numba.get_num_threads()}, load average {os.getloadavg()[0]:.2f}")
+    print("| input | method | median ms/frame | per-round medians (ms) | fps (median) | fps (best frame) |")
+    print("| --- | --- | --- | --- | --- | --- |")
     for size in ((320, 240), (1920, 1080)):
         frames = small if size == (320, 240) else np.stack([cv2.resize(f, size) for f in small[:60]])
+        chunk = 30 if size == (320, 240) else 10
         m = AdaptiveMixtureSubtractor()
         out = np.empty(frames.shape[1:3], np.uint8)
-        for f in frames[:20]:
+
+        def ours(f, m=m, out=out):
             m.apply(f, out=out)
-        ts = []
-        for f in frames[20:]:
-            t0 = time.perf_counter()
-            m.apply(f, out=out)
-            ts.append(time.perf_counter() - t0)
-        med = float(np.median(ts))
-        print(f"| {size[0]}x{size[1]} | adaptive | {med * 1e3:.2f} | {1 / med:.0f} | {1 / min(ts):.0f} |", flush=True)
+
+        methods = {"adaptive": (ours, frames)}
         if size == (320, 240):
             g = cv2.bgsegm.createBackgroundSubtractorGSOC()
-            bgr = np.ascontiguousarray(frames[..., ::-1])
-            ts = []
-            for f in bgr:
-                t0 = time.perf_counter()
-                g.apply(f)
-                ts.append(time.perf_counter() - t0)
-            med = float(np.median(ts[20:]))
-            print(f"| {size[0]}x{size[1]} | OpenCV GSOC | {med * 1e3:.2f} | {1 / med:.0f} | {1 / min(ts[20:]):.0f} |")
+            methods["OpenCV GSOC"] = (g.apply, np.ascontiguousarray(frames[..., ::-1]))
+        for apply, fr in methods.values():
+            _frames_timed(apply, fr[:20])
+        rounds = {name: [] for name in methods}
+        start = 20
+        for r in range(args.repeats):
+            if start + chunk > len(frames):
+                start = 20
+            names = list(methods) if r % 2 == 0 else list(methods)[::-1]
+            for name in names:
+                apply, fr = methods[name]
+                rounds[name].append(_frames_timed(apply, fr[start:start + chunk]))
+            start += chunk
+        for name, rs in rounds.items():
+            ts = np.concatenate(rs)
+            med = float(np.median(ts))
+            per = [float(np.median(x)) * 1e3 for x in rs]
+            print(f"| {size[0]}x{size[1]} | {name} | {med * 1e3:.2f} | {min(per):.2f} - {max(per):.2f} | "
+                  f"{1 / med:.0f} | {1 / ts.min():.0f} |", flush=True)
     return 0
 
 

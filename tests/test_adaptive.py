@@ -24,13 +24,20 @@ def smooth(rng, H, W, cell):
     return top * (1 - fy) + bot * fy
 
 
-def scene(rng, H, W, C, T, *, noise=3.0, moving=True, shadow=True, jump_at=None):
+def scene(rng, H, W, C, T, *, noise=3.0, moving=True, shadow=True, jump_at=None, exposure=0.0, jitter=False):
     """Smooth background + noise, a moving red box, a darkened (shadow-like) band, optionally a
-    global brightness jump at frame ``jump_at`` (triggers the frame-level reset)."""
-    base = 50 + 150 * smooth(rng, H, W, 6)[..., None] * np.array([1.0, 0.9, 0.8])[:C]
+    global brightness jump at frame ``jump_at`` (triggers the frame-level reset) and a camera gain
+    that grows linearly by ``exposure`` over the sequence (per channel, slightly different);
+    with ``jitter`` the (textured) background is moved by 0 or 1 pixel down and right at random
+    after the first 10 frames."""
+    base = 50 + 150 * smooth(rng, H, W, 6 if not jitter else 2)[..., None] * np.array([1.0, 0.9, 0.8])[:C]
     frames = np.empty((T, H, W, C), np.uint8)
     for t in range(T):
-        f = base + rng.normal(0, noise, base.shape)
+        shifted = base
+        if jitter and t >= 10:
+            dy, dx = rng.integers(0, 2, size=2)
+            shifted = np.roll(base, (dy, dx), axis=(0, 1))
+        f = shifted + rng.normal(0, noise, base.shape)
         if moving:
             x0 = (2 * t) % W
             f[H // 4:H // 2, x0:x0 + W // 5] = np.array([210.0, 40.0, 40.0])[:C]
@@ -38,6 +45,7 @@ def scene(rng, H, W, C, T, *, noise=3.0, moving=True, shadow=True, jump_at=None)
             f[3 * H // 4:, (3 * t) % W:(3 * t) % W + 4] *= 0.6
         if jump_at is not None and t >= jump_at:
             f = f * 0.5 + 120.0
+        f = f * (1.0 + exposure * t / T * np.array([1.0, 0.9, 1.1])[:C])
         frames[t] = np.clip(np.rint(f), 0, 255).astype(np.uint8)
     return frames
 
@@ -51,16 +59,22 @@ def active_records(rec):
     return rec
 
 
-@pytest.mark.parametrize("C, kw", [
-    (3, {}),
-    (1, {}),
-    (3, {"feedback": False, "fg_rate": 0.5}),
-    (3, {"reset_frames": 2, "reset_fraction": 0.5}),
+@pytest.mark.parametrize("C, kw, exposure", [
+    (3, {}, 0.0),
+    (1, {}, 0.0),
+    (3, {}, 0.4),
+    (1, {}, -0.3),
+    (3, {"feedback": False, "fg_rate": 0.5}, 0.0),
+    (3, {"reset_frames": 2, "reset_fraction": 0.5}, 0.0),
+    (3, {}, "jitter"),
+    (1, {}, "jitter"),
 ])
-def test_matches_naive_reference_bit_for_bit(C, kw):
+def test_matches_naive_reference_bit_for_bit(C, kw, exposure):
     rng = np.random.default_rng(1)
     T = 45
-    frames = scene(rng, 10, 14, C, T, jump_at=30 if "reset_frames" in kw else None)
+    jitter = exposure == "jitter"
+    frames = scene(rng, 10, 14, C, T, jump_at=30 if "reset_frames" in kw else None,
+                   exposure=0.0 if jitter else exposure, jitter=jitter)
     kw = {"boot_frames": 8, **kw}
     fast = AdaptiveMixtureSubtractor(median_size=1, max_hole=0, min_blob=0, **kw)
     slow = NaiveAdaptive(**kw)
@@ -115,6 +129,38 @@ def test_static_scene_becomes_background_and_background_image_is_close():
     assert max(fg[20:]) < 0.005
     truth = frames.astype(float).mean(0)
     assert np.abs(m.background_image().astype(float) - truth).mean() < 3.0
+
+
+def test_camera_gain_change_stays_background():
+    """The camera's exposure grows by 30 % over 60 frames (after the bootstrap): with the gain
+    tracking the static scene stays background and the background image follows the exposure;
+    without it most of the frame becomes foreground."""
+    rng = np.random.default_rng(9)
+    frames = scene(rng, 40, 48, 3, 60, moving=False, shadow=False)
+    ramp = np.concatenate([np.zeros(60), np.linspace(0.0, 0.3, 60)])
+    frames = np.concatenate([frames, frames])
+    frames = np.clip(np.rint(frames * (1.0 + ramp)[:, None, None, None]), 0, 255).astype(np.uint8)
+    fg = {}
+    for gain in (True, False):
+        m = AdaptiveMixtureSubtractor(gain=gain)
+        fg[gain] = max([(m.apply(f) == 255).mean() for f in frames][60:])
+        if gain:
+            truth = np.clip(frames[:60].astype(float).mean(0) * 1.3, 0, 255)
+            err = np.abs(m.background_image().astype(float) - truth).mean()
+    assert fg[True] < 0.01 and fg[False] > 0.5
+    assert err < 3.0
+
+
+def test_camera_jitter_stays_background():
+    """A finely textured static scene moved by up to one pixel every frame (camera jitter): the
+    displacement test removes most of its false detections (measured: 1.3 % of the pixels
+    foreground before the median instead of 4.6 %)."""
+    frames = scene(np.random.default_rng(10), 40, 48, 3, 120, moving=False, shadow=False, jitter=True)
+    fg = {}
+    for displacement in (True, False):
+        m = AdaptiveMixtureSubtractor(displacement=displacement, median_size=1)
+        fg[displacement] = np.mean([(m.apply(f) == 255).mean() for f in frames][60:])
+    assert fg[True] < 0.5 * fg[False]
 
 
 def _box_sequence(rng, present, T, H=48, W=64):

@@ -52,11 +52,17 @@ PARAMS = (
     "var_threshold", "var_threshold_gen", "background_ratio", "var_init", "var_min", "var_max",
     "alpha_boot", "n_samples", "fg_rate", "shadow_tau", "shadows", "feedback", "diffusion",
     "ghost", "force_update", "t_lower", "t_upper", "t_fixed", "min_distance",
-    "shadow_texture",
+    "shadow_texture", "displacement", "inv_gain_0", "inv_gain_1", "inv_gain_2",
 )
 """Order of the float32 parameter vector (flags as 0/1)."""
 P_TB, P_TG, P_BR, P_VINIT, P_VMIN, P_VMAX, P_ABOOT, P_NS, P_FG, P_TAU, P_SH, P_FB, P_DIF, P_GH, \
-    P_FORCE, P_TLO, P_THI, P_TFIX, P_D0, P_TEX = range(len(PARAMS))
+    P_FORCE, P_TLO, P_THI, P_TFIX, P_D0, P_TEX, P_DISP, P_IG0, P_IG1, P_IG2 = range(len(PARAMS))
+Q_CD2, Q_GFLOOR, Q_INVC, Q_NORM, Q_GHOST_RATE, Q_PULL_RATE = range(len(PARAMS), len(PARAMS) + 6)
+"""Frame constants that :func:`constants` appends to the parameters: ``C * min_distance^2``, the
+update floor ``C * min_distance^2 * var_threshold_gen / var_threshold``, ``1 / C``,
+``1 / (255 C)``, the ghost rate ``1 / (n_samples t_lower)`` and the diffusion rate
+``1 / n_samples`` (each the float32 prefix of the per-pixel expression it replaces, so results are
+unchanged)."""
 
 # SuBSENSE feedback constants (St-Charles, Bilodeau, Bergevin, IEEE TIP 2015; LITIV reference code)
 ST = np.float32(1.0 / 25.0)      # short-term rolling-average rate
@@ -73,6 +79,7 @@ GHOST_D = np.float32(0.02)       # ghost heuristic: maximum running frame-to-fra
 #                                  GHOSTDET_D_MAX = 0.01 on the mean of a colour and a texture distance;
 #                                  colour alone: 0.02)
 
+MOVED_BAD = np.float32(2.0)      # displacement test: at most this many of the 9 patch pixels unexplained
 PRUNE = np.float32(0.05)         # drop a mode whose weight decays below PRUNE * rate (Zivkovic 2004, c_T);
 #                                  also keeps weights out of float32 denormals, which are ~100x slower
 _ONE = np.float32(1.0)
@@ -110,18 +117,31 @@ def _swap(rec, p, a, b):
 
 
 @_exact
-def mix_update(rec, p, x0, x1, x2, C, a, R2, prm, create=True, move=True):
+def constants(prm, C):
+    """The parameters (``P_*`` order) followed by the frame constants ``Q_*``, as a tuple of float32
+    that the per-pixel code keeps in registers (loads from ``prm`` could not be hoisted out of the
+    pixel loop: the compiler must assume a store to the record may change them)."""
+    c = np.float32(C)
+    cd2 = c * prm[P_D0] * prm[P_D0]
+    return (prm[P_TB], prm[P_TG], prm[P_BR], prm[P_VINIT], prm[P_VMIN], prm[P_VMAX], prm[P_ABOOT], prm[P_NS],
+            prm[P_FG], prm[P_TAU], prm[P_SH], prm[P_FB], prm[P_DIF], prm[P_GH], prm[P_FORCE], prm[P_TLO],
+            prm[P_THI], prm[P_TFIX], prm[P_D0], prm[P_TEX], prm[P_DISP], prm[P_IG0], prm[P_IG1], prm[P_IG2],
+            cd2, cd2 * prm[P_TG] / prm[P_TB], _ONE / c, np.float32(1.0 / 255.0) / c,
+            _ONE / (prm[P_NS] * prm[P_TLO]), _ONE / prm[P_NS])
+
+
+@_exact
+def mix_update(rec, p, x0, x1, x2, C, a, Tg, floor, cs, create=True, move=True):
     """Add observation x with rate ``a`` to pixel p's mixture (Stauffer-Grimson / Zivkovic update).
 
-    The first mode (in weight order) within ``Tg * R2 * var`` takes it: w += a (after every weight
-    decays by 1 - a), mean and per-channel variance move by a / w.  Without a match, the weakest
-    mode is replaced by (x, var_init, weight a) -- unless ``create`` is False, then nothing changes.
-    With ``move`` False a matched mode gains weight only (a neighbour's sample is evidence that the
-    mode is background, not a measurement of this pixel's mean or variance).  Weights are renormalised to sum 1 and the
-    touched mode bubbles up to keep the weight order."""
-    Tg = prm[P_TG] * R2
-    inv_c = _ONE / np.float32(C)
-    floor = np.float32(C) * prm[P_D0] * prm[P_D0] * prm[P_TG] / prm[P_TB] * R2
+    The first mode (in weight order) within ``max(Tg * var, floor)`` takes it (``Tg =
+    var_threshold_gen * R^2``, ``floor = C * min_distance^2 * R^2 * var_threshold_gen /
+    var_threshold``): w += a (after every weight decays by 1 - a), mean and per-channel variance
+    move by a / w.  Without a match, the weakest mode is replaced by (x, var_init, weight a) --
+    unless ``create`` is False, then nothing changes.  With ``move`` False a matched mode gains
+    weight only (a neighbour's sample is evidence that the mode is background, not a measurement
+    of this pixel's mean or variance).  Weights are renormalised to sum 1 and the touched mode
+    bubbles up to keep the weight order.  ``cs``: :func:`constants`."""
     if not create:
         found = False
         for m in range(K):
@@ -152,8 +172,8 @@ def mix_update(rec, p, x0, x1, x2, C, a, R2, prm, create=True, move=True):
                 if C == 3:
                     rec[p, o + 3] = rec[p, o + 3] + k * (x1 - rec[p, o + 3])
                     rec[p, o + 4] = rec[p, o + 4] + k * (x2 - rec[p, o + 4])
-                v = rec[p, o + 1] + k * (d2 * inv_c - rec[p, o + 1])
-                v = min(max(v, prm[P_VMIN]), prm[P_VMAX])
+                v = rec[p, o + 1] + k * (d2 * cs[Q_INVC] - rec[p, o + 1])
+                v = min(max(v, cs[P_VMIN]), cs[P_VMAX])
                 rec[p, o + 1] = v
                 continue
         w = w * (_ONE - a)
@@ -169,7 +189,7 @@ def mix_update(rec, p, x0, x1, x2, C, a, R2, prm, create=True, move=True):
                 break
         o = m * L
         rec[p, o] = a
-        rec[p, o + 1] = prm[P_VINIT]
+        rec[p, o + 1] = cs[P_VINIT]
         rec[p, o + 2] = x0
         rec[p, o + 3] = x1
         rec[p, o + 4] = x2
@@ -220,29 +240,80 @@ def _ratio_spread(frame, bgp, i, j, H, W, C):
 
 
 @_exact
-def _pixel(frame, rec, last, lab_prev, lab_cur, mask, bgp, bgc, fin1, fin2, p, i, j, H, W, C, prm, t):
-    x0 = np.float32(frame[p, 0])
+def _patch_ok(H, W, ii, jj, di, dj):
+    return ii >= 0 and ii < H and jj >= 0 and jj < W and ii + di >= 0 and ii + di < H and jj + dj >= 0 \
+        and jj + dj < W
+
+
+@_exact
+def _shifted(frame, bgp, i, j, di, dj, H, W, C, cs, thr):
+    """Number of pixels of the 3x3 patch at (i, j) that the background (previous frame's values)
+    moved by a fraction ``lam`` of a pixel in direction (di, dj) does not explain: value (over the
+    gain) farther than ``thr`` (squared) from ``b + lam * (b_shifted - b)``, with one ``lam`` in
+    [0, 1] for the patch (least squares).  Pixels whose shifted counterpart is outside the image
+    are skipped; 9 when the centre's is.  Stops counting above ``MOVED_BAD``."""
+    if not _patch_ok(H, W, i, j, di, dj):
+        return np.float32(9.0)
+    num = _ZERO
+    den = _ZERO
+    for k in range(9):
+        ii = i + k // 3 - 1
+        jj = j + k % 3 - 1
+        if not _patch_ok(H, W, ii, jj, di, dj):
+            continue
+        q = ii * W + jj
+        r = (ii + di) * W + jj + dj
+        for c in range(C):
+            b0 = np.float32(bgp[q, c])
+            e = np.float32(bgp[r, c]) - b0
+            num = num + (np.float32(frame[q, c]) * cs[P_IG0 + c] - b0) * e
+            den = den + e * e
+    lam = _ZERO
+    if den > _ZERO:
+        lam = min(max(num / den, _ZERO), _ONE)
+    bad = _ZERO
+    for k in range(9):
+        ii = i + k // 3 - 1
+        jj = j + k % 3 - 1
+        if not _patch_ok(H, W, ii, jj, di, dj):
+            continue
+        q = ii * W + jj
+        r = (ii + di) * W + jj + dj
+        d2 = _ZERO
+        for c in range(C):
+            b0 = np.float32(bgp[q, c])
+            d = np.float32(frame[q, c]) * cs[P_IG0 + c] - (b0 + lam * (np.float32(bgp[r, c]) - b0))
+            d2 = d2 + d * d
+        if d2 >= thr:
+            bad = bad + _ONE
+            if bad > MOVED_BAD:
+                break              # the caller only asks whether bad <= MOVED_BAD
+    return bad
+
+
+@_exact
+def _pixel(frame, rec, last, lab_prev, lab_cur, mask, bgp, bgc, fin1, fin2, p, i, j, H, W, C, cs, t):
+    # the model lives in the frames' scale divided by the camera's global gain (per channel)
+    x0 = np.float32(frame[p, 0]) * cs[P_IG0]
     x1 = _ZERO
     x2 = _ZERO
-    ld = abs(x0 - np.float32(last[p, 0]))
-    last[p, 0] = frame[p, 0]
+    ld = abs(np.float32(frame[p, 0]) - np.float32(last[p, 0]))
     if C == 3:
-        x1 = np.float32(frame[p, 1])
-        x2 = np.float32(frame[p, 2])
-        ld = ld + abs(x1 - np.float32(last[p, 1])) + abs(x2 - np.float32(last[p, 2]))
-        last[p, 1] = frame[p, 1]
-        last[p, 2] = frame[p, 2]
-    norm = np.float32(1.0 / 255.0) / np.float32(C)
-    ld = ld * norm
-    rec[p, F_DL] = rec[p, F_DL] * (_ONE - ST) + ld * ST
+        x1 = np.float32(frame[p, 1]) * cs[P_IG1]
+        x2 = np.float32(frame[p, 2]) * cs[P_IG2]
+        ld = ld + abs(np.float32(frame[p, 1]) - np.float32(last[p, 1])) \
+            + abs(np.float32(frame[p, 2]) - np.float32(last[p, 2]))
+    ld = ld * cs[Q_NORM]
+    dl = rec[p, F_DL] * (_ONE - ST) + ld * ST
+    rec[p, F_DL] = dl
+    s_run = rec[p, F_S]
 
-    feedback = prm[P_FB] != _ZERO
+    feedback = cs[P_FB] != _ZERO
     Rf = rec[p, F_R] if feedback else _ONE
     R2 = Rf * Rf
-    Tb = prm[P_TB] * R2
-    TB = prm[P_BR]
-    inv_c = _ONE / np.float32(C)
-    floor = np.float32(C) * prm[P_D0] * prm[P_D0] * R2
+    Tb = cs[P_TB] * R2
+    TB = cs[P_BR]
+    floor = cs[Q_CD2] * R2
 
     # ---- classify: background if x is within Tb*R^2*var of a background mode
     cum = _ZERO
@@ -262,11 +333,25 @@ def _pixel(frame, rec, last, lab_prev, lab_cur, mask, bgp, bgc, fin1, fin2, p, i
                 best = o
         cum = cum + w
 
+    moved = False
+    if not bg and cs[P_DISP] != _ZERO:
+        # small motion of the background (camera jitter, swaying edges): the 3x3 patch around the
+        # pixel is the background moved by up to one pixel in one of the 8 directions (all but
+        # MOVED_BAD of its pixels), so an object pixel that happens to look like a neighbour's
+        # background is not taken for a moved background (Elgammal et al. 2000 test the pixel
+        # alone, then the whole blob)
+        thr = max(Tb * rec[p, 1], floor)
+        for k in range(9):
+            if k != 4 and _shifted(frame, bgp, i, j, k // 3 - 1, k % 3 - 1, H, W, C, cs, thr) <= MOVED_BAD:
+                moved = True
+                dmin2 = _ZERO
+                break
+
     shadow = False
-    if not bg and prm[P_SH] != _ZERO:
+    if not bg and not moved and cs[P_SH] != _ZERO:
         # Prati et al. 2003 / Horprasert: x = a * mean with tau <= a < 1 and small colour distortion
         cum = _ZERO
-        tau = prm[P_TAU]
+        tau = cs[P_TAU]
         for m in range(K):
             o = m * L
             w = rec[p, o]
@@ -289,86 +374,68 @@ def _pixel(frame, rec, last, lab_prev, lab_cur, mask, bgp, bgc, fin1, fin2, p, i
                     dd = dd + d * d
                     d = a * rec[p, o + 4] - x2
                     dd = dd + d * d
-                if dd < prm[P_TB] * rec[p, o + 1] * a * a:
-                    shadow = prm[P_TEX] <= _ZERO or _ratio_spread(frame, bgp, i, j, H, W, C) < prm[P_TEX]
+                if dd < cs[P_TB] * rec[p, o + 1] * a * a:
+                    shadow = cs[P_TEX] <= _ZERO or _ratio_spread(frame, bgp, i, j, H, W, C) < cs[P_TEX]
                     break
             cum = cum + w
 
-    bv = (rec[p, best + 2], rec[p, best + 3], rec[p, best + 4])
-    fg = not bg and not shadow
-    lab = np.uint8(0) if bg else (np.uint8(2) if shadow else np.uint8(255))
-    if bg and rec[p, F_S] >= SOURCE_S:
-        lab = np.uint8(1)          # background, but foreground recently: not yet a diffusion source
-    lab_cur[p] = lab
-    mask[p] = np.uint8(0) if bg else (np.uint8(127) if shadow else np.uint8(255))
+    bv0 = rec[p, best + 2]
+    bv1 = rec[p, best + 3]
+    bv2 = rec[p, best + 4]
+    fg = not bg and not shadow and not moved
 
     # ---- update periods and rates
-    T = rec[p, F_T] if feedback else prm[P_TFIX]
-    ns = prm[P_NS]
-    alpha = _ONE / (ns * T)
-    alpha = max(alpha, prm[P_ABOOT])
+    T = rec[p, F_T] if feedback else cs[P_TFIX]
+    alpha = _ONE / (cs[P_NS] * T)
+    alpha = max(alpha, cs[P_ABOOT])
+    Tg = cs[P_TG] * R2
+    gfloor = cs[Q_GFLOOR] * R2
 
-    ghostlike = prm[P_GH] != _ZERO and rec[p, F_S] > GHOST_S and rec[p, F_DL] < GHOST_D
+    ghostlike = cs[P_GH] != _ZERO and s_run > GHOST_S and dl < GHOST_D
     # own update: background pixels always; foreground at fg_rate * alpha (0 = conservative)
     if alpha <= _ZERO:
         pass                       # frozen (learning_rate 0)
-    elif bg or prm[P_FORCE] != _ZERO:
-        mix_update(rec, p, x0, x1, x2, C, alpha, R2, prm)
-    elif fg and prm[P_FG] > _ZERO:
-        mix_update(rec, p, x0, x1, x2, C, alpha * prm[P_FG], R2, prm)
+    elif bg or cs[P_FORCE] != _ZERO:
+        mix_update(rec, p, x0, x1, x2, C, alpha, Tg, gfloor, cs)
+    elif fg and cs[P_FG] > _ZERO:
+        mix_update(rec, p, x0, x1, x2, C, alpha * cs[P_FG], Tg, gfloor, cs)
     elif fg and ghostlike:
         # foreground for long and unchanging: reinforce a mode that already explains x (one brought
         # by the diffusion from background neighbours: a ghost), never create one (a stopped object)
-        mix_update(rec, p, x0, x1, x2, C, _ONE / (ns * prm[P_TLO]), R2, prm, False)
+        mix_update(rec, p, x0, x1, x2, C, cs[Q_GHOST_RATE], Tg, gfloor, cs, False)
 
     # ---- neighbour diffusion (ViBe/SuBSENSE spatial propagation, in pull form): with probability
     # 1/T (1/T_lower in a ghost-like region: foreground for long and unchanging) take the value of a
-    # random 8-neighbour that was background in the previous frame as a sample of weight 1/n_samples
-    if prm[P_DIF] != _ZERO:
+    # random 8-neighbour q that was background in the previous frame as a sample of weight
+    # 1/n_samples.  Here only the dice: the caller runs the pull (:func:`_pull`) after the row's
+    # pixels, which changes no result (the pull touches only this pixel's modes, which nothing
+    # below reads) and keeps the coin toss out of the branches of the pixel loop.
+    pull = False
+    q = -1
+    if cs[P_DIF] != _ZERO:
         h = hash32(p, t)
         period = T
         if ghostlike:
-            period = prm[P_TLO]
+            period = cs[P_TLO]
         u = np.float32(h & np.uint64(0xFFFF)) * np.float32(1.0 / 65536.0)
-        if u * period < _ONE:
-            k = np.int64((h >> np.uint64(16)) & np.uint64(7))
-            k = k + (k >= 4)        # 0..8 without the centre 4
-            ni = i + k // 3 - 1
-            nj = j + k % 3 - 1
-            if ni >= 0 and ni < H and nj >= 0 and nj < W:
-                q = ni * W + nj
-                if lab_prev[q] == 0:
-                    y0 = np.float32(frame[q, 0])
-                    y1 = _ZERO
-                    y2 = _ZERO
-                    d = y0 - np.float32(bgp[q, 0])
-                    e = d * d
-                    if C == 3:
-                        y1 = np.float32(frame[q, 1])
-                        y2 = np.float32(frame[q, 2])
-                        d = y1 - np.float32(bgp[q, 1])
-                        e = e + d * d
-                        d = y2 - np.float32(bgp[q, 2])
-                        e = e + d * d
-                    # only a value that is the neighbour's background (its label is a frame old)
-                    if e < np.float32(C) * prm[P_D0] * prm[P_D0]:
-                        mix_update(rec, p, y0, y1, y2, C, _ONE / ns, R2, prm, True, False)
-
-    # this frame's background value of the pixel, read by neighbours next frame: the mean of the
-    # background mode that explained x (before this frame's update), else of the strongest mode
-    for c in range(C):
-        bgc[p, c] = np.uint8(min(max(bv[c] + np.float32(0.5), _ZERO), np.float32(255.0)))
+        pull = u * period < _ONE
+        k = np.int64((h >> np.uint64(16)) & np.uint64(7))
+        k = k + (k >= 4)            # 0..8 without the centre 4
+        ni = i + k // 3 - 1
+        nj = j + k % 3 - 1
+        if ni >= 0 and ni < H and nj >= 0 and nj < W:
+            q = ni * W + nj
 
     # ---- SuBSENSE feedback: D_min, blink factor v, threshold factor R, update period T
     dn = _ONE
-    if bg:
-        dn = min(np.float32(np.sqrt(dmin2 * inv_c)) * np.float32(1.0 / 255.0), _ONE)
+    if bg or moved:
+        dn = min(np.float32(np.sqrt(dmin2 * cs[Q_INVC])) * np.float32(1.0 / 255.0), _ONE)
     dlt = rec[p, F_DLT] * (_ONE - LT) + dn * LT
     dst = rec[p, F_DST] * (_ONE - ST) + dn * ST
     rec[p, F_DLT] = dlt
     rec[p, F_DST] = dst
     fgv = _ONE if fg else _ZERO
-    rec[p, F_S] = rec[p, F_S] * (_ONE - ST) + fgv * ST
+    rec[p, F_S] = s_run * (_ONE - ST) + fgv * ST
     if feedback:
         # SuBSENSE reads the post-processed masks: last frame's (fin1) and the blink between the last two
         prev_fg = fin1[p] == 255
@@ -376,12 +443,11 @@ def _pixel(frame, rec, last, lab_prev, lab_cur, mask, bgp, bgc, fin1, fin2, p, i
         dmax = max(max(dlt, dst), np.float32(1e-3))
         dmn = min(dlt, dst)
         v = rec[p, F_V]
-        T = rec[p, F_T]
         if prev_fg or (dmn < UNSTABLE and fg):
             T = T + T_INCR / (dmax * v)
         else:
             T = T - T_DECR * v / dmax
-        T = min(max(T, prm[P_TLO]), prm[P_THI])
+        T = min(max(T, cs[P_TLO]), cs[P_THI])
         rec[p, F_T] = T
         if dmax > UNSTABLE and blink:
             v = v + V_INCR
@@ -389,7 +455,7 @@ def _pixel(frame, rec, last, lab_prev, lab_cur, mask, bgp, bgc, fin1, fin2, p, i
             v = v - (V_DECR * np.float32(0.25) if prev_fg else V_DECR)
             v = max(v, V_DECR)
         rec[p, F_V] = v
-        Rv = rec[p, F_R]
+        Rv = Rf
         tgt = _ONE + dmn * np.float32(2.0)
         if Rv < tgt * tgt:
             Rv = Rv + R_VAR * (v - V_DECR)
@@ -397,30 +463,155 @@ def _pixel(frame, rec, last, lab_prev, lab_cur, mask, bgp, bgc, fin1, fin2, p, i
             Rv = max(Rv - R_VAR / v, _ONE)
         rec[p, F_R] = Rv
 
+    # ---- the pixel's bytes, written last (a byte store could alias the record for the compiler and
+    # force it to reload the record's fields): last value, labels, and this frame's background value,
+    # read by neighbours next frame: the mean of the background mode that explained x (before this
+    # frame's update), else of the strongest mode
+    lab = np.uint8(0) if bg else (np.uint8(2) if shadow else np.uint8(255))
+    if (bg and s_run >= SOURCE_S) or moved:
+        lab = np.uint8(1)          # background, but not (yet) a diffusion source
+    lab_cur[p] = lab
+    mask[p] = np.uint8(0) if bg or moved else (np.uint8(127) if shadow else np.uint8(255))
+    last[p, 0] = frame[p, 0]
+    bgc[p, 0] = np.uint8(min(max(bv0 + np.float32(0.5), _ZERO), np.float32(255.0)))
+    if C == 3:
+        last[p, 1] = frame[p, 1]
+        last[p, 2] = frame[p, 2]
+        bgc[p, 1] = np.uint8(min(max(bv1 + np.float32(0.5), _ZERO), np.float32(255.0)))
+        bgc[p, 2] = np.uint8(min(max(bv2 + np.float32(0.5), _ZERO), np.float32(255.0)))
+    return bg, pull, q, R2
+
+
+@_exact
+def _pull(frame, rec, lab_prev, bgp, p, q, C, cs, R2):
+    """The diffusion's sample for pixel p from neighbour q (drawn by :func:`_pixel`): taken when q
+    was labelled background in the previous frame and its value is its background (within
+    ``min_distance`` of its background value of the previous frame); a matching mode gains weight
+    only, else the weakest mode becomes the value."""
+    if q < 0 or lab_prev[q] != 0:
+        return
+    y0 = np.float32(frame[q, 0]) * cs[P_IG0]
+    y1 = _ZERO
+    y2 = _ZERO
+    d = y0 - np.float32(bgp[q, 0])
+    e = d * d
+    if C == 3:
+        y1 = np.float32(frame[q, 1]) * cs[P_IG1]
+        y2 = np.float32(frame[q, 2]) * cs[P_IG2]
+        d = y1 - np.float32(bgp[q, 1])
+        e = e + d * d
+        d = y2 - np.float32(bgp[q, 2])
+        e = e + d * d
+    if e < cs[Q_CD2]:
+        mix_update(rec, p, y0, y1, y2, C, cs[Q_PULL_RATE], cs[P_TG] * R2, cs[Q_GFLOOR] * R2, cs, True, False)
+
+
+@_exact
+def _block(b, rows, frame, rec, last, lab_prev, lab_cur, mask, bgp, bgc, fin1, fin2, known_fg, use_known_fg, H, W, C,
+           cs, t, pull_j, pull_q, pull_r2, sums):
+    """The rows of block b: per row, every pixel (:func:`_pixel`), then the row's diffusion pulls;
+    the block's gain statistics into ``sums[b]``."""
+    for f in range(2 * C + 1):
+        sums[b, f] = 0
+    sj = pull_j[b]
+    sq = pull_q[b]
+    sr = pull_r2[b]
+    for i in range(b * rows, min(H, (b + 1) * rows)):
+        n = 0
+        for j in range(W):
+            p = i * W + j
+            if use_known_fg and known_fg[p] != 0:
+                mask[p] = np.uint8(255)
+                lab_cur[p] = np.uint8(255)
+                for c in range(C):
+                    bgc[p, c] = bgp[p, c]
+                continue
+            bg, pull, q, R2 = _pixel(frame, rec, last, lab_prev, lab_cur, mask, bgp, bgc, fin1, fin2, p, i, j, H, W,
+                                     C, cs, t)
+            if bg:
+                sat = False
+                for c in range(C):
+                    sat = sat or frame[p, c] == 255 or bgc[p, c] == 255
+                if not sat:
+                    for c in range(C):
+                        sums[b, c] += frame[p, c]
+                        sums[b, C + c] += bgc[p, c]
+                    sums[b, 2 * C] += 1
+            sj[n] = j
+            sq[n] = q
+            sr[n] = R2
+            n += pull
+        for s in range(n):
+            _pull(frame, rec, lab_prev, bgp, i * W + sj[s], sq[s], C, cs, sr[s])
+
 
 @_exact_parallel
-def update(frame, rec, last, lab_prev, lab_cur, mask, bgp, bgc, fin1, fin2, known_fg, use_known_fg, H, W, prm, t,
-           n_blocks):
+def update(channels, frame, rec, last, labels, bgs, fins, src, mask, known_fg, use_known_fg, H, W, prm, t, pull_j,
+           pull_q, pull_r2, sums, n_threads):
     """One frame: classify every pixel into ``mask`` / ``lab_cur`` and update its record.
 
-    With ``use_known_fg``, a pixel whose ``known_fg`` entry is nonzero is foreground (255, label
-    255: not a diffusion source), keeps last frame's background value and leaves its record and
-    last value untouched."""
-    C = frame.shape[1]
+    ``channels`` is a tuple of C zeros (:func:`channels_tag`): Numba turns ``len()`` of it into a
+    constant, so each specialisation has C as a compile-time constant (as
+    ``_mog2_kernel.update``).  With ``use_known_fg``, a pixel whose ``known_fg`` entry is nonzero
+    is foreground (255, label 255: not a diffusion source), keeps last frame's background value
+    and leaves its record and last value untouched.
+
+    The rows are cut into ``sums.shape[0]`` blocks (a number that does not depend on the thread
+    count) dealt to the ``n_threads`` threads in turn (thread t takes blocks t, t + n, ...).
+    ``pull_j``, ``pull_q`` (int32) and ``pull_r2`` (float32), one row of W per block, list a row's
+    pixels that drew a diffusion pull (column, neighbour index, R^2); the pulls run after the row.
+    ``sums`` (one row per block) receives the gain statistics of the block: per channel the sum of
+    the frame's values and of the background values over the unsaturated background pixels, and
+    their count (integers, so the total does not depend on the order of the blocks).
+
+    Double buffers (index ``src`` is this frame's): ``labels`` (labels of this frame and the
+    previous one), ``bgs`` (background values), ``fins`` (post-processed masks: ``fins[src]`` is
+    the previous frame's, ``fins[src ^ 1]`` the one before)."""
+    lab_prev = labels[src ^ 1]
+    lab_cur = labels[src]
+    bgp = bgs[src ^ 1]
+    bgc = bgs[src]
+    fin1 = fins[src]
+    fin2 = fins[src ^ 1]
+    n_blocks = sums.shape[0]
     rows = (H + n_blocks - 1) // n_blocks
-    for b in prange(n_blocks):
-        i0 = b * rows
-        i1 = min(H, i0 + rows)
-        for i in range(i0, i1):
-            for j in range(W):
-                p = i * W + j
-                if use_known_fg and known_fg[p] != 0:
-                    mask[p] = np.uint8(255)
-                    lab_cur[p] = np.uint8(255)
-                    for c in range(C):
-                        bgc[p, c] = bgp[p, c]
-                    continue
-                _pixel(frame, rec, last, lab_prev, lab_cur, mask, bgp, bgc, fin1, fin2, p, i, j, H, W, C, prm, t)
+    if len(channels) == 3:
+        cs = constants(prm, 3)
+    else:
+        cs = constants(prm, 1)
+    for th in prange(n_threads):
+        for b in range(th, n_blocks, n_threads):
+            if len(channels) == 3:
+                _block(b, rows, frame, rec, last, lab_prev, lab_cur, mask, bgp, bgc, fin1, fin2, known_fg,
+                       use_known_fg, H, W, 3, cs, t, pull_j, pull_q, pull_r2, sums)
+            else:
+                _block(b, rows, frame, rec, last, lab_prev, lab_cur, mask, bgp, bgc, fin1, fin2, known_fg,
+                       use_known_fg, H, W, 1, cs, t, pull_j, pull_q, pull_r2, sums)
+
+
+def channels_tag(n_channels: int) -> tuple[int, ...]:
+    """The ``channels`` argument of :func:`update` for frames of ``n_channels`` (1 or 3) channels."""
+    return (0,) * n_channels
+
+
+@kernel(parallel=False, fastmath=False)
+def track_gain(sums, C, min_count, inv_gain):
+    """The camera's global gain per channel, relative to the model: ``inv_gain[c]`` becomes the
+    ratio (background values / frame values) summed over the unsaturated background pixels of
+    ``update``'s ``sums``, when at least ``min_count`` pixels were background (else it is kept)."""
+    n = 0
+    for b in range(sums.shape[0]):
+        n += sums[b, 2 * C]
+    if n < min_count or n == 0:
+        return
+    for c in range(C):
+        sx = 0
+        sb = 0
+        for b in range(sums.shape[0]):
+            sx += sums[b, c]
+            sb += sums[b, C + c]
+        if sx > 0 and sb > 0:
+            inv_gain[c] = np.float32(np.float64(sb) / np.float64(sx))
 
 
 @_exact_parallel
@@ -445,30 +636,13 @@ def initialise(frame, rec, last, lab_prev, bgp, prm, t_init):
 
 
 @_exact_parallel
-def background(rec, TB, C, out):
-    """Weight-averaged means of the background modes (cumulative weight up to TB), rounded."""
+def background(rec, C, inv_gain, out):
+    """The mean of the strongest mode (the most probable background value), times the camera's
+    gain (``1 / inv_gain``), rounded."""
     P = rec.shape[0]
     for p in prange(P):
-        cum = _ZERO
-        s0 = _ZERO
-        s1 = _ZERO
-        s2 = _ZERO
-        for m in range(K):
-            o = m * L
-            w = rec[p, o]
-            if w <= _ZERO:
-                break
-            s0 = s0 + w * rec[p, o + 2]
-            s1 = s1 + w * rec[p, o + 3]
-            s2 = s2 + w * rec[p, o + 4]
-            cum = cum + w
-            if cum >= TB:
-                break
-        inv = _ONE / cum
-        out[p, 0] = np.uint8(min(max(s0 * inv + np.float32(0.5), _ZERO), np.float32(255.0)))
-        if C == 3:
-            out[p, 1] = np.uint8(min(max(s1 * inv + np.float32(0.5), _ZERO), np.float32(255.0)))
-            out[p, 2] = np.uint8(min(max(s2 * inv + np.float32(0.5), _ZERO), np.float32(255.0)))
+        for c in range(C):
+            out[p, c] = np.uint8(min(max(rec[p, 2 + c] / inv_gain[c] + np.float32(0.5), _ZERO), np.float32(255.0)))
 
 
 @_exact_parallel

@@ -23,6 +23,9 @@ import numpy as np
 from .._validate import check_scalar
 from ._median_kernel import column_restore, column_vote, row_counts
 
+BLOCK_ROWS = 16
+"""Rows per block of the column pass (each block starts its running column sums afresh)."""
+
 
 class MedianFilter:
     """Binary median filter of foreground masks with reusable scratch memory.
@@ -46,6 +49,7 @@ class MedianFilter:
             raise ValueError(f"size must be odd (the window is centred on the pixel); got {size}.")
         self.size = int(size)
         self._counts: np.ndarray | None = None
+        self._acc: np.ndarray | None = None
 
     def __call__(self, mask: np.ndarray, *, out: np.ndarray | None = None) -> np.ndarray:
         """Filter a (H, W) uint8 mask into ``out`` (a new array when None; must not be ``mask``)."""
@@ -60,14 +64,15 @@ class MedianFilter:
             raise ValueError(f"out must be a uint8 array of shape {mask.shape}.")
         if self._counts is None or self._counts.shape != mask.shape:
             self._counts = np.empty(mask.shape, dtype=np.int32)
+            self._acc = np.empty(((mask.shape[0] + BLOCK_ROWS - 1) // BLOCK_ROWS, mask.shape[1]), dtype=np.int32)
         if out is mask or np.shares_memory(out, mask):
             raise ValueError("out must not share memory with mask; pass a separate array.")
         mask = np.ascontiguousarray(mask)
         row_counts(mask, self.size // 2, self._counts)
-        column_vote(self._counts, self.size // 2, out)
+        column_vote(self._counts, self.size // 2, self._acc, out)
         if self.restore_radius:
             row_counts(out, self.restore_radius, self._counts)
-            column_restore(self._counts, self.restore_radius, mask, out)
+            column_restore(self._counts, self.restore_radius, self._acc, mask, out)
         return out
 
 

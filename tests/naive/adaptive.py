@@ -40,10 +40,11 @@ class NaiveAdaptive:
         d = dict(var_threshold=25.0, var_threshold_gen=9.0, background_ratio=0.9, var_init=15.0, var_min=4.0,
                  var_max=75.0, n_samples=50.0, fg_rate=0.0, shadow_tau=0.5, t_lower=2.0, t_upper=256.0,
                  t_fixed=16.0, min_distance=10.0, shadow_texture=0.05, boot_frames=50, reset_fraction=0.8,
-                 reset_frames=5, detect_shadows=True, feedback=True, diffusion=True, ghost=True, frame_level=True)
+                 reset_frames=5, detect_shadows=True, feedback=True, diffusion=True, ghost=True, frame_level=True,
+                 gain=True, displacement=True)
         d.update(kw)
         exact = ("boot_frames", "reset_frames", "reset_fraction", "detect_shadows", "feedback", "diffusion", "ghost",
-                 "frame_level")
+                 "frame_level", "gain", "displacement")
         for k, v in d.items():
             setattr(self, k, v if k in exact else f32(v))
         self.px = None
@@ -121,6 +122,31 @@ class NaiveAdaptive:
         mu = s / n
         return f32(np.sqrt(max(s2 / n - mu * mu, f32(0.0)))) / mu
 
+    def shifted(self, frame, bgp, i, j, di, dj, thr):
+        """Unexplained pixels of the 3x3 patch under the background moved by lam in [0, 1] of (di, dj)."""
+        H, W, C = frame.shape
+        patch = [(i + k // 3 - 1, j + k % 3 - 1) for k in range(9)]
+        patch = [(a, b) for a, b in patch if 0 <= a < H and 0 <= b < W and 0 <= a + di < H and 0 <= b + dj < W]
+        if not (0 <= i + di < H and 0 <= j + dj < W):
+            return 9
+        num = den = f32(0.0)
+        for a, b in patch:
+            for c in range(C):
+                b0 = f32(bgp[a, b, c])
+                e = f32(bgp[a + di, b + dj, c]) - b0
+                num = num + (f32(frame[a, b, c]) * self.inv_gain[c] - b0) * e
+                den = den + e * e
+        lam = min(max(num / den, f32(0.0)), f32(1.0)) if den > 0 else f32(0.0)
+        bad = 0
+        for a, b in patch:
+            d2 = f32(0.0)
+            for c in range(C):
+                b0 = f32(bgp[a, b, c])
+                d = f32(frame[a, b, c]) * self.inv_gain[c] - (b0 + lam * (f32(bgp[a + di, b + dj, c]) - b0))
+                d2 = d2 + d * d
+            bad += d2 >= thr
+        return bad
+
     # ------------------------------------------------------------------ one frame
     def apply(self, frame, known_foreground=None):
         frame = np.asarray(frame)
@@ -134,6 +160,7 @@ class NaiveAdaptive:
             self.n, self.boot, self.busy = 1, 1, 0
             self.fin1 = np.zeros((H, W), np.uint8)
             self.fin2 = np.zeros((H, W), np.uint8)
+            self.inv_gain = [f32(1.0)] * C
             return np.zeros((H, W), np.uint8)
         self.boot += 1
         self.n += 1
@@ -143,6 +170,7 @@ class NaiveAdaptive:
         lab = np.zeros((H, W), np.uint8)
         bgc = np.zeros_like(self.bg)
         mask = np.zeros((H, W), np.uint8)
+        self.own_bg = np.zeros((H, W), bool)  # explained by the pixel's own background modes
         for i in range(H):
             for j in range(W):
                 if known_foreground is not None and known_foreground[i, j]:
@@ -152,6 +180,15 @@ class NaiveAdaptive:
                     continue
                 mask[i, j] = self.pixel(frame, i, j, lab_prev, lab, bg_prev, bgc, force, a_boot)
         self.lab, self.bg = lab, bgc
+        if self.gain:
+            # the camera's gain: frame / background summed over the unsaturated background pixels
+            use = self.own_bg & (frame < 255).all(-1) & (bgc < 255).all(-1)
+            if use.sum() >= (H * W + 19) // 20:
+                for c in range(C):
+                    sx = int(frame[..., c][use].astype(np.int64).sum())
+                    sb = int(bgc[..., c][use].astype(np.int64).sum())
+                    if sx > 0 and sb > 0:
+                        self.inv_gain[c] = f32(sb / sx)
         self.fin2, self.fin1 = self.fin1, mask.copy()
         if self.frame_level:
             nfg = int((mask == 255).sum())
@@ -163,10 +200,10 @@ class NaiveAdaptive:
     def pixel(self, frame, i, j, lab_prev, lab_cur, bg_prev, bgc, force, a_boot):
         H, W, C = frame.shape
         px = self.px[i][j]
-        x = [f32(v) for v in frame[i, j]]
+        x = [f32(v) * self.inv_gain[c] for c, v in enumerate(frame[i, j])]
         ld = f32(0.0)
         for c in range(C):
-            d = abs(x[c] - f32(px.last[c]))
+            d = abs(f32(frame[i, j, c]) - f32(px.last[c]))
             ld = d if c == 0 else ld + d
         px.last = list(frame[i, j])
         ld = ld * (f32(1.0 / 255.0) / f32(C))
@@ -186,8 +223,15 @@ class NaiveAdaptive:
                 if d2 < dmin2:
                     dmin2, best = d2, md
             cum = cum + md[0]
+        moved = False
+        if not bg and self.displacement:
+            thr = max(Tb * px.modes[0][1], floor)
+            for k in range(9):
+                if k != 4 and self.shifted(frame, bg_prev, i, j, k // 3 - 1, k % 3 - 1, thr) <= 2:
+                    moved, dmin2 = True, f32(0.0)
+                    break
         shadow = False
-        if not bg and self.detect_shadows:
+        if not bg and not moved and self.detect_shadows:
             cum = f32(0.0)
             for md in px.modes:
                 if cum >= self.background_ratio:
@@ -208,9 +252,10 @@ class NaiveAdaptive:
                         break
                 cum = cum + md[0]
         bv = list(best[2:5])
-        fg = not bg and not shadow
+        self.own_bg[i, j] = bg
+        fg = not bg and not shadow and not moved
         lab = 0 if bg else (2 if shadow else 255)
-        if bg and px.s >= SOURCE_S:
+        if (bg and px.s >= SOURCE_S) or moved:
             lab = 1
         lab_cur[i, j] = lab
         ghostlike = self.ghost and px.s > GHOST_S and px.dl < GHOST_D
@@ -235,7 +280,7 @@ class NaiveAdaptive:
                 k = k + (k >= 4)
                 ni, nj = i + k // 3 - 1, j + k % 3 - 1
                 if 0 <= ni < H and 0 <= nj < W and lab_prev[ni, nj] == 0:
-                    y = [f32(v) for v in frame[ni, nj]]
+                    y = [f32(v) * self.inv_gain[c] for c, v in enumerate(frame[ni, nj])]
                     e = f32(0.0)
                     for c in range(C):
                         d = y[c] - f32(bg_prev[ni, nj, c])
@@ -245,7 +290,7 @@ class NaiveAdaptive:
         for c in range(C):
             bgc[i, j, c] = np.uint8(min(max(bv[c] + f32(0.5), f32(0.0)), f32(255.0)))
         dn = f32(1.0)
-        if bg:
+        if bg or moved:
             dn = min(f32(np.sqrt(dmin2 * (f32(1.0) / f32(C)))) * f32(1.0 / 255.0), f32(1.0))
         px.dlt = px.dlt * (f32(1.0) - LT) + dn * LT
         px.dst = px.dst * (f32(1.0) - ST) + dn * ST
@@ -269,7 +314,7 @@ class NaiveAdaptive:
                 px.r = px.r + R_VAR * (px.v - V_DECR)
             else:
                 px.r = max(px.r - R_VAR / px.v, f32(1.0))
-        return 0 if bg else (127 if shadow else 255)
+        return 0 if bg or moved else (127 if shadow else 255)
 
     def records(self):
         """The state in the kernel's record layout: (H*W, 22) float32."""
