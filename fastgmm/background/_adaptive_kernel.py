@@ -232,7 +232,7 @@ def _shifted(frame, bgp, i, j, di, dj, H, W, C, prm, thr):
     moved by a fraction ``lam`` of a pixel in direction (di, dj) does not explain: value (over the
     gain) farther than ``thr`` (squared) from ``b + lam * (b_shifted - b)``, with one ``lam`` in
     [0, 1] for the patch (least squares).  Pixels whose shifted counterpart is outside the image
-    are skipped; 9 when the centre's is."""
+    are skipped; 9 when the centre's is; the count stops at ``MOVED_BAD + 1``."""
     if not _patch_ok(H, W, i, j, di, dj):
         return np.float32(9.0)
     num = _ZERO
@@ -267,6 +267,8 @@ def _shifted(frame, bgp, i, j, di, dj, H, W, C, prm, thr):
             d2 = d2 + d * d
         if d2 >= thr:
             bad = bad + _ONE
+            if bad > MOVED_BAD:
+                break
     return bad
 
 
