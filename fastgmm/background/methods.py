@@ -2,8 +2,8 @@
 
 Every method is built by :func:`make_method` and used through one of two shapes:
 
-* online (``default``, ``adaptive``, ``mog2-median``, ``mog2``, ``mog``): ``apply(frame) -> mask``
-  frame by frame;
+* online (``default`` -- the adaptive mixture --, ``mog2-median``, ``mog2``, ``mog``):
+  ``apply(frame) -> mask`` frame by frame;
 * offline (``pixelgmm``, ``average``, ``kmeans``): ``fit(frames)`` on training frames, then
   ``apply(frame) -> mask``.
 
