@@ -32,10 +32,13 @@ ABLATIONS = {
     "no-conservative": {"fg_rate": 1.0},
     "no-shadows": {"detect_shadows": False},
     "no-frame_level": {"frame_level": False},
-    "no-postprocess": {"median_size": 1},
-    "with-blobs": {"max_hole": 1 / 200, "min_blob": 1 / 2000},
+    "no-gain": {"gain": False},
+    "no-displacement": {"displacement": False},
+    "no-blobs": {"max_hole": 0.0, "min_blob": 0.0},
+    "restore_radius-2": {"restore_radius": 2},
+    "no-postprocess": {"median_size": 1, "max_hole": 0.0, "min_blob": 0.0},
 }
-"""Our rows: the model, one row per mechanism switched off, and the optional blob clean-up switched on."""
+"""Our rows: the model, one row per mechanism switched off, and the previous edge restoration radius."""
 OPENCV = ("cv MOG2", "cv KNN", "cv bgsegm MOG", "cv CNT", "cv GSOC")
 
 

@@ -192,9 +192,9 @@ def createBackgroundSubtractorMOG(history: int = 200, nmixtures: int = 5, backgr
 def createBackgroundSubtractorDefault() -> BackgroundSubtractor:  # noqa: N802
     """fastgmm's recommended method (the registry's ``default``) behind the same interface.
 
-    Its ``getX``/``setX`` pairs are the model's parameters under CamelCase names (for a composite
-    model without ``get_params``, those of its first part that has them: today the default
-    method's MOG2, e.g. ``getVarThreshold()`` gives 25)."""
+    Its ``getX``/``setX`` pairs are the model's parameters under CamelCase names (today the
+    adaptive mixture's, e.g. ``getVarThreshold()`` gives 25; for a composite model without
+    ``get_params``, those of its first part that has them)."""
     from .background.methods import get_method
 
     return BackgroundSubtractor(get_method("default").build)

@@ -196,7 +196,7 @@ def test_default_factory_is_the_registry_default(video):
     for frame in video[:5]:
         assert np.array_equal(sub.apply(frame), model.apply(frame))
     assert sub.getBackgroundImage().shape == video[0].shape
-    owner = sub._owner()  # the model, or its parametrised part (today the default method's MOG2)
+    owner = sub._owner()  # the model (today the adaptive mixture), or a composite's parametrised part
     for prop, param in sub._properties.items():
         assert getattr(sub, f"get{prop}")() == getattr(owner, param)
     if "History" in sub._properties:

@@ -2,7 +2,8 @@
 
 Every method is built by :func:`make_method` and used through one of two shapes:
 
-* online (``mog2``, ``mog``, ``default``): ``apply(frame) -> mask`` frame by frame;
+* online (``default`` -- the adaptive mixture --, ``mog2-median``, ``mog2``, ``mog``):
+  ``apply(frame) -> mask`` frame by frame;
 * offline (``pixelgmm``, ``average``, ``kmeans``): ``fit(frames)`` on training frames, then
   ``apply(frame) -> mask``.
 
@@ -22,15 +23,16 @@ from .._validate import check_option, check_scalar
 from .postprocess import MedianFilter
 
 DEFAULT_PARAMS = {"var_threshold": 25.0}
-"""MOG2 parameters of the default method (the rest are OpenCV's defaults)."""
+"""MOG2 parameters of the ``mog2-median`` method (the rest are OpenCV's defaults)."""
 DEFAULT_MEDIAN = 7
-"""Window of the default method's binary median filter."""
+"""Window of the ``mog2-median`` method's binary median filter."""
 DEFAULT_RESTORE = 2
 """Raw detections within this many pixels of the median-filtered foreground are kept."""
 
 
 class DefaultSubtractor:
-    """The default method: MOG2 with ``var_threshold=25``, a 7x7 binary median filter, edge restoration.
+    """The ``mog2-median`` method (fastgmm's default until the adaptive mixture met the CDnet
+    floors): MOG2 with ``var_threshold=25``, a 7x7 binary median filter, edge restoration.
 
     MOG2's default threshold (16, i.e. 4 standard deviations) lets sensor noise and small
     texture motion through as speckle; a threshold of 5 standard deviations and a majority vote
@@ -116,12 +118,13 @@ def _kmeans() -> Any:
 METHODS: dict[str, Method] = {
     m.name: m
     for m in (
-        Method("default", True, "MOG2 (var_threshold 25) + 7x7 median filter + edge restoration",
-               DefaultSubtractor),
+        Method("default", True, "fastgmm's adaptive mixture (AdaptiveMixtureSubtractor): per-pixel feedback, "
+               "conservative update, neighbour diffusion, displacement, camera gain, shadows, median + blob "
+               "clean-up", _adaptive),
+        Method("mog2-median", True, "MOG2 (var_threshold 25) + 7x7 median filter + edge restoration "
+               "(the default before the adaptive mixture)", DefaultSubtractor),
         Method("mog2", True, "Zivkovic's adaptive mixture, OpenCV MOG2 defaults", _mog2),
         Method("mog", True, "KaewTraKulPong-Bowden mixture, OpenCV bgsegm MOG defaults", _mog),
-        Method("adaptive", True, "fastgmm's adaptive mixture: per-pixel feedback, conservative update, "
-               "neighbour diffusion, shadows, 7x7 median", _adaptive),
         Method("pixelgmm", False, "per-pixel EM-fitted Gaussian mixture (offline)", _pixelgmm),
         Method("average", False, "mean of the training frames (offline)", _average),
         Method("kmeans", False, "per-pixel k-means background (offline)", _kmeans),
