@@ -4,8 +4,8 @@
 
 Writes, for frame 200 of :func:`fastgmm.demo.make_scene` (seed 0):
 
-* ``demo_masks.png``: left to right: input frame, ground truth, then the masks of the methods
-  default, mog2, mog, pixelgmm, average, kmeans (white = foreground, gray = MOG2 shadow);
+* ``demo_masks.png``: left to right: input frame, ground truth, then the masks of every method of
+  the registry in its order (white = foreground, gray = MOG2 shadow);
 * ``demo_backgrounds.png``: the clean background, then the background images of default and average;
 * ``demo_segmentation.png``: input frame, its 4-component segmentation (mean colours), and the palette view.
 """
