@@ -550,7 +550,7 @@ def update(channels, frame, rec, last, labels, bgs, fins, src, mask, known_fg, u
            pull_q, pull_r2, sums, n_threads):
     """One frame: classify every pixel into ``mask`` / ``lab_cur`` and update its record.
 
-    ``channels`` is a tuple of C zeros (:func:`channels_tag`): Numba turns ``len()`` of it into a
+    ``channels`` is a tuple of C zeros (:func:`._modes.channels_tag`): Numba turns ``len()`` of it into a
     constant, so each specialisation has C as a compile-time constant (as
     ``_mog2_kernel.update``).  With ``use_known_fg``, a pixel whose ``known_fg`` entry is nonzero
     is foreground (255, label 255: not a diffusion source), keeps last frame's background value
@@ -588,10 +588,6 @@ def update(channels, frame, rec, last, labels, bgs, fins, src, mask, known_fg, u
                 _block(b, rows, frame, rec, last, lab_prev, lab_cur, mask, bgp, bgc, fin1, fin2, known_fg,
                        use_known_fg, H, W, 1, cs, t, pull_j, pull_q, pull_r2, sums)
 
-
-def channels_tag(n_channels: int) -> tuple[int, ...]:
-    """The ``channels`` argument of :func:`update` for frames of ``n_channels`` (1 or 3) channels."""
-    return (0,) * n_channels
 
 
 @kernel(parallel=False, fastmath=False)

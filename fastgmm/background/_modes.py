@@ -148,3 +148,10 @@ def background_image(fl, lay, nmodes, w_idx, mean_idx, ratio, out):
                 inv = np.float32(1.0) / total
             v = np.rint(acc * inv)
             out[p, c] = np.uint8(min(max(v, np.float32(0.0)), np.float32(255.0)))
+
+
+def channels_tag(n_channels: int) -> tuple[int, ...]:
+    """The ``channels`` argument of the MOG2 and adaptive ``update`` kernels for frames of
+    ``n_channels`` (1 or 3) channels: a tuple of that many zeros, whose length Numba types as a
+    compile-time constant, so each channel count gets its own specialisation."""
+    return (0,) * n_channels

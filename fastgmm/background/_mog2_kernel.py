@@ -299,7 +299,7 @@ def _mog2_block(b, frame, fl, cnt, lay, known_fg, use_known_fg, mask, C, K, prm,
 def update(channels, frame, fl, cnt, lay, known_fg, use_known_fg, mask, K, prm, n_threads, block):
     """Update a MOG2 model with a frame (H*W, C) and write its mask (H*W,).
 
-    ``channels`` is a tuple of C zeros (:func:`channels_tag`): its *length* is part of its Numba
+    ``channels`` is a tuple of C zeros (:func:`._modes.channels_tag`): its *length* is part of its Numba
     type, and Numba rewrites ``len()`` of a tuple argument into a constant and prunes the other
     branch, so each specialisation holds one block kernel with C as a constant, which LLVM folds
     into its body (the mode swaps unroll).  ``fl`` is the whole state as one row of floats,
@@ -318,8 +318,3 @@ def update(channels, frame, fl, cnt, lay, known_fg, use_known_fg, mask, K, prm, 
                 _mog2_block(b, frame, fl, cnt, lay, known_fg, use_known_fg, mask, 3, K, prm, block)
             else:
                 _mog2_block(b, frame, fl, cnt, lay, known_fg, use_known_fg, mask, 1, K, prm, block)
-
-
-def channels_tag(n_channels: int) -> tuple[int, ...]:
-    """The ``channels`` argument of :func:`update` for frames of ``n_channels`` (1 or 3) channels."""
-    return (0,) * n_channels

@@ -82,6 +82,7 @@ import numpy as np
 from .._validate import check_frame, check_same_frame_shape, check_scalar
 from . import _adaptive_kernel as _k
 from . import _blobs_kernel, _records
+from ._modes import channels_tag
 from ._online import CheckedParams, _InstanceOrDefault, check_known_foreground, check_learning_rate, check_out
 from .postprocess import MedianFilter
 
@@ -256,7 +257,7 @@ class AdaptiveMixtureSubtractor(CheckedParams):
         self._pull_j = np.zeros((n_blocks, W), dtype=np.int32)
         self._pull_q = np.zeros((n_blocks, W), dtype=np.int32)
         self._pull_r2 = np.zeros((n_blocks, W), dtype=np.float32)
-        self._channels = _k.channels_tag(C)
+        self._channels = channels_tag(C)
         self._u8 = np.zeros((H, W, C), dtype=np.uint8)
 
     @_InstanceOrDefault

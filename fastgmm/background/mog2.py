@@ -14,6 +14,7 @@ import numpy as np
 
 from .._validate import check_scalar
 from . import _mog2_kernel as _k
+from ._modes import channels_tag
 from ._online import PixelMixtureSubtractor
 
 
@@ -152,5 +153,5 @@ class BackgroundSubtractorMOG2(PixelMixtureSubtractor):
         prm[_k.P_ALPHA] = alpha
         prm[_k.P_PRUNE] = -alpha * self._ct
         b = self._buf
-        _k.update(_k.channels_tag(frame.shape[1]), frame, b.flat, b.cnt, b.layout, known_fg, use_known_fg, mask,
+        _k.update(channels_tag(frame.shape[1]), frame, b.flat, b.cnt, b.layout, known_fg, use_known_fg, mask,
                   self.n_mixtures, prm, numba.get_num_threads(), self._block)
