@@ -40,12 +40,17 @@ THREADING_LAYER_PRIORITY = ["omp", "tbb", "workqueue"]
 if not {"NUMBA_THREADING_LAYER", "NUMBA_THREADING_LAYER_PRIORITY"} & set(os.environ):
     numba.config.THREADING_LAYER_PRIORITY = list(THREADING_LAYER_PRIORITY)
 
-OMP_WAIT_POLICY = "PASSIVE"
-"""What fastgmm sets ``OMP_WAIT_POLICY`` to when neither it nor ``GOMP_SPINCOUNT`` is set (see the module
-docstring)."""
+GOMP_SPINCOUNT = "10000"
+"""What fastgmm sets ``GOMP_SPINCOUNT`` to when neither it nor ``OMP_WAIT_POLICY`` is set: how many
+rounds an idle OpenMP thread spins before it sleeps.  GNU OpenMP's default (300,000 rounds, ~ms)
+keeps spinning threads on the cores beside other jobs, which took MOG2 from 0.4 to 7.6 ms a frame
+with two busy processes on the 2-vCPU VM; ``OMP_WAIT_POLICY=PASSIVE`` (sleep at once) pays a
+futex wake-up per parallel region instead, ~0.45 ms a frame for the adaptive model's four regions
+on an idle machine.  10,000 rounds cover the microseconds of Python between the regions of one
+call and let the threads sleep between frames (docs/performance.md, "OpenMP spin count")."""
 
 if not {"OMP_WAIT_POLICY", "GOMP_SPINCOUNT"} & set(os.environ):
-    os.environ["OMP_WAIT_POLICY"] = OMP_WAIT_POLICY
+    os.environ["GOMP_SPINCOUNT"] = GOMP_SPINCOUNT
 
 PARALLEL_OPTIONS = {"prange": True, "reduction": True, "numpy": False, "setitem": False, "inplace_binop": False,
                     "comprehension": False, "stencil": False, "fusion": False}
