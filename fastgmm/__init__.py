@@ -11,7 +11,7 @@ from typing import Any
 
 __version__ = "0.1.0"
 
-_EXPORTS = {
+_EXPORTS: dict[str, str | tuple[str, str]] = {
     "GaussianMixture": "fastgmm.mixture",
     "BayesianGaussianMixture": "fastgmm.mixture",
     "KMeans": "fastgmm.mixture",
@@ -23,19 +23,24 @@ _EXPORTS = {
     "PixelGMM": "fastgmm.background.pixel_gmm",
     "FrameAverage": "fastgmm.background.baselines",
     "KMeansBackground": "fastgmm.background.baselines",
-    "DefaultSubtractor": "fastgmm.background.methods",
+    "DefaultSubtractor": ("fastgmm.background.adaptive", "AdaptiveMixtureSubtractor"),
+    "MOG2MedianSubtractor": "fastgmm.background.methods",
     "segment": "fastgmm.segmentation",
     "SegmentationResult": "fastgmm.segmentation",
 }
+
+"""Public name -> its module, or (module, name there): ``DefaultSubtractor`` is the class of the
+``default`` method (the adaptive mixture)."""
 
 __all__ = sorted(_EXPORTS) + ["__version__"]
 
 
 def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
+    target = _EXPORTS.get(name)
+    if target is None:
         raise AttributeError(f"module 'fastgmm' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
+    module, attr = target if isinstance(target, tuple) else (target, name)
+    value = getattr(importlib.import_module(module), attr)
     globals()[name] = value
     return value
 

@@ -95,7 +95,7 @@ def test_layout_vector_locates_every_mode():
 
 
 PUBLIC = [("mog2", "BackgroundSubtractorMOG2"), ("mog", "BackgroundSubtractorMOG"),
-          ("methods", "DefaultSubtractor"), ("postprocess", "MedianFilter"), ("pixel_gmm", "PixelGMM"),
+          ("methods", "MOG2MedianSubtractor"), ("postprocess", "MedianFilter"), ("pixel_gmm", "PixelGMM"),
           ("baselines", "FrameAverage"), ("baselines", "KMeansBackground")]
 
 
@@ -107,6 +107,18 @@ def test_public_class_docstring_names_its_kernel(module, name):
     kernel_module = importlib.import_module(found.group(1))
     assert found.group(1).rsplit(".", 1)[1] in KERNEL_MODULES
     assert hasattr(getattr(kernel_module, found.group(2)), "py_func"), "the named kernel is a Numba function"
+
+
+def test_default_subtractor_is_the_default_methods_class():
+    """``fastgmm.DefaultSubtractor`` builds what ``--method default`` runs; the previous default
+    pipeline keeps its own name and registry entry."""
+    import fastgmm
+    from fastgmm.background.methods import get_method
+
+    assert type(get_method("default").build()) is fastgmm.DefaultSubtractor
+    assert fastgmm.DefaultSubtractor is fastgmm.AdaptiveMixtureSubtractor
+    assert type(get_method("mog2-median").build()) is fastgmm.MOG2MedianSubtractor
+    assert "DefaultSubtractor" in dir(fastgmm) and "MOG2MedianSubtractor" in dir(fastgmm)
 
 
 @pytest.mark.parametrize("name,kernel", [("BackgroundSubtractorMOG2", _mog2_kernel),

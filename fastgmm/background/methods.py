@@ -1,4 +1,5 @@
-"""Background-subtraction methods by name, and the project's default pipeline.
+"""Background-subtraction methods by name, and the ``mog2-median`` pipeline (the default before the
+adaptive mixture; ``fastgmm.DefaultSubtractor`` is the class of the ``default`` method).
 
 Every method is built by :func:`make_method` and used through one of two shapes:
 
@@ -30,7 +31,7 @@ DEFAULT_RESTORE = 2
 """Raw detections within this many pixels of the median-filtered foreground are kept."""
 
 
-class DefaultSubtractor:
+class MOG2MedianSubtractor:
     """The ``mog2-median`` method (fastgmm's default until the adaptive mixture met the CDnet
     floors): MOG2 with ``var_threshold=25``, a 7x7 binary median filter, edge restoration.
 
@@ -122,7 +123,7 @@ METHODS: dict[str, Method] = {
                "conservative update, neighbour diffusion, displacement, camera gain, shadows, median + blob "
                "clean-up", _adaptive),
         Method("mog2-median", True, "MOG2 (var_threshold 25) + 7x7 median filter + edge restoration "
-               "(the default before the adaptive mixture)", DefaultSubtractor),
+               "(the default before the adaptive mixture)", MOG2MedianSubtractor),
         Method("mog2", True, "Zivkovic's adaptive mixture, OpenCV MOG2 defaults", _mog2),
         Method("mog", True, "KaewTraKulPong-Bowden mixture, OpenCV bgsegm MOG defaults", _mog),
         Method("pixelgmm", False, "per-pixel EM-fitted Gaussian mixture (offline)", _pixelgmm),
