@@ -297,9 +297,15 @@ def _describe(shape: tuple[int, ...]) -> str:
     return f"{shape[1]}x{shape[0]}" + (" RGB" if len(shape) == 3 else " gray")
 
 
+_DECODER_NOISE = {
+    # what a decoder's internal failure says -> what it means to the user
+    "need at least one array to stack": "no decodable image in it (not an image, or an empty or corrupt file)",
+}
+
+
 def _reason(exc: BaseException) -> str:
     text = " ".join(str(exc).split()) or type(exc).__name__
-    return text[:200]
+    return _DECODER_NOISE.get(text, text[:200])
 
 
 def open_frames(path: str | os.PathLike | list[str | os.PathLike], *, timeout: float = STREAM_TIMEOUT,

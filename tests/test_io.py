@@ -157,6 +157,10 @@ def test_errors(tmp_path):
     bad.write_bytes(b"this is not a video at all" * 10)
     with pytest.raises(ValueError, match="cannot read video"):
         list(open_frames(bad))
+    text_as_jpeg = tmp_path / "notes.jpg"
+    text_as_jpeg.write_text("hi\n")
+    with pytest.raises(ValueError, match="cannot read image .*no decodable image in it"):
+        list(open_frames(text_as_jpeg))
     iio.imwrite(tmp_path / "1.png", np.zeros((8, 8), np.uint8))
     iio.imwrite(tmp_path / "2.png", np.zeros((8, 9), np.uint8))
     with pytest.raises(ValueError, match="different sizes"):
