@@ -391,41 +391,12 @@ def feature_variance(X):
 
 
 @kernel(parallel=True, fastmath=False)
-def update_closest(X, w, center, closest):
-    """``closest[i] = min(closest[i], |x_i - center[0]|^2)`` in place; return ``sum_i w_i closest[i]``.
-
-    ``center`` has shape (1, d).
-    """
-    n, d = X.shape
-    unit = w.shape[0] == 0
-    nb = _n_blocks(n, 1)
-    part = np.zeros(nb)
-    for b in prange(nb):
-        xt, dist, _, _ = _tile_buffers(X)
-        s = 0.0
-        stop = (b + 1) * n // nb
-        for start in range(b * n // nb, stop, TILE):
-            m = min(TILE, stop - start)
-            _load_tile(X, start, m, xt)
-            _tile_sqdist(xt, m, center, 0, dist)
-            for r in range(m):
-                i = start + r
-                if dist[r] < closest[i]:
-                    closest[i] = dist[r]
-                wi = 1.0 if unit else w[i]
-                s += wi * closest[i]
-        part[b] = s
-    total = 0.0
-    for b in range(nb):
-        total += part[b]
-    return total
-
-
-@kernel(parallel=True, fastmath=False)
-def candidate_potentials(X, w, closest, candidates):
+def candidate_potentials(X, w, closest, candidates, update):
     """For each candidate row ``c`` of ``candidates`` return ``sum_i w_i min(closest[i], |x_i - c|^2)``.
 
-    One pass over X for all candidates; ``closest`` is not modified.
+    One pass over X for all candidates.  ``update`` (one candidate only): also set ``closest[i]``
+    to that minimum, in place (the k-means++ step that adds the candidate to the centres);
+    otherwise ``closest`` is not modified.
     """
     n, d = X.shape
     t_count = candidates.shape[0]
@@ -444,13 +415,24 @@ def candidate_potentials(X, w, closest, candidates):
                 for r in range(m):
                     i = start + r
                     wi = 1.0 if unit else w[i]
-                    s += wi * min(dist[r], closest[i])
+                    nearest = min(dist[r], closest[i])
+                    if update:
+                        closest[i] = nearest
+                    s += wi * nearest
                 part[b, c] += s
     pots = np.zeros(t_count)
     for b in range(nb):
         for c in range(t_count):
             pots[c] += part[b, c]
     return pots
+
+
+def update_closest(X: np.ndarray, w: np.ndarray, center: np.ndarray, closest: np.ndarray) -> float:
+    """``closest[i] = min(closest[i], |x_i - center[0]|^2)`` in place; return ``sum_i w_i closest[i]``.
+
+    ``center`` has shape (1, d); the kernel is :func:`candidate_potentials`'s (one parallel kernel
+    less to compile)."""
+    return float(candidate_potentials(X, w, closest, center, True)[0])
 
 
 @kernel(fastmath=False)
