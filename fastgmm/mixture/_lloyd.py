@@ -108,10 +108,35 @@ def _sqdist_d(xt, r, centers, k, D):
     return dd
 
 
+SPECIALISED_FEATURES = 8  # feature counts up to this get loops unrolled at compile time
+
+
+def features_tag(d: int) -> tuple[int, ...]:
+    """The ``ftag`` argument of the kernels that search nearest centres, for ``d`` features: a tuple
+    of ``d`` zeros when ``d <= SPECIALISED_FEATURES`` (Numba types its length as a compile-time
+    constant, so the feature loops unroll and a call compiles the specialisation of its own feature
+    count only), else an empty tuple (loops over ``X.shape[1]``)."""
+    return (0,) * d if d <= SPECIALISED_FEATURES else ()
+
+
 @kernel(fastmath=False, inline="always")
-def _tile_nearest_d(X, start, m, centers, xt, bestd, best, w, acc_n, acc_s, D):
-    """:func:`_tile_nearest` with ``D`` features; inlined where ``D`` is a literal, the feature loops
-    unroll and each row's distance stays in a register (one vectorised pass over the tile per centre)."""
+def _n_features(X, ftag):
+    """The feature count: ``len(ftag)`` (a compile-time constant) unless ``ftag`` is empty, then X's."""
+    return len(ftag) if len(ftag) != 0 else X.shape[1]
+
+
+@kernel(fastmath=False)
+def _tile_nearest(X, start, m, centers, xt, bestd, best, w, acc_n, acc_s, ftag):
+    """Load rows ``start .. start+m`` of X into the transposed tile ``xt`` and find each row's nearest
+    centre (``best``, lowest index on ties) and its squared distance (``bestd``, X's dtype).
+
+    If ``acc_n`` is not empty, add each row's weight ``w_i`` (1 when ``w`` is empty) to
+    ``acc_n[best]`` and ``w_i x_i`` to ``acc_s[best]``, row after row.
+
+    ``ftag``: :func:`features_tag`.  Where the feature count is a compile-time constant the feature
+    loops unroll and each row's distance stays in a register (one vectorised pass over the tile per
+    centre); the distances are the same expressions either way."""
+    D = _n_features(X, ftag)
     for r in range(m):
         for j in range(D):
             xt[j, r] = X[start + r, j]
@@ -132,37 +157,6 @@ def _tile_nearest_d(X, start, m, centers, xt, bestd, best, w, acc_n, acc_s, D):
             acc_n[k] += wi
             for j in range(D):
                 acc_s[k, j] += wi * xt[j, r]
-
-
-@kernel(fastmath=False)
-def _tile_nearest(X, start, m, centers, xt, bestd, best, w, acc_n, acc_s):
-    """Load rows ``start .. start+m`` of X into the transposed tile ``xt`` and find each row's nearest
-    centre (``best``, lowest index on ties) and its squared distance (``bestd``, X's dtype).
-
-    If ``acc_n`` is not empty, add each row's weight ``w_i`` (1 when ``w`` is empty) to
-    ``acc_n[best]`` and ``w_i x_i`` to ``acc_s[best]``, row after row.
-
-    One specialisation per number of features up to 8 (the feature count is a compile-time
-    constant there), the general loop above; the distances are the same expressions either way."""
-    d = X.shape[1]
-    if d == 1:
-        _tile_nearest_d(X, start, m, centers, xt, bestd, best, w, acc_n, acc_s, 1)
-    elif d == 2:
-        _tile_nearest_d(X, start, m, centers, xt, bestd, best, w, acc_n, acc_s, 2)
-    elif d == 3:
-        _tile_nearest_d(X, start, m, centers, xt, bestd, best, w, acc_n, acc_s, 3)
-    elif d == 4:
-        _tile_nearest_d(X, start, m, centers, xt, bestd, best, w, acc_n, acc_s, 4)
-    elif d == 5:
-        _tile_nearest_d(X, start, m, centers, xt, bestd, best, w, acc_n, acc_s, 5)
-    elif d == 6:
-        _tile_nearest_d(X, start, m, centers, xt, bestd, best, w, acc_n, acc_s, 6)
-    elif d == 7:
-        _tile_nearest_d(X, start, m, centers, xt, bestd, best, w, acc_n, acc_s, 7)
-    elif d == 8:
-        _tile_nearest_d(X, start, m, centers, xt, bestd, best, w, acc_n, acc_s, 8)
-    else:
-        _tile_nearest_d(X, start, m, centers, xt, bestd, best, w, acc_n, acc_s, d)
 
 
 @kernel(fastmath=False, inline="always")
@@ -188,13 +182,14 @@ def _sum_blocks(bn, bs, nk, sum_x):
 
 
 @kernel(parallel=True, fastmath=False)
-def assigned_stats(X, w, centers, centers64, nk, sum_x, scatter):
+def assigned_stats(X, w, centers, centers64, nk, sum_x, scatter, ftag):
     """Assign each row to its nearest centre and accumulate per-cluster statistics (no labels kept).
 
     Overwrites ``nk`` ((K,) float64) with the total weight of the rows assigned to each centre and
     ``sum_x`` ((K, d) float64) with their weighted sum.  When ``scatter`` has K rows ((K, d, d)
     float64) it also gets ``sum w (x - c)(x - c)^T`` centred on ``centers64`` (the centres in
-    float64); pass a (0, d, d) array to skip the second moments (a Lloyd pass).
+    float64); pass a (0, d, d) array to skip the second moments (a Lloyd pass).  ``ftag``:
+    :func:`features_tag` of X's feature count (as in every kernel that takes it).
     """
     n, d = X.shape
     K = centers.shape[0]
@@ -215,7 +210,7 @@ def assigned_stats(X, w, centers, centers64, nk, sum_x, scatter):
         stop = (b + 1) * n // nb
         for start in range(b * n // nb, stop, TILE):
             m = min(TILE, stop - start)
-            _tile_nearest(X, start, m, centers, xt, bestd, best, w, acc_n, acc_s)
+            _tile_nearest(X, start, m, centers, xt, bestd, best, w, acc_n, acc_s, ftag)
             for r in range(m if second else 0):
                 k = best[r]
                 wi = 1.0 if unit else w[start + r]
@@ -245,15 +240,16 @@ def assigned_stats(X, w, centers, centers64, nk, sum_x, scatter):
 
 def lloyd_pass(X: np.ndarray, w: np.ndarray, centers: np.ndarray, sums: np.ndarray, weights: np.ndarray) -> None:
     """One Lloyd pass: ``weights`` (K,) and ``sums`` (K, d) of the rows nearest to each centre (in place)."""
-    assigned_stats(X, w, centers, _NO_CENTERS, weights, sums, np.empty((0, X.shape[1], X.shape[1])))
+    assigned_stats(X, w, centers, _NO_CENTERS, weights, sums, np.empty((0, X.shape[1], X.shape[1])),
+                   features_tag(X.shape[1]))
 
 
 @kernel(parallel=True, fastmath=False)
-def assign_inertia(X, w, centers, labels):
+def _assign_inertia(X, w, centers, labels, ftag):
     """Return the inertia ``sum_i w_i min_k |x_i - c_k|^2`` (float64).
 
     If ``labels`` has ``n`` entries, the index of each row's nearest centre is written into it;
-    pass an empty array to skip labels.
+    pass an empty array to skip labels.  ``ftag``: :func:`features_tag`.
     """
     n, d = X.shape
     unit = w.shape[0] == 0
@@ -267,7 +263,7 @@ def assign_inertia(X, w, centers, labels):
         stop = (b + 1) * n // nb
         for start in range(b * n // nb, stop, TILE):
             m = min(TILE, stop - start)
-            _tile_nearest(X, start, m, centers, xt, bestd, best, no_w, no_w, no_s)
+            _tile_nearest(X, start, m, centers, xt, bestd, best, no_w, no_w, no_s, ftag)
             for r in range(m):
                 if store:
                     labels[start + r] = best[r]
@@ -280,12 +276,17 @@ def assign_inertia(X, w, centers, labels):
     return total
 
 
+def assign_inertia(X: np.ndarray, w: np.ndarray, centers: np.ndarray, labels: np.ndarray) -> float:
+    """:func:`_assign_inertia` for X's feature count."""
+    return _assign_inertia(X, w, centers, labels, features_tag(X.shape[1]))
+
+
 @kernel(parallel=True, fastmath=False)
-def farthest_points(X, centers, m_far):
+def _farthest_points(X, centers, m_far, ftag):
     """Indices and nearest-centre labels of the ``m_far`` rows farthest from their nearest centre.
 
     Distances are unweighted; order is by decreasing distance, ties by increasing row index.
-    Requires ``1 <= m_far <= n``.
+    Requires ``1 <= m_far <= n``.  ``ftag``: :func:`features_tag`.
     """
     n, d = X.shape
     nb = _n_blocks(n, 3 * m_far)
@@ -299,7 +300,7 @@ def farthest_points(X, centers, m_far):
         stop = (b + 1) * n // nb
         for start in range(b * n // nb, stop, TILE):
             m = min(TILE, stop - start)
-            _tile_nearest(X, start, m, centers, xt, bestd, best, no_w, no_w, no_s)
+            _tile_nearest(X, start, m, centers, xt, bestd, best, no_w, no_w, no_s, ftag)
             for r in range(m):
                 _insert_top(top_d, top_i, top_l, np.float64(bestd[r]), start + r, best[r])
     topd = np.full(m_far, -1.0)
@@ -310,6 +311,11 @@ def farthest_points(X, centers, m_far):
             if bi[b, q] >= 0:
                 _insert_top(topd, topi, topl, bd[b, q], bi[b, q], bl[b, q])
     return topi, topl
+
+
+def farthest_points(X: np.ndarray, centers: np.ndarray, m_far: int) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_farthest_points` for X's feature count."""
+    return _farthest_points(X, centers, m_far, features_tag(X.shape[1]))
 
 
 @kernel(parallel=True, fastmath=False)
@@ -385,41 +391,12 @@ def feature_variance(X):
 
 
 @kernel(parallel=True, fastmath=False)
-def update_closest(X, w, center, closest):
-    """``closest[i] = min(closest[i], |x_i - center[0]|^2)`` in place; return ``sum_i w_i closest[i]``.
-
-    ``center`` has shape (1, d).
-    """
-    n, d = X.shape
-    unit = w.shape[0] == 0
-    nb = _n_blocks(n, 1)
-    part = np.zeros(nb)
-    for b in prange(nb):
-        xt, dist, _, _ = _tile_buffers(X)
-        s = 0.0
-        stop = (b + 1) * n // nb
-        for start in range(b * n // nb, stop, TILE):
-            m = min(TILE, stop - start)
-            _load_tile(X, start, m, xt)
-            _tile_sqdist(xt, m, center, 0, dist)
-            for r in range(m):
-                i = start + r
-                if dist[r] < closest[i]:
-                    closest[i] = dist[r]
-                wi = 1.0 if unit else w[i]
-                s += wi * closest[i]
-        part[b] = s
-    total = 0.0
-    for b in range(nb):
-        total += part[b]
-    return total
-
-
-@kernel(parallel=True, fastmath=False)
-def candidate_potentials(X, w, closest, candidates):
+def candidate_potentials(X, w, closest, candidates, update):
     """For each candidate row ``c`` of ``candidates`` return ``sum_i w_i min(closest[i], |x_i - c|^2)``.
 
-    One pass over X for all candidates; ``closest`` is not modified.
+    One pass over X for all candidates.  ``update`` (one candidate only): also set ``closest[i]``
+    to that minimum, in place (the k-means++ step that adds the candidate to the centres);
+    otherwise ``closest`` is not modified.
     """
     n, d = X.shape
     t_count = candidates.shape[0]
@@ -438,13 +415,24 @@ def candidate_potentials(X, w, closest, candidates):
                 for r in range(m):
                     i = start + r
                     wi = 1.0 if unit else w[i]
-                    s += wi * min(dist[r], closest[i])
+                    nearest = min(dist[r], closest[i])
+                    if update:
+                        closest[i] = nearest
+                    s += wi * nearest
                 part[b, c] += s
     pots = np.zeros(t_count)
     for b in range(nb):
         for c in range(t_count):
             pots[c] += part[b, c]
     return pots
+
+
+def update_closest(X: np.ndarray, w: np.ndarray, center: np.ndarray, closest: np.ndarray) -> float:
+    """``closest[i] = min(closest[i], |x_i - center[0]|^2)`` in place; return ``sum_i w_i closest[i]``.
+
+    ``center`` has shape (1, d); the kernel is :func:`candidate_potentials`'s (one parallel kernel
+    less to compile)."""
+    return float(candidate_potentials(X, w, closest, center, True)[0])
 
 
 @kernel(fastmath=False)
@@ -525,7 +513,7 @@ def hard_assignment_stats(
     nk = np.empty(K)
     sum_x = np.empty((K, d))
     scatter = np.empty((K, d, d))
-    assigned_stats(X, w, centers64.astype(X.dtype), centers64, nk, sum_x, scatter)
+    assigned_stats(X, w, centers64.astype(X.dtype), centers64, nk, sum_x, scatter, features_tag(d))
     return nk, sum_x, scatter
 
 
@@ -715,11 +703,12 @@ def _yinyang_bounded_d(X, w, centers, members, group_start, group_of, shift, gro
     return computed
 
 
-@kernel(fastmath=False, inline="always")
-def _yinyang_rows_d(X, w, centers, members, group_start, group_of, shift, group_shift, rho, full,
-                    labels, upper, lower, lo, hi, acc_n, acc_s, D):
-    """Rows ``lo .. hi`` of :func:`yinyang_pass` with ``D`` features (a literal where it is inlined):
-    update their labels and bounds, accumulate them in row order; return the number of distances computed."""
+@kernel(fastmath=False)
+def _yinyang_rows(X, w, centers, members, group_start, group_of, shift, group_shift, rho, full,
+                  labels, upper, lower, lo, hi, acc_n, acc_s, ftag):
+    """Rows ``lo .. hi`` of :func:`yinyang_pass`: update their labels and bounds, accumulate them in
+    row order; return the number of distances computed (``ftag``: as :func:`_tile_nearest`)."""
+    D = _n_features(X, ftag)
     if full:
         _yinyang_tiles_d(X, w, centers, group_of, labels, upper, lower, lo, hi, acc_n, acc_s, D)
         return (hi - lo) * centers.shape[0]
@@ -727,43 +716,9 @@ def _yinyang_rows_d(X, w, centers, members, group_start, group_of, shift, group_
                               labels, upper, lower, lo, hi, acc_n, acc_s, D)
 
 
-@kernel(fastmath=False)
-def _yinyang_rows(X, w, centers, members, group_start, group_of, shift, group_shift, rho, full,
-                  labels, upper, lower, lo, hi, acc_n, acc_s):
-    """:func:`_yinyang_rows_d`, specialised for 1 to 8 features (as :func:`_tile_nearest`)."""
-    d = X.shape[1]
-    if d == 1:
-        return _yinyang_rows_d(X, w, centers, members, group_start, group_of, shift, group_shift, rho, full,
-                        labels, upper, lower, lo, hi, acc_n, acc_s, 1)
-    elif d == 2:
-        return _yinyang_rows_d(X, w, centers, members, group_start, group_of, shift, group_shift, rho, full,
-                        labels, upper, lower, lo, hi, acc_n, acc_s, 2)
-    elif d == 3:
-        return _yinyang_rows_d(X, w, centers, members, group_start, group_of, shift, group_shift, rho, full,
-                        labels, upper, lower, lo, hi, acc_n, acc_s, 3)
-    elif d == 4:
-        return _yinyang_rows_d(X, w, centers, members, group_start, group_of, shift, group_shift, rho, full,
-                        labels, upper, lower, lo, hi, acc_n, acc_s, 4)
-    elif d == 5:
-        return _yinyang_rows_d(X, w, centers, members, group_start, group_of, shift, group_shift, rho, full,
-                        labels, upper, lower, lo, hi, acc_n, acc_s, 5)
-    elif d == 6:
-        return _yinyang_rows_d(X, w, centers, members, group_start, group_of, shift, group_shift, rho, full,
-                        labels, upper, lower, lo, hi, acc_n, acc_s, 6)
-    elif d == 7:
-        return _yinyang_rows_d(X, w, centers, members, group_start, group_of, shift, group_shift, rho, full,
-                        labels, upper, lower, lo, hi, acc_n, acc_s, 7)
-    elif d == 8:
-        return _yinyang_rows_d(X, w, centers, members, group_start, group_of, shift, group_shift, rho, full,
-                        labels, upper, lower, lo, hi, acc_n, acc_s, 8)
-    else:
-        return _yinyang_rows_d(X, w, centers, members, group_start, group_of, shift, group_shift, rho, full,
-                        labels, upper, lower, lo, hi, acc_n, acc_s, d)
-
-
 @kernel(parallel=True, fastmath=False)
 def yinyang_pass(X, w, centers, members, group_start, group_of, shift, group_shift, rho, full,
-                 labels, upper, lower, nk, sum_x):
+                 labels, upper, lower, nk, sum_x, ftag):
     """One Lloyd pass with Yinyang's grouped bounds: same ``nk`` and ``sum_x`` as :func:`lloyd_pass`, bitwise.
 
     The centres are split into G groups: group ``g`` is ``members[group_start[g]:group_start[g+1]]``
@@ -782,7 +737,7 @@ def yinyang_pass(X, w, centers, members, group_start, group_of, shift, group_shi
     one.  The distances computed are computed exactly as :func:`_tile_nearest` computes them, and
     the label is the lowest index among the smallest of them: Lloyd's label.  The rows are
     accumulated in the blocks and order of :func:`assigned_stats`.  Returns the number of
-    distances computed.
+    distances computed.  ``ftag``: :func:`features_tag`.
     """
     n, d = X.shape
     K = centers.shape[0]
@@ -794,7 +749,8 @@ def yinyang_pass(X, w, centers, members, group_start, group_of, shift, group_shi
         acc_n = np.zeros(K)
         acc_s = np.zeros((K, d))
         computed[b] = _yinyang_rows(X, w, centers, members, group_start, group_of, shift, group_shift,
-                                    rho, full, labels, upper, lower, b * n // nb, (b + 1) * n // nb, acc_n, acc_s)
+                                    rho, full, labels, upper, lower, b * n // nb, (b + 1) * n // nb, acc_n, acc_s,
+                                    ftag)
         _store_block(bn, bs, b, acc_n, acc_s)
     _sum_blocks(bn, bs, nk, sum_x)
     return computed.sum()
@@ -866,7 +822,8 @@ class YinyangPasses:
         group_shift = np.maximum.reduceat(shift[self.members], self.group_start[:-1])
         full = self.full_passes_due > 0
         computed = yinyang_pass(X, w, centers, self.members, self.group_start, self.group_of, shift,
-                                group_shift, self.rho, full, self.labels, self.upper, self.lower, weights, sums)
+                                group_shift, self.rho, full, self.labels, self.upper, self.lower, weights, sums,
+                                features_tag(X.shape[1]))
         if full:
             self.full_passes_due -= 1
         elif computed > self.FULL_PASS_FRACTION * self.n * K:

@@ -107,7 +107,7 @@ def seed_kmeans_plusplus(X: np.ndarray, n_clusters: int, w: np.ndarray, rng: np.
         candidate_ids = np.empty(n_trials, dtype=np.int64)
         candidate_ids[order] = _lloyd.weighted_search(n, w, closest, targets[order])
         candidates = np.ascontiguousarray(X[candidate_ids])
-        best = int(np.argmin(_lloyd.candidate_potentials(X, w, closest, candidates)))
+        best = int(np.argmin(_lloyd.candidate_potentials(X, w, closest, candidates, False)))
         centers[c] = candidates[best]
         potential = _lloyd.update_closest(X, w, centers[c : c + 1], closest)
     return centers
