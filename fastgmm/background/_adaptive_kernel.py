@@ -240,54 +240,49 @@ def _ratio_spread(frame, bgp, i, j, H, W, C):
 
 
 @_exact
-def _patch_ok(H, W, ii, jj, di, dj):
-    return ii >= 0 and ii < H and jj >= 0 and jj < W and ii + di >= 0 and ii + di < H and jj + dj >= 0 \
-        and jj + dj < W
-
-
-@_exact
 def _shifted(frame, bgp, i, j, di, dj, H, W, C, cs, thr):
     """Number of pixels of the 3x3 patch at (i, j) that the background (previous frame's values)
     moved by a fraction ``lam`` of a pixel in direction (di, dj) does not explain: value (over the
     gain) farther than ``thr`` (squared) from ``b + lam * (b_shifted - b)``, with one ``lam`` in
     [0, 1] for the patch (least squares).  Pixels whose shifted counterpart is outside the image
-    are skipped; 9 when the centre's is.  Stops counting above ``MOVED_BAD``."""
-    if not _patch_ok(H, W, i, j, di, dj):
+    are skipped; 9 when the centre's is.  Stops counting above ``MOVED_BAD``.
+
+    The patch pixels that count (inside the image, and so is their counterpart) form a rectangle
+    of rows ``i0..i1 - 1`` and columns ``j0..j1 - 1``, computed once; both passes walk it in the
+    patch's row-major order, so the sums are those of a per-pixel test of the 9."""
+    if i + di < 0 or i + di >= H or j + dj < 0 or j + dj >= W:
         return np.float32(9.0)
+    i0 = max(i - 1, max(0, -di))
+    i1 = min(i + 2, min(H, H - di))
+    j0 = max(j - 1, max(0, -dj))
+    j1 = min(j + 2, min(W, W - dj))
+    off = di * W + dj
     num = _ZERO
     den = _ZERO
-    for k in range(9):
-        ii = i + k // 3 - 1
-        jj = j + k % 3 - 1
-        if not _patch_ok(H, W, ii, jj, di, dj):
-            continue
-        q = ii * W + jj
-        r = (ii + di) * W + jj + dj
-        for c in range(C):
-            b0 = np.float32(bgp[q, c])
-            e = np.float32(bgp[r, c]) - b0
-            num = num + (np.float32(frame[q, c]) * cs[P_IG0 + c] - b0) * e
-            den = den + e * e
+    for ii in range(i0, i1):
+        for jj in range(j0, j1):
+            q = ii * W + jj
+            for c in range(C):
+                b0 = np.float32(bgp[q, c])
+                e = np.float32(bgp[q + off, c]) - b0
+                num = num + (np.float32(frame[q, c]) * cs[P_IG0 + c] - b0) * e
+                den = den + e * e
     lam = _ZERO
     if den > _ZERO:
         lam = min(max(num / den, _ZERO), _ONE)
     bad = _ZERO
-    for k in range(9):
-        ii = i + k // 3 - 1
-        jj = j + k % 3 - 1
-        if not _patch_ok(H, W, ii, jj, di, dj):
-            continue
-        q = ii * W + jj
-        r = (ii + di) * W + jj + dj
-        d2 = _ZERO
-        for c in range(C):
-            b0 = np.float32(bgp[q, c])
-            d = np.float32(frame[q, c]) * cs[P_IG0 + c] - (b0 + lam * (np.float32(bgp[r, c]) - b0))
-            d2 = d2 + d * d
-        if d2 >= thr:
-            bad = bad + _ONE
-            if bad > MOVED_BAD:
-                break              # the caller only asks whether bad <= MOVED_BAD
+    for ii in range(i0, i1):
+        for jj in range(j0, j1):
+            q = ii * W + jj
+            d2 = _ZERO
+            for c in range(C):
+                b0 = np.float32(bgp[q, c])
+                d = np.float32(frame[q, c]) * cs[P_IG0 + c] - (b0 + lam * (np.float32(bgp[q + off, c]) - b0))
+                d2 = d2 + d * d
+            if d2 >= thr:
+                bad = bad + _ONE
+                if bad > MOVED_BAD:
+                    return bad     # the caller only asks whether bad <= MOVED_BAD
     return bad
 
 
