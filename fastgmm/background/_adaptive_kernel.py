@@ -505,9 +505,10 @@ def _pull(frame, rec, lab_prev, bgp, p, q, C, cs, R2):
 def _block(b, rows, frame, rec, last, lab_prev, lab_cur, mask, bgp, bgc, fin1, fin2, known_fg, use_known_fg, H, W, C,
            cs, t, pull_j, pull_q, pull_r2, sums):
     """The rows of block b: per row, every pixel (:func:`_pixel`), then the row's diffusion pulls;
-    the block's gain statistics into ``sums[b]``."""
-    for f in range(2 * C + 1):
+    the block's gain statistics and foreground count into ``sums[b]``."""
+    for f in range(2 * C + 2):
         sums[b, f] = 0
+    nfg = 0
     sj = pull_j[b]
     sq = pull_q[b]
     sr = pull_r2[b]
@@ -520,6 +521,7 @@ def _block(b, rows, frame, rec, last, lab_prev, lab_cur, mask, bgp, bgc, fin1, f
                 lab_cur[p] = np.uint8(255)
                 for c in range(C):
                     bgc[p, c] = bgp[p, c]
+                nfg += 1
                 continue
             bg, pull, q, R2 = _pixel(frame, rec, last, lab_prev, lab_cur, mask, bgp, bgc, fin1, fin2, p, i, j, H, W,
                                      C, cs, t)
@@ -532,12 +534,14 @@ def _block(b, rows, frame, rec, last, lab_prev, lab_cur, mask, bgp, bgc, fin1, f
                         sums[b, c] += frame[p, c]
                         sums[b, C + c] += bgc[p, c]
                     sums[b, 2 * C] += 1
+            nfg += mask[p] == 255
             sj[n] = j
             sq[n] = q
             sr[n] = R2
             n += pull
         for s in range(n):
             _pull(frame, rec, lab_prev, bgp, i * W + sj[s], sq[s], C, cs, sr[s])
+    sums[b, 2 * C + 1] = nfg
 
 
 @_exact_parallel
@@ -557,7 +561,8 @@ def update(channels, frame, rec, last, labels, bgs, fins, src, mask, known_fg, u
     pixels that drew a diffusion pull (column, neighbour index, R^2); the pulls run after the row.
     ``sums`` (one row per block) receives the gain statistics of the block: per channel the sum of
     the frame's values and of the background values over the unsaturated background pixels, and
-    their count (integers, so the total does not depend on the order of the blocks).
+    their count (integers, so the total does not depend on the order of the blocks); then the
+    block's number of foreground (255) pixels of ``mask`` (no separate pass to count them).
 
     Double buffers (index ``src`` is this frame's): ``labels`` (labels of this frame and the
     previous one), ``bgs`` (background values), ``fins`` (post-processed masks: ``fins[src]`` is
@@ -634,17 +639,3 @@ def background(rec, C, inv_gain, out):
     for p in prange(P):
         for c in range(C):
             out[p, c] = np.uint8(min(max(rec[p, 2 + c] / inv_gain[c] + np.float32(0.5), _ZERO), np.float32(255.0)))
-
-
-@_exact_parallel
-def count_foreground(mask, part):
-    """Number of 255 values in a flat mask (partial sums per block into ``part``, then summed)."""
-    P = mask.shape[0]
-    n_blocks = part.shape[0]
-    per = (P + n_blocks - 1) // n_blocks
-    for b in prange(n_blocks):
-        s = 0
-        for p in range(b * per, min(P, (b + 1) * per)):
-            s += mask[p] == 255
-        part[b] = s
-    return part.sum()
