@@ -240,54 +240,49 @@ def _ratio_spread(frame, bgp, i, j, H, W, C):
 
 
 @_exact
-def _patch_ok(H, W, ii, jj, di, dj):
-    return ii >= 0 and ii < H and jj >= 0 and jj < W and ii + di >= 0 and ii + di < H and jj + dj >= 0 \
-        and jj + dj < W
-
-
-@_exact
 def _shifted(frame, bgp, i, j, di, dj, H, W, C, cs, thr):
     """Number of pixels of the 3x3 patch at (i, j) that the background (previous frame's values)
     moved by a fraction ``lam`` of a pixel in direction (di, dj) does not explain: value (over the
     gain) farther than ``thr`` (squared) from ``b + lam * (b_shifted - b)``, with one ``lam`` in
     [0, 1] for the patch (least squares).  Pixels whose shifted counterpart is outside the image
-    are skipped; 9 when the centre's is.  Stops counting above ``MOVED_BAD``."""
-    if not _patch_ok(H, W, i, j, di, dj):
+    are skipped; 9 when the centre's is.  Stops counting above ``MOVED_BAD``.
+
+    The patch pixels that count (inside the image, and so is their counterpart) form a rectangle
+    of rows ``i0..i1 - 1`` and columns ``j0..j1 - 1``, computed once; both passes walk it in the
+    patch's row-major order, so the sums are those of a per-pixel test of the 9."""
+    if i + di < 0 or i + di >= H or j + dj < 0 or j + dj >= W:
         return np.float32(9.0)
+    i0 = max(i - 1, max(0, -di))
+    i1 = min(i + 2, min(H, H - di))
+    j0 = max(j - 1, max(0, -dj))
+    j1 = min(j + 2, min(W, W - dj))
+    off = di * W + dj
     num = _ZERO
     den = _ZERO
-    for k in range(9):
-        ii = i + k // 3 - 1
-        jj = j + k % 3 - 1
-        if not _patch_ok(H, W, ii, jj, di, dj):
-            continue
-        q = ii * W + jj
-        r = (ii + di) * W + jj + dj
-        for c in range(C):
-            b0 = np.float32(bgp[q, c])
-            e = np.float32(bgp[r, c]) - b0
-            num = num + (np.float32(frame[q, c]) * cs[P_IG0 + c] - b0) * e
-            den = den + e * e
+    for ii in range(i0, i1):
+        for jj in range(j0, j1):
+            q = ii * W + jj
+            for c in range(C):
+                b0 = np.float32(bgp[q, c])
+                e = np.float32(bgp[q + off, c]) - b0
+                num = num + (np.float32(frame[q, c]) * cs[P_IG0 + c] - b0) * e
+                den = den + e * e
     lam = _ZERO
     if den > _ZERO:
         lam = min(max(num / den, _ZERO), _ONE)
     bad = _ZERO
-    for k in range(9):
-        ii = i + k // 3 - 1
-        jj = j + k % 3 - 1
-        if not _patch_ok(H, W, ii, jj, di, dj):
-            continue
-        q = ii * W + jj
-        r = (ii + di) * W + jj + dj
-        d2 = _ZERO
-        for c in range(C):
-            b0 = np.float32(bgp[q, c])
-            d = np.float32(frame[q, c]) * cs[P_IG0 + c] - (b0 + lam * (np.float32(bgp[r, c]) - b0))
-            d2 = d2 + d * d
-        if d2 >= thr:
-            bad = bad + _ONE
-            if bad > MOVED_BAD:
-                break              # the caller only asks whether bad <= MOVED_BAD
+    for ii in range(i0, i1):
+        for jj in range(j0, j1):
+            q = ii * W + jj
+            d2 = _ZERO
+            for c in range(C):
+                b0 = np.float32(bgp[q, c])
+                d = np.float32(frame[q, c]) * cs[P_IG0 + c] - (b0 + lam * (np.float32(bgp[q + off, c]) - b0))
+                d2 = d2 + d * d
+            if d2 >= thr:
+                bad = bad + _ONE
+                if bad > MOVED_BAD:
+                    return bad     # the caller only asks whether bad <= MOVED_BAD
     return bad
 
 
@@ -510,9 +505,10 @@ def _pull(frame, rec, lab_prev, bgp, p, q, C, cs, R2):
 def _block(b, rows, frame, rec, last, lab_prev, lab_cur, mask, bgp, bgc, fin1, fin2, known_fg, use_known_fg, H, W, C,
            cs, t, pull_j, pull_q, pull_r2, sums):
     """The rows of block b: per row, every pixel (:func:`_pixel`), then the row's diffusion pulls;
-    the block's gain statistics into ``sums[b]``."""
-    for f in range(2 * C + 1):
+    the block's gain statistics and foreground count into ``sums[b]``."""
+    for f in range(2 * C + 2):
         sums[b, f] = 0
+    nfg = 0
     sj = pull_j[b]
     sq = pull_q[b]
     sr = pull_r2[b]
@@ -525,6 +521,7 @@ def _block(b, rows, frame, rec, last, lab_prev, lab_cur, mask, bgp, bgc, fin1, f
                 lab_cur[p] = np.uint8(255)
                 for c in range(C):
                     bgc[p, c] = bgp[p, c]
+                nfg += 1
                 continue
             bg, pull, q, R2 = _pixel(frame, rec, last, lab_prev, lab_cur, mask, bgp, bgc, fin1, fin2, p, i, j, H, W,
                                      C, cs, t)
@@ -537,12 +534,14 @@ def _block(b, rows, frame, rec, last, lab_prev, lab_cur, mask, bgp, bgc, fin1, f
                         sums[b, c] += frame[p, c]
                         sums[b, C + c] += bgc[p, c]
                     sums[b, 2 * C] += 1
+            nfg += mask[p] == 255
             sj[n] = j
             sq[n] = q
             sr[n] = R2
             n += pull
         for s in range(n):
             _pull(frame, rec, lab_prev, bgp, i * W + sj[s], sq[s], C, cs, sr[s])
+    sums[b, 2 * C + 1] = nfg
 
 
 @_exact_parallel
@@ -562,7 +561,8 @@ def update(channels, frame, rec, last, labels, bgs, fins, src, mask, known_fg, u
     pixels that drew a diffusion pull (column, neighbour index, R^2); the pulls run after the row.
     ``sums`` (one row per block) receives the gain statistics of the block: per channel the sum of
     the frame's values and of the background values over the unsaturated background pixels, and
-    their count (integers, so the total does not depend on the order of the blocks).
+    their count (integers, so the total does not depend on the order of the blocks); then the
+    block's number of foreground (255) pixels of ``mask`` (no separate pass to count them).
 
     Double buffers (index ``src`` is this frame's): ``labels`` (labels of this frame and the
     previous one), ``bgs`` (background values), ``fins`` (post-processed masks: ``fins[src]`` is
@@ -639,17 +639,3 @@ def background(rec, C, inv_gain, out):
     for p in prange(P):
         for c in range(C):
             out[p, c] = np.uint8(min(max(rec[p, 2 + c] / inv_gain[c] + np.float32(0.5), _ZERO), np.float32(255.0)))
-
-
-@_exact_parallel
-def count_foreground(mask, part):
-    """Number of 255 values in a flat mask (partial sums per block into ``part``, then summed)."""
-    P = mask.shape[0]
-    n_blocks = part.shape[0]
-    per = (P + n_blocks - 1) // n_blocks
-    for b in prange(n_blocks):
-        s = 0
-        for p in range(b * per, min(P, (b + 1) * per)):
-            s += mask[p] == 255
-        part[b] = s
-    return part.sum()

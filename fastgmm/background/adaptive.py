@@ -228,7 +228,6 @@ class AdaptiveMixtureSubtractor(CheckedParams):
         self._inv_gain: np.ndarray | None = None
         self._raw: np.ndarray | None = None
         self._u8: np.ndarray | None = None
-        self._part = np.zeros(64, dtype=np.int64)
         self._frame_shape: tuple[int, int, int] | None = None
         self._frame_ndim = 3
         self.n_frames_ = 0  # frames seen since the (re)initialisation: the frame counter of the hash
@@ -246,7 +245,7 @@ class AdaptiveMixtureSubtractor(CheckedParams):
         self._fin = np.zeros((2, H * W), dtype=np.uint8)
         self._inv_gain = np.ones(C, dtype=np.float32)
         n_blocks = min(64, max(1, H // 4))  # blocks of rows of the update (independent of the thread count)
-        self._sums = np.zeros((n_blocks, 2 * C + 1), dtype=np.int64)
+        self._sums = np.zeros((n_blocks, 2 * C + 2), dtype=np.int64)
         self._parent = np.zeros(H * W, dtype=np.int32)
         self._area = np.zeros(H * W, dtype=np.int32)
         self._touch = np.zeros(H * W, dtype=np.uint8)
@@ -338,7 +337,7 @@ class AdaptiveMixtureSubtractor(CheckedParams):
             if self.gain and lr != 0.0:
                 _k.track_gain(self._sums, C, (H * W + 19) // 20, self._inv_gain)
             if self.frame_level:
-                nfg = _k.count_foreground(self._raw_flat, self._part)
+                nfg = self._sums[:, 2 * C + 1].sum()  # counted by the update
                 self._busy = self._busy + 1 if nfg > self.reset_fraction * H * W else 0
                 if self._busy >= self.reset_frames:
                     self._boot = 0
