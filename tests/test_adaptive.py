@@ -214,6 +214,15 @@ def test_removed_object_ghost_shrinks():
     assert area[-1] < 0.05
 
 
+def test_float_frames_outside_0_255_are_clipped_not_wrapped():
+    rng = np.random.default_rng(3)
+    frames = rng.normal(128, 200, size=(6, 8, 8)).astype(np.float32)  # many values below 0 and above 255
+    a, b = AdaptiveMixtureSubtractor(), AdaptiveMixtureSubtractor()
+    for f in frames:
+        np.testing.assert_array_equal(a.apply(f), b.apply(np.rint(np.clip(f, 0, 255)).astype(np.uint8)))
+    np.testing.assert_array_equal(a.background_image(), b.background_image())
+
+
 def test_float_gray_and_frozen_rate():
     rng = np.random.default_rng(6)
     frames = scene(rng, 12, 16, 1, 10)[..., 0]

@@ -228,6 +228,7 @@ class AdaptiveMixtureSubtractor(CheckedParams):
         self._inv_gain: np.ndarray | None = None
         self._raw: np.ndarray | None = None
         self._u8: np.ndarray | None = None
+        self._float: np.ndarray | None = None
         self._frame_shape: tuple[int, int, int] | None = None
         self._frame_ndim = 3
         self.n_frames_ = 0  # frames seen since the (re)initialisation: the frame counter of the hash
@@ -309,7 +310,11 @@ class AdaptiveMixtureSubtractor(CheckedParams):
         if f.dtype != np.uint8:
             if self._u8 is None:
                 self._u8 = np.empty(f.shape, dtype=np.uint8)
-            np.rint(f, out=self._u8, casting="unsafe")
+            if self._float is None or self._float.dtype != f.dtype or self._float.shape != f.shape:
+                self._float = np.empty(f.shape, dtype=f.dtype)
+            np.clip(f, 0.0, 255.0, out=self._float)  # a uint8 cast of values outside 0..255 would wrap
+            np.rint(self._float, out=self._float)
+            np.copyto(self._u8, self._float, casting="unsafe")
             f = self._u8
         elif not f.flags.c_contiguous:
             if self._u8 is None:
