@@ -24,7 +24,13 @@ def interrupt_cli(argv: list[str], *, after: float, ready: str | None = None, re
     Waiting for ``ready`` (e.g. the progress bar's first frames) keeps the test about Ctrl-C in
     the middle of the work, however long the start-up takes on a loaded machine."""
     env = {**os.environ, "PYTHONPATH": str(ROOT), "NUMBA_NUM_THREADS": "1", **(env or {})}
-    proc = subprocess.Popen([sys.executable, "-m", "fastgmm.cli", *argv], env=env, stderr=subprocess.PIPE, text=True)
+    # A terminal's Ctrl-C reaches a process that does not ignore SIGINT; but a test run started in the
+    # background of a non-interactive shell (`pytest &`, as a CI script may be) ignores SIGINT, and
+    # Python keeps an ignored SIGINT ignored in its children.  So the child reinstates Python's own
+    # handler before running the command, as the interpreter does at the start of a terminal session.
+    start = ("import runpy, signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler); "
+             "sys.argv[0] = 'fastgmm'; runpy.run_module('fastgmm.cli', run_name='__main__', alter_sys=True)")
+    proc = subprocess.Popen([sys.executable, "-c", start, *argv], env=env, stderr=subprocess.PIPE, text=True)
     err: list[str] = []
     seen = threading.Event()
 
