@@ -63,10 +63,22 @@ elif what == "segment-call":
     from fastgmm import segment
     image = rng.integers(0, 256, (60, 80, 3), dtype=np.uint8)
     call = lambda: segment(image, 3, random_state=0)
+elif what == "gmm-d5":
+    from fastgmm import GaussianMixture
+    X = rng.normal(size=(5000, 5))
+    call = lambda: GaussianMixture(3, random_state=0).fit(X)
+elif what == "bgmm":
+    from fastgmm import BayesianGaussianMixture
+    X = rng.normal(size=(5000, 3))
+    call = lambda: BayesianGaussianMixture(n_components=5, random_state=0).fit(X)
 elif what == "kmeans":
     from fastgmm import KMeans
     X = rng.normal(size=(5000, 3))
     call = lambda: KMeans(3, random_state=0).fit(X)
+elif what == "kmeans-elkan-d8-f32":
+    from fastgmm import KMeans
+    X = rng.normal(size=(5000, 8)).astype(np.float32)
+    call = lambda: KMeans(64, algorithm="elkan", random_state=0).fit(X)
 else:  # a background method of the registry, by name (mog2, mog, adaptive, default, ...)
     from fastgmm.background.methods import METHODS
     spec = METHODS[what]
@@ -77,7 +89,8 @@ call()
 print(json.dumps({"wall": time.perf_counter() - wall, "cpu": time.process_time() - cpu, "compiled": compiled}))
 '''
 
-WARM_CASES = ("segment-call", "gmm", "kmeans", "mog2", "mog", "adaptive", "default")
+WARM_CASES = ("segment-call", "gmm", "gmm-d5", "bgmm", "kmeans", "kmeans-elkan-d8-f32", "mog2", "mog", "adaptive",
+              "default")
 
 
 def run(tree: Path, what: str, cache: str, *args: str) -> dict:

@@ -234,12 +234,13 @@ def _cmd_warm_up(args: argparse.Namespace) -> int:
             print(f"  {what}: {seconds:.2f} s", file=sys.stderr, flush=True)
 
     start = time.perf_counter()
-    steps = warm_up(report=report)
+    steps = warm_up(only=args.only, report=report)
     total = time.perf_counter() - start
     if args.json:
         print(json.dumps({"seconds": round(total, 3), "steps": {what: round(t, 3) for what, t in steps}}))
     elif not args.quiet:
-        print(f"every kernel compiled or loaded from the cache in {total:.1f} s")
+        what = "every kernel" if args.only is None else f"the {', '.join(args.only)} kernels"
+        print(f"{what} compiled or loaded from the cache in {total:.1f} s")
     return 0
 
 
@@ -382,7 +383,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("warm-up", parents=[common], formatter_class=argparse.RawDescriptionHelpFormatter,
                        help="compile every kernel now (e.g. in a container build) so no later first call waits",
-                       epilog="example:\n  NUMBA_CACHE_DIR=/opt/cache fastgmm warm-up")
+                       epilog="examples:\n  NUMBA_CACHE_DIR=/opt/cache fastgmm warm-up\n"
+                              "  fastgmm warm-up --only background      # a camera loop's kernels only")
+    from ._compile import GROUPS
+
+    p.add_argument("--only", nargs="+", choices=list(GROUPS), metavar="GROUP",
+                   help="compile only these groups (default all): "
+                        + "; ".join(f"{name}: {what}" for name, what in GROUPS.items()))
     p.set_defaults(func=_cmd_warm_up)
 
     p = sub.add_parser("bench", parents=[common], formatter_class=argparse.RawDescriptionHelpFormatter,

@@ -100,9 +100,21 @@ def test_segment_refuses_absurd_k_up_front(data_dir, tmp_path, capsys):
 
 
 def test_warm_up_json(capsys):
-    assert main(["warm-up", "--json", "-q"]) == 0
+    # the "kmeans" group (every feature count, ~3 min on an empty cache) is left to `fastgmm warm-up`'s users
+    assert main(["warm-up", "--only", "background", "mixture", "segmentation", "--json", "-q"]) == 0
     result = json.loads(capsys.readouterr().out)
     assert set(result["steps"]) >= {f"background {m} (colour)" for m in METHODS} | {"segmentation"}
+    assert not any(step.startswith("KMeans") for step in result["steps"])
+
+
+def test_warm_up_groups_are_checked(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["warm-up", "--only", "kmean"])
+    assert exit_info.value.code == 2 and "invalid choice: 'kmean'" in capsys.readouterr().err
+    from fastgmm._compile import warm_up
+
+    with pytest.raises(ValueError, match="unknown warm-up group"):
+        warm_up(only=["kmean"])
 
 
 @pytest.mark.slow
