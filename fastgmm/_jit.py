@@ -71,13 +71,18 @@ FASTMATH = frozenset({"nsz", "arcp", "contract", "afn", "reassoc"})
 
 
 def kernel(
-    *, parallel: bool = False, fastmath: bool = True, cache: bool = True, inline: str = "never"
+    *, parallel: bool = False, fastmath: bool = True, cache: bool = True, inline: str = "never",
+    python_callable: bool = True,
 ) -> Callable[[Callable[..., Any]], Any]:
     """Return a ``numba.njit`` decorator with the project's options.
 
     ``inline="always"`` inlines the function into its callers at Numba-IR level (for small
     helpers called in hot loops, where LLVM's own inliner may decline and a call forces the
-    caller to spill its registers)."""
+    caller to spill its registers).  Every call site of such a helper is compiled again, so a
+    helper with several call sites, or a large one, is cheaper to compile as a function of its
+    own.  ``python_callable=False`` is for those: a kernel called only from other kernels gets
+    no CPython or C-callable wrapper (Numba builds and optimises both for every compiled
+    function otherwise; docs/performance.md, "Cold start of the per-pixel kernels")."""
     return numba.njit(
         inline=inline,
         parallel=dict(PARALLEL_OPTIONS) if parallel else False,
@@ -86,6 +91,8 @@ def kernel(
         nogil=True,
         error_model="numpy",
         boundscheck=False,
+        no_cpython_wrapper=not python_callable,
+        no_cfunc_wrapper=not python_callable,
     )
 
 

@@ -388,16 +388,21 @@ def _pixel(frame, rec, last, lab_prev, lab_cur, mask, bgp, bgc, fin1, fin2, p, i
 
     ghostlike = cs[P_GH] != _ZERO and s_run > GHOST_S and dl < GHOST_D
     # own update: background pixels always; foreground at fg_rate * alpha (0 = conservative)
+    # (one call site, the rate and ``create`` as values: each call site of the IR-inlined
+    # mix_update is compiled again; docs/performance.md, "Cold start of the per-pixel kernels")
+    own, rate, create = False, alpha, True
     if alpha <= _ZERO:
         pass                       # frozen (learning_rate 0)
     elif bg or cs[P_FORCE] != _ZERO:
-        mix_update(rec, p, x0, x1, x2, C, alpha, Tg, gfloor, cs)
+        own = True
     elif fg and cs[P_FG] > _ZERO:
-        mix_update(rec, p, x0, x1, x2, C, alpha * cs[P_FG], Tg, gfloor, cs)
+        own, rate = True, alpha * cs[P_FG]
     elif fg and ghostlike:
         # foreground for long and unchanging: reinforce a mode that already explains x (one brought
         # by the diffusion from background neighbours: a ghost), never create one (a stopped object)
-        mix_update(rec, p, x0, x1, x2, C, cs[Q_GHOST_RATE], Tg, gfloor, cs, False)
+        own, rate, create = True, cs[Q_GHOST_RATE], False
+    if own:
+        mix_update(rec, p, x0, x1, x2, C, rate, Tg, gfloor, cs, create)
 
     # ---- neighbour diffusion (ViBe/SuBSENSE spatial propagation, in pull form): with probability
     # 1/T (1/T_lower in a ghost-like region: foreground for long and unchanging) take the value of a

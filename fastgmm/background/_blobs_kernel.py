@@ -17,6 +17,7 @@ from __future__ import annotations
 from .._jit import kernel
 
 _seq = kernel(parallel=False)
+_helper = kernel(parallel=False, python_callable=False)
 _inl = kernel(parallel=False, inline="always")
 
 
@@ -38,7 +39,7 @@ def _union(parent, a, b):
         parent[ra] = rb
 
 
-@_seq
+@_helper
 def _components(mask, H, W, want_fg, eight, parent, area, touch, runs, row0):
     """Label the runs of pixels whose (mask == 255) equals ``want_fg``; returns the number of runs.
     Afterwards ``area`` and ``touch`` of each component's root (its first run) hold the

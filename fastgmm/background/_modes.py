@@ -43,6 +43,9 @@ exact_parallel = kernel(parallel=True, fastmath=False)
 """Decorator of the parallel entry points."""
 exact_inline = kernel(parallel=False, fastmath=False, inline="always")
 """Decorator of small helpers inlined at Numba-IR level into the per-pixel loops."""
+exact_helper = kernel(parallel=False, fastmath=False, python_callable=False)
+"""Decorator of the serial kernels called only from other kernels (block kernels, helpers with
+several call sites): compiled once, without Python wrappers."""
 
 FLT_EPSILON = np.float32(1.1920929e-07)
 

@@ -17,8 +17,7 @@ from ._modes import (
     U2,
     U3,
     U4,
-    exact,
-    exact_inline,
+    exact_helper,
     exact_parallel,
     mode_offset,
     next_offset,
@@ -54,7 +53,7 @@ MODE_MEAN = 2
 """Position of the first mean channel in a mode."""
 
 
-@exact
+@exact_helper
 def _mog2_shadow(fl, main, over, M, nm, C, x0, x1, x2, Tb, TB, tau):
     """Prati et al. shadow test on the updated modes of a pixel (OpenCV detectShadowGMM)."""
     L = 2 + C
@@ -91,7 +90,7 @@ def _mog2_shadow(fl, main, over, M, nm, C, x0, x1, x2, Tb, TB, tau):
     return False
 
 
-@exact_inline
+@exact_helper
 def _mode_distance(fl, o, C, x0, x1, x2):
     """(variance, mean - x per channel, squared distance) of the MOG2 mode at float ``o``."""
     var = fl[U0, o + U1]
@@ -103,7 +102,7 @@ def _mode_distance(fl, o, C, x0, x1, x2):
     return var, d0, np.float32(0.0), np.float32(0.0), d0 * d0
 
 
-@exact_inline
+@exact_helper
 def _move_mode(fl, o, C, k, var, d0, d1, d2, dist2, var_min, var_max):
     """Move the mean and variance of the mode at float ``o`` towards the pixel with gain ``k``."""
     fl[U0, o + U2] = fl[U0, o + U2] - k * d0
@@ -116,7 +115,7 @@ def _move_mode(fl, o, C, k, var, d0, d1, d2, dist2, var_min, var_max):
     fl[U0, o + U1] = vnew
 
 
-@exact_inline
+@exact_helper
 def _fit_mode(fl, o, C, w, alpha, var, d0, d1, d2, dist2, var_min, var_max):
     """Update the mode at float ``o`` (decayed weight ``w``) with the pixel; returns its new weight."""
     w = w + alpha
@@ -124,7 +123,7 @@ def _fit_mode(fl, o, C, w, alpha, var, d0, d1, d2, dist2, var_min, var_max):
     return w
 
 
-@exact
+@exact_helper
 def _lone_mode(w0, alpha, alpha1, prune):
     """A pixel's only mode, of weight ``w0``, fits: (gain alpha / w, final weight, whether it
     survives pruning), as the general code computes them.
@@ -141,7 +140,7 @@ def _lone_mode(w0, alpha, alpha1, prune):
     return k, w * np.float32(0.0), True
 
 
-@exact_inline
+@exact_helper
 def _store_weight(fl, o, w, prune, nm, total):
     """Store a mode's decayed weight at float ``o``; under the prior (``-prune``) the mode is dropped
     as OpenCV does it (weight 0, one mode fewer).  Returns (modes in use, total + stored weight)."""
@@ -152,7 +151,7 @@ def _store_weight(fl, o, w, prune, nm, total):
     return nm, total + w
 
 
-@exact
+@exact_helper
 def _normalise(fl, main, over, M, L, nm, total):
     """Divide the weights of the first ``nm`` modes by ``total`` (OpenCV: times 1/total, or 0)."""
     inv = np.float32(0.0)
@@ -167,7 +166,7 @@ def _normalise(fl, main, over, M, L, nm, total):
             break
 
 
-@exact
+@exact_helper
 def _mog2_block(b, frame, fl, cnt, lay, known_fg, use_known_fg, mask, C, K, prm, block):
     """MOG2 update + classification of pixels [b*block, (b+1)*block), step by step as OpenCV's
     MOG2Invoker (the per-pixel body is written inline: a call per pixel costs more than the work).

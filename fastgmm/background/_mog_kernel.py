@@ -159,7 +159,7 @@ def _mog_frozen_pixel(st, p, C, K, x0, x1, x2, T, vT):
     return 255 if (k_hit < 0 or k_hit >= k_fg) else 0
 
 
-@_modes.exact
+@_modes.exact_helper
 def _mog_block(b, frame, st, known_fg, use_known_fg, mask, C, K, prm, block):
     """bgsegm MOG on pixels [b*block, (b+1)*block); ``prm`` is the parameter vector (``P_*``)."""
     alpha, T, vT = prm[P_ALPHA], prm[P_BACKGROUND_RATIO], prm[P_VAR_THRESHOLD]
