@@ -34,6 +34,7 @@ ABLATIONS = {
     "no-frame_level": {"frame_level": False},
     "no-gain": {"gain": False},
     "no-displacement": {"displacement": False},
+    "no-motion": {"motion": False},
     "no-blobs": {"max_hole": 0.0, "min_blob": 0.0},
     "restore_radius-2": {"restore_radius": 2},
     "no-postprocess": {"median_size": 1, "max_hole": 0.0, "min_blob": 0.0},

@@ -59,6 +59,16 @@ whose cumulative weight stays below ``background_ratio`` are the background.
   background pixels (integer sums, used from the next frame on; kept when fewer than 5 % of the
   pixels are background).  Every frame value is divided by it before the test and the update;
   :meth:`background_image` multiplies it back.
+* **Camera motion.**  Before the per-pixel test, the frame is registered on the previous
+  frame's background image: the integer shift ``(dy, dx)``, ``|dy|, |dx| <= MOTION_RADIUS``, with
+  the least truncated L1 distance between their gradients (so that a brightness change is not
+  taken for motion) over a grid of about ``MOTION_SAMPLES`` pixels of the green (or gray) channel
+  (:mod:`fastgmm.background._motion_kernel`) is taken when it beats no shift by more than
+  ``MOTION_MARGIN`` (3 %); the frame is then classified and learnt in the background's coordinates
+  (the strip the shift uncovers takes the background's values) and the mask is shifted back
+  (the strip the camera left is background).  Camera jitter of a few pixels then costs the model
+  nothing, where the displacement test below covers sub-pixel and 1-pixel motion only
+  (``bench/cdnet_jitter.py``; docs/performance.md, "Camera motion").
 * **Frame level.**  When more than ``reset_fraction`` of the pixels are foreground for
   ``reset_frames`` consecutive frames (a global change: lights, camera moved), the bootstrap
   restarts (litiv SuBSENSE: 0.8 for 5 frames).
@@ -81,7 +91,7 @@ import numpy as np
 
 from .._validate import check_frame, check_same_frame_shape, check_scalar
 from . import _adaptive_kernel as _k
-from . import _blobs_kernel, _records
+from . import _blobs_kernel, _motion_kernel, _records
 from ._modes import channels_tag
 from ._online import CheckedParams, _InstanceOrDefault, check_known_foreground, check_learning_rate, check_out
 from .postprocess import MedianFilter
@@ -92,7 +102,18 @@ _ARRAYS = ("rec", "last", "labels", "bg", "fin", "inv_gain")
 """The state arrays a file holds (attributes ``_rec``, ``_last``, ...)."""
 _NO_KNOWN_FG = np.zeros(1, dtype=np.uint8)
 """The known-foreground argument of the kernel when there is none (not read)."""
-_FLAGS = ("detect_shadows", "feedback", "diffusion", "ghost", "frame_level", "gain", "displacement")
+_FLAGS = ("detect_shadows", "feedback", "diffusion", "ghost", "frame_level", "gain", "displacement", "motion")
+MOTION_RADIUS = 3
+"""Largest camera shift (pixels, each axis) that a frame is registered for."""
+MOTION_SAMPLES = 2500
+"""About this many pixels (a regular grid) score each shift."""
+MOTION_MIN_PIXELS = 1000
+"""Frames with fewer pixels inside the search margin are not registered (too few for a reliable
+score: a moving object can outweigh the scene)."""
+MOTION_TRUNC = 40
+"""Truncation of a sample's gradient difference (grey levels of the channel scored: green, or gray)."""
+MOTION_MARGIN_PERCENT = 3
+"""A shift is taken when its score is below (100 - this) % of no shift's."""
 _POSITIVE = ("var_threshold", "var_threshold_gen", "var_init", "var_min", "var_max", "n_samples", "t_lower",
              "t_upper", "t_fixed")
 
@@ -147,9 +168,18 @@ class AdaptiveMixtureSubtractor(CheckedParams):
         ``max_hole * H * W`` pixels are filled and 8-connected foreground blobs smaller than
         ``min_blob * H * W`` removed (0 disables; fractions of the frame so the rule does not
         depend on resolution).  A sequential pass (:mod:`fastgmm.background._blobs_kernel`).
-    detect_shadows, feedback, diffusion, ghost, frame_level, gain, displacement : bool, default True
+    detect_shadows, feedback, diffusion, ghost, frame_level, gain, displacement, motion : bool, default True
         Switch mechanisms off (ablations).  Without feedback R = 1 and T = ``t_fixed`` (16, ViBe's
         subsampling factor).
+
+    Attributes
+    ----------
+    n_frames_ : int
+        Frames seen since the model was (re)initialised.
+    camera_shift_ : tuple of int
+        ``(dy, dx)`` of the last frame's registration: its pixel ``(y + dy, x + dx)`` was matched
+        with the background's ``(y, x)``; ``(0, 0)`` when it was not moved (or ``motion`` is off).
+        :meth:`raw_mask` is in the background's coordinates.
     """
 
     def __init__(
@@ -160,7 +190,7 @@ class AdaptiveMixtureSubtractor(CheckedParams):
         reset_fraction: float = 0.8, reset_frames: int = 5, median_size: int = 7, restore_radius: int = 1,
         max_hole: float = 1 / 200, min_blob: float = 1 / 2000, detect_shadows: bool = True, feedback: bool = True,
         diffusion: bool = True, ghost: bool = True, frame_level: bool = True, gain: bool = True,
-        displacement: bool = True,
+        displacement: bool = True, motion: bool = True,
     ) -> None:
         self._set_checked_params({name: value for name, value in locals().items() if name != "self"})
         self.reset()
@@ -232,6 +262,7 @@ class AdaptiveMixtureSubtractor(CheckedParams):
         self._frame_shape: tuple[int, int, int] | None = None
         self._frame_ndim = 3
         self.n_frames_ = 0  # frames seen since the (re)initialisation: the frame counter of the hash
+        self.camera_shift_ = (0, 0)
         self._boot = 0      # frames since the (re)start of the bootstrap
         self._busy = 0      # consecutive frames above reset_fraction
 
@@ -259,6 +290,18 @@ class AdaptiveMixtureSubtractor(CheckedParams):
         self._pull_r2 = np.zeros((n_blocks, W), dtype=np.float32)
         self._channels = channels_tag(C)
         self._u8 = np.zeros((H, W, C), dtype=np.uint8)
+        # camera motion: scores, the registered frame / known foreground, the mask before shifting back
+        n = 2 * MOTION_RADIUS + 1
+        self._costs = np.zeros(n * n, dtype=np.int64)
+        inner = max(1, (H - n) * (W - n))
+        self._motion_step = max(1, round((inner / MOTION_SAMPLES) ** 0.5))
+        sample_rows = len(range(MOTION_RADIUS, H - MOTION_RADIUS - 1, self._motion_step))
+        self._cost_rows = np.zeros((sample_rows, n * n), dtype=np.int64)
+        self._cost_window = np.zeros((sample_rows, (n + 1) ** 2), dtype=np.int64)
+        self._reg = np.zeros((H, W, C), dtype=np.uint8)
+        self._reg_kf = np.zeros((H, W), dtype=np.uint8)
+        self._reg_kf_bool = np.zeros((H, W), dtype=bool)
+        self._reg_mask = np.zeros((H, W), dtype=np.uint8)
 
     @_InstanceOrDefault
     def warm_up(self, *, channels: int | None = None, dtype: type = np.uint8) -> None:
@@ -321,6 +364,17 @@ class AdaptiveMixtureSubtractor(CheckedParams):
                 self._u8 = np.empty(f.shape, dtype=np.uint8)
             np.copyto(self._u8, f)
             f = self._u8
+        shift = (0, 0)
+        if self.motion and self._rec is not None and lr < 1.0:
+            shift = self._camera_shift(f)
+            if shift != (0, 0):
+                bg = self._bg[(self.n_frames_ - 1) & 1].reshape(H, W, C)
+                f = _shift_into(self._reg, f, shift, bg)
+                if known_foreground is not None:
+                    known_2d = kf.reshape(H, W)
+                    kf = _shift_into(self._reg_kf, known_2d, shift, 0).reshape(-1)
+        self.camera_shift_ = shift
+        target = mask if shift == (0, 0) else self._reg_mask
         flat = f.reshape(H * W, C)
         if self._rec is None or lr >= 1.0:
             ndim = np.ndim(frame)
@@ -348,18 +402,40 @@ class AdaptiveMixtureSubtractor(CheckedParams):
                     self._boot = 0
                     self._busy = 0
         if self._median is None:
-            mask[...] = self._raw
+            target[...] = self._raw
         else:
-            self._median(self._raw, out=mask)
+            self._median(self._raw, out=target)
         if self.max_hole > 0 or self.min_blob > 0:
-            _blobs_kernel.clean(mask.reshape(H * W), H, W, int(self.max_hole * H * W),
+            _blobs_kernel.clean(target.reshape(H * W), H, W, int(self.max_hole * H * W),
                                 int(np.ceil(self.min_blob * H * W)), self._parent, self._area, self._touch,
                                 self._runs, self._row0)
-        self._fin[self.n_frames_ & 1] = mask.reshape(H * W)  # read by the feedback of the next two frames
+        self._fin[self.n_frames_ & 1] = target.reshape(H * W)  # read by the feedback of the next two frames
+        if target is not mask:  # back to the frame's coordinates
+            _shift_into(mask, target, (-shift[0], -shift[1]), 0)
+            if known_foreground is not None:  # also those the shift took out of the model's view
+                np.not_equal(known_2d, 0, out=self._reg_kf_bool)
+                np.copyto(mask, 255, where=self._reg_kf_bool)
         return mask
 
+    def _camera_shift(self, f: np.ndarray) -> tuple[int, int]:
+        """The registration of frame ``f`` (H, W, C uint8) on the previous background image (see
+        "Camera motion" in the module docstring): ``(dy, dx)`` or ``(0, 0)``."""
+        H, W, C = f.shape
+        R = MOTION_RADIUS
+        if H <= 2 * R + 1 or W <= 2 * R + 1 or (H - 2 * R - 1) * (W - 2 * R - 1) < MOTION_MIN_PIXELS:
+            return (0, 0)
+        bg = self._bg[(self.n_frames_ - 1) & 1]
+        _motion_kernel.shift_costs(f.reshape(H * W, C), bg, H, W, C // 2, R, self._motion_step, MOTION_TRUNC,
+                                   self._costs, self._cost_rows, self._cost_window)
+        best = int(np.argmin(self._costs))  # the first of equal scores
+        centre = int(self._costs[len(self._costs) // 2])
+        if 100 * int(self._costs[best]) >= (100 - MOTION_MARGIN_PERCENT) * centre:
+            return (0, 0)
+        return (best // (2 * R + 1) - R, best % (2 * R + 1) - R)
+
     def raw_mask(self) -> np.ndarray:
-        """The last mask before post-processing: 0 background, 127 shadow, 255 foreground."""
+        """The last mask before post-processing: 0 background, 127 shadow, 255 foreground (in the
+        background's coordinates: shifted by :attr:`camera_shift_` from the frame's)."""
         self._check_seen()
         return self._raw
 
@@ -427,3 +503,17 @@ class AdaptiveMixtureSubtractor(CheckedParams):
             raise ValueError(f"{bad}: the state holds NaN or infinity.")
         model.n_frames_, model._boot, model._busy = n_frames, boot, busy
         return model
+
+
+def _shift_into(dst: np.ndarray, src: np.ndarray, shift: tuple[int, int], fill: np.ndarray | int) -> np.ndarray:
+    """``dst[y, x] = src[y + dy, x + dx]`` where that is inside ``src``, else ``fill[y, x]`` (an
+    array of ``dst``'s shape) or the scalar ``fill``; returns ``dst``.  Copies only the strips."""
+    dy, dx = shift
+    H, W = dst.shape[:2]
+    y0, y1 = max(0, -dy), min(H, H - dy)
+    x0, x1 = max(0, -dx), min(W, W - dx)
+    dst[y0:y1, x0:x1] = src[y0 + dy:y1 + dy, x0 + dx:x1 + dx]
+    for rows, cols in ((slice(0, y0), slice(None)), (slice(y1, H), slice(None)),
+                       (slice(y0, y1), slice(0, x0)), (slice(y0, y1), slice(x1, W))):
+        dst[rows, cols] = fill if np.isscalar(fill) else fill[rows, cols]
+    return dst

@@ -41,13 +41,14 @@ class NaiveAdaptive:
                  var_max=75.0, n_samples=50.0, fg_rate=0.0, shadow_tau=0.5, t_lower=2.0, t_upper=256.0,
                  t_fixed=16.0, min_distance=10.0, shadow_texture=0.05, boot_frames=50, reset_fraction=0.8,
                  reset_frames=5, detect_shadows=True, feedback=True, diffusion=True, ghost=True, frame_level=True,
-                 gain=True, displacement=True)
+                 gain=True, displacement=True, motion=True)
         d.update(kw)
         exact = ("boot_frames", "reset_frames", "reset_fraction", "detect_shadows", "feedback", "diffusion", "ghost",
-                 "frame_level", "gain", "displacement")
+                 "frame_level", "gain", "displacement", "motion")
         for k, v in d.items():
             setattr(self, k, v if k in exact else f32(v))
         self.px = None
+        self.shift = (0, 0)
 
     # ------------------------------------------------------------------ mixture update
     def mix_update(self, px, x, C, a, R2, create=True, move=True):
@@ -164,6 +165,20 @@ class NaiveAdaptive:
             return np.zeros((H, W), np.uint8)
         self.boot += 1
         self.n += 1
+        dy, dx = self.camera_shift(frame) if self.motion else (0, 0)
+        known_fg_frame = known_foreground
+        self.shift = (dy, dx)
+        if (dy, dx) != (0, 0):
+            # the frame in the background's coordinates; where it has no pixel, the background
+            reg = self.bg.copy()
+            kf = None if known_foreground is None else np.zeros((H, W), bool)
+            for i in range(H):
+                for j in range(W):
+                    if 0 <= i + dy < H and 0 <= j + dx < W:
+                        reg[i, j] = frame[i + dy, j + dx]
+                        if kf is not None:
+                            kf[i, j] = known_foreground[i + dy, j + dx]
+            frame, known_foreground = reg, kf
         force = self.boot <= self.boot_frames
         a_boot = f32(1.0 / (2.0 * self.boot)) if force else f32(0.0)
         lab_prev, bg_prev = self.lab, self.bg
@@ -195,7 +210,43 @@ class NaiveAdaptive:
             self.busy = self.busy + 1 if nfg > float(self.reset_fraction) * H * W else 0
             if self.busy >= self.reset_frames:
                 self.boot = self.busy = 0
+        if (dy, dx) != (0, 0):  # back to the frame's coordinates; where the background has no pixel, 0
+            out = np.zeros_like(mask)
+            for i in range(H):
+                for j in range(W):
+                    if 0 <= i - dy < H and 0 <= j - dx < W:
+                        out[i, j] = mask[i - dy, j - dx]
+                    if known_fg_frame is not None and known_fg_frame[i, j]:
+                        out[i, j] = 255
+            return out
         return mask
+
+    def camera_shift(self, frame, R=3, samples=2500, trunc=40, margin=3):
+        """The shift (dy, dx) whose frame pixel (y + dy, x + dx) best matches the previous
+        background's (y, x): truncated L1 of the middle channel's differences to the next column
+        and row, on a grid, taken when it beats (0, 0) by more than ``margin`` percent (first best
+        in (dy, dx) order)."""
+        H, W, C = frame.shape
+        if H <= 2 * R + 1 or W <= 2 * R + 1 or (H - 2 * R - 1) * (W - 2 * R - 1) < 1000:
+            return (0, 0)
+        step = max(1, round(((H - 2 * R - 1) * (W - 2 * R - 1) / samples) ** 0.5))
+        fs = frame[:, :, C // 2].astype(np.int64)
+        bs = self.bg[:, :, C // 2].astype(np.int64)
+        scores = {}
+        for dy in range(-R, R + 1):
+            for dx in range(-R, R + 1):
+                total = 0
+                for y in range(R, H - R - 1, step):
+                    for x in range(R, W - R - 1, step):
+                        fy, fx = y + dy, x + dx
+                        gx = (fs[fy, fx + 1] - fs[fy, fx]) - (bs[y, x + 1] - bs[y, x])
+                        gy = (fs[fy + 1, fx] - fs[fy, fx]) - (bs[y + 1, x] - bs[y, x])
+                        total += min(abs(int(gx)) + abs(int(gy)), trunc)
+                scores[(dy, dx)] = total
+        best = min(scores, key=lambda k: (scores[k], k))
+        if 100 * scores[best] >= (100 - margin) * scores[(0, 0)]:
+            return (0, 0)
+        return best
 
     def pixel(self, frame, i, j, lab_prev, lab_cur, bg_prev, bgc, force, a_boot):
         H, W, C = frame.shape
