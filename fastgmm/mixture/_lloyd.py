@@ -778,7 +778,7 @@ def _yinyang_rows(X, w, centers, members, group_start, group_of, drift, group_dr
 
 
 @kernel(parallel=True, fastmath=False)
-def yinyang_pass(X, w, centers, members, group_start, group_of, drift, group_drift, glob_drift, rho, full,
+def yinyang_pass(X, w, centers, members, group_start, group_of, drift, group_drift, glob_drift, rho, slack, full,
                  labels, upper, lower, glob, bn, bs, nk, sum_x, ftag):
     """One Lloyd pass with Yinyang's grouped bounds: same ``nk`` and ``sum_x`` as :func:`lloyd_pass`, bitwise.
 
@@ -800,9 +800,9 @@ def yinyang_pass(X, w, centers, members, group_start, group_of, drift, group_dri
     bound, else below every group's lower bound (after tightening the upper bound to the exact
     distance if needed); otherwise the distances to the centres of each group whose lower bound is
     not above the best distance found so far are computed, the other groups are skipped.  Every
-    comparison that skips uses the margins ``rho`` (``a (1 + rho) + slack < b (1 - rho)``, with
-    ``slack = 4 rho glob_drift``), which cover the rounding of the computed distances, of the
-    bounds and of their drifts, so a skipped centre is strictly farther than the chosen one.  The
+    comparison that skips uses the margins ``rho`` and ``slack`` (``a (1 + rho) + slack < b (1 -
+    rho)``), which cover the rounding of the computed distances and bounds (``rho``, relative) and
+    of the drifts (``slack``), so a skipped centre is strictly farther than the chosen one.  The
     distances computed are computed exactly as :func:`_tile_nearest` computes them, and the label
     is the lowest index among the smallest of them: Lloyd's label.  In a block, only the clusters
     that gained or lost a row are summed again, over the block's rows in row order: so every block
@@ -811,7 +811,6 @@ def yinyang_pass(X, w, centers, members, group_start, group_of, drift, group_dri
     """
     n = X.shape[0]
     nb = bn.shape[0]
-    slack = 4.0 * rho * glob_drift
     computed = np.zeros(nb, dtype=np.int64)
     for b in prange(nb):
         computed[b] = _yinyang_rows(X, w, centers, members, group_start, group_of, drift, group_drift, glob_drift,
@@ -891,21 +890,29 @@ class YinyangPasses:
             self.drift[:] = 0.0
             self.group_drift[:] = 0.0
             self.glob_drift = 0.0
+            self.drift_passes = 0
         else:
+            self.drift_passes += 1
             shift = np.sqrt(((c64 - self.previous) ** 2).sum(axis=1))
             self.drift += shift
             self.group_drift += np.maximum.reduceat(shift[self.members], self.group_start[:-1])
             self.glob_drift += float(shift.max())
         computed = yinyang_pass(X, w, centers, self.members, self.group_start, self.group_of, self.drift,
-                                self.group_drift, self.glob_drift, self.rho, full, self.labels, self.upper,
-                                self.lower, self.glob, self.block_weights, self.block_sums, weights, sums,
-                                features_tag(d))
+                                self.group_drift, self.glob_drift, self.rho, self._slack(), full, self.labels,
+                                self.upper, self.lower, self.glob, self.block_weights, self.block_sums, weights,
+                                sums, features_tag(d))
         if full:
             self.full_passes_due -= 1
         elif computed > self.FULL_PASS_FRACTION * self.n * K:
             self.full_passes_due = 2 ** self.failed_tries
             self.failed_tries += 1
         self.previous = c64
+
+    def _slack(self) -> float:
+        """Absolute margin of the bound tests for the rounding of the drifts: each is a float64 sum of
+        ``drift_passes`` terms, added to and subtracted from the stored bounds (a few roundings
+        relative to the drift, at most ``glob_drift``, plus one per term)."""
+        return (4.0 * self.rho + 2.0 * self.drift_passes * float(np.finfo(np.float64).eps)) * self.glob_drift
 
     def labels_inertia(self, X: np.ndarray, w: np.ndarray, centers: np.ndarray) -> tuple[np.ndarray, float]:
         """Nearest-centre labels (int32, this object's array) and inertia for ``centers``: one more

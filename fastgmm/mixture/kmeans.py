@@ -253,9 +253,9 @@ class KMeans(SklearnTags, Params):
         scikit-learn's names.  "lloyd" computes every row-to-centre distance in each iteration
         (vectorised over row tiles, the loops specialised for 1 to 8 features).  "elkan" skips
         distance computations with Yinyang's grouped bounds (Ding et al. 2015): per row an upper
-        bound on the distance to its centre and one lower bound per group of about 10 centres
-        (``12 + 8 ceil(K / 10)`` bytes a row).  It was chosen over Hamerly's single lower bound,
-        which at K=64 skips few distances (our previous "elkan"; slower than "lloyd" everywhere),
+        bound on the distance to its centre, one lower bound per group of about 10 centres and
+        their minimum (``20 + 8 ceil(K / 10)`` bytes a row).  It was chosen over Hamerly's single
+        lower bound, which at K=64 skips few distances (our previous "elkan"; slower than "lloyd" everywhere),
         and over Elkan's K lower bounds a row (512 MB at 1e6 rows, K=64).  While the centres move
         a lot it computes every distance, as "lloyd" does (see
         :class:`fastgmm.mixture._lloyd.YinyangPasses`); measured faster than "lloyd" at d=8,
