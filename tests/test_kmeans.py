@@ -335,6 +335,15 @@ def test_elkan_is_bitwise_lloyd_and_equals_sklearn(n, d, k, seed, dtype, offset,
         assert elkan_fit.n_iter_ == ref.n_iter_
 
 
+def test_elkan_with_several_runs_is_bitwise_lloyd():
+    """n_init > 1: the labels and inertia come from the kept run's bounded passes."""
+    X = blobs(3000, 8, 20, 52)
+    lloyd_fit, elkan_fit = (KMeans(20, n_init=3, random_state=0, algorithm=a).fit(X) for a in ("lloyd", "elkan"))
+    np.testing.assert_array_equal(elkan_fit.cluster_centers_, lloyd_fit.cluster_centers_)
+    np.testing.assert_array_equal(elkan_fit.labels_, lloyd_fit.labels_)
+    assert elkan_fit.inertia_ == lloyd_fit.inertia_ and elkan_fit.n_iter_ == lloyd_fit.n_iter_
+
+
 def test_elkan_with_empty_clusters_equals_naive_reference():
     X = blobs(700, 3, 4, 47)
     far = np.full((3, 3), 1e3) + np.arange(3)[:, None]
@@ -376,8 +385,9 @@ def test_transform_score_fit_transform_equal_sklearn():
 @pytest.mark.parametrize("n, d, k, dtype", [(3000, 8, 40, np.float64), (2500, 10, 23, np.float64),
                                              (2500, 3, 17, np.float32)])
 def test_yinyang_passes_equal_lloyd_passes_bitwise(monkeypatch, fraction, n, d, k, dtype):
-    """Every pass, bounded (fraction inf: never a full pass after the first) or alternating with full
-    passes (fraction 0), gives lloyd_pass's sums bitwise; d=10 runs the loops not specialised by d."""
+    """Every pass, bounded (fraction inf: never a full pass after the second, the first full one) or
+    alternating with full passes (fraction 0), gives lloyd_pass's sums bitwise; d=10 runs the loops
+    not specialised by d."""
     from fastgmm.mixture import _lloyd
 
     monkeypatch.setattr(_lloyd.YinyangPasses, "FULL_PASS_FRACTION", fraction)

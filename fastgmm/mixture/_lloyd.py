@@ -276,6 +276,35 @@ def _assign_inertia(X, w, centers, labels, ftag):
     return total
 
 
+@kernel(fastmath=False, inline="always")
+def _row_sqdist(X, i, centers, k, D):
+    """``|x_i - centers[k]|^2`` in X's dtype, summed over the ``D`` features in the order of :func:`_sqdist_d`."""
+    t = X[i, 0] - centers[k, 0]
+    dd = t * t
+    for j in range(1, D):
+        t = X[i, j] - centers[k, j]
+        dd += t * t
+    return dd
+
+
+@kernel(fastmath=False)
+def labelled_inertia(X, w, centers, labels, ftag):
+    """``sum_i w_i |x_i - centers[labels[i]]|^2`` (float64), summed in the blocks and order of
+    :func:`_assign_inertia`: with its labels, bitwise its inertia.  ``ftag``: :func:`features_tag`."""
+    n = X.shape[0]
+    D = _n_features(X, ftag)
+    unit = w.shape[0] == 0
+    nb = _n_blocks(n, 1)
+    total = 0.0
+    for b in range(nb):
+        s = 0.0
+        for i in range(b * n // nb, (b + 1) * n // nb):
+            wi = 1.0 if unit else w[i]
+            s += wi * _row_sqdist(X, i, centers, labels[i], D)
+        total += s
+    return total
+
+
 def assign_inertia(X: np.ndarray, w: np.ndarray, centers: np.ndarray, labels: np.ndarray) -> float:
     """:func:`_assign_inertia` for X's feature count."""
     return _assign_inertia(X, w, centers, labels, features_tag(X.shape[1]))
@@ -526,18 +555,7 @@ def _weights_or_empty(sample_weight: np.ndarray | None) -> np.ndarray:
 
 # ---------------------------------------------------------------------------------------------- bounded Lloyd
 @kernel(fastmath=False, inline="always")
-def _row_sqdist(X, i, centers, k, D):
-    """``|x_i - centers[k]|^2`` in X's dtype, summed over the ``D`` features in the order of :func:`_sqdist_d`."""
-    t = X[i, 0] - centers[k, 0]
-    dd = t * t
-    for j in range(1, D):
-        t = X[i, j] - centers[k, j]
-        dd += t * t
-    return dd
-
-
-@kernel(fastmath=False, inline="always")
-def _yinyang_tiles_d(X, w, centers, group_of, labels, upper, lower, lo, hi, acc_n, acc_s, D):
+def _yinyang_tiles_d(X, w, centers, group_of, labels, upper, lower, glob, lo, hi, acc_n, acc_s, D):
     """Rows ``lo .. hi`` of :func:`yinyang_pass` with every distance computed, over transposed tiles as in
     :func:`_tile_nearest_d` (same distances, same labels); sets exact bounds and accumulates in row order."""
     K = centers.shape[0]
@@ -577,8 +595,11 @@ def _yinyang_tiles_d(X, w, centers, group_of, labels, upper, lower, lo, hi, acc_
             a = best[r]
             labels[i] = a
             upper[i] = np.sqrt(np.float64(bestd[r]))
+            glb = np.inf
             for g in range(G):
                 lower[i, g] = np.sqrt(np.float64(c2[g, r] if k1[g, r] == a else c1[g, r]))
+                glb = min(glb, lower[i, g])
+            glob[i] = glb
             wi = 1.0 if unit else w[i]
             acc_n[a] += wi
             for j in range(D):
@@ -586,23 +607,29 @@ def _yinyang_tiles_d(X, w, centers, group_of, labels, upper, lower, lo, hi, acc_
 
 
 @kernel(fastmath=False, inline="always")
-def _yinyang_bounded_d(X, w, centers, members, group_start, group_of, shift, group_shift, rho,
-                       labels, upper, lower, lo, hi, acc_n, acc_s, D):
-    """Rows ``lo .. hi`` of :func:`yinyang_pass` with the bounds, tile by tile; return the number of
-    distances computed.
+def _yinyang_bounded_d(X, centers, members, group_start, group_of, drift, group_drift, glob_drift, rho, slack,
+                       labels, upper, lower, glob, lo, hi, dirty, D):
+    """Rows ``lo .. hi`` of :func:`yinyang_pass` with the bounds, tile by tile; mark in ``dirty`` (K,)
+    the old and new label of every row whose label changes; return the number of distances computed.
 
-    Per tile: the bounds are moved and tested row by row, the rows left tighten their upper bound
-    (one distance each), and the rows still left are searched group by group: for each group, the
-    rows whose bound does not exclude it are gathered into a transposed tile and their distances to
-    the group's centres are computed vectorised over those rows, in centre order, as a row-by-row
-    search would (same distances, same comparisons, same labels)."""
+    Per tile, in stages, each over the rows the previous one left (gathered, so that the loads of
+    their scattered bounds and rows do not wait on one another): the global test (upper bound
+    against global lower bound: 20 bytes read, nothing written for the rows it keeps); the group
+    test (against every group's lower bound, which also tightens the global bound); the exact
+    distance to the label (the tightened upper bound), tested again; then the rows still left are
+    searched group by group: for each group, the rows whose bound does not exclude it are
+    gathered into a transposed tile and their distances to the group's centres are computed
+    vectorised over those rows, in centre order, as a row-by-row search would (same distances,
+    same comparisons, same labels)."""
     G = group_start.shape[0] - 1
-    unit = w.shape[0] == 0
     lo_margin = 1.0 - rho
     hi_margin = 1.0 + rho
     computed = 0
-    best = np.empty(TILE, dtype=np.int64)      # per tile row: label after this pass
-    srow = np.empty(TILE, dtype=np.int64)      # rows searched (tile positions)
+    cand = np.empty(TILE, dtype=np.int64)      # rows left after the global test (rows of X)
+    cub = np.empty(TILE)                       # their upper bound
+    cglb = np.empty(TILE)                      # their smallest group lower bound
+    left = np.empty(TILE, dtype=np.int64)      # candidates left after the group test
+    srow = np.empty(TILE, dtype=np.int64)      # rows searched (rows of X)
     sbest = np.empty(TILE, dtype=np.int64)     # per searched row: best centre so far, its squared
     sbestd = np.empty(TILE, dtype=X.dtype)     # distance and distance (the running upper bound),
     sub = np.empty(TILE)                       # and the exact distance to its old label
@@ -613,51 +640,54 @@ def _yinyang_bounded_d(X, w, centers, members, group_start, group_of, shift, gro
     k1 = np.empty((G, TILE), dtype=np.int64)
     gidx = np.empty(TILE, dtype=np.int64)      # rows searched in the current group
     xg = np.empty((D, TILE), dtype=X.dtype)
-    gb = np.empty(TILE, dtype=X.dtype)
-    gk = np.empty(TILE, dtype=np.int64)
     g1 = np.empty(TILE, dtype=X.dtype)
     g2 = np.empty(TILE, dtype=X.dtype)
     gk1 = np.empty(TILE, dtype=np.int64)
     for start in range(lo, hi, TILE):
-        m = min(TILE, hi - start)
-        ns = 0
-        for r in range(m):
-            i = start + r
-            a = labels[i]
-            best[r] = a
-            ub = upper[i] + shift[a]
+        stop = min(start + TILE, hi)
+        nc = 0
+        for i in range(start, stop):
+            ub = upper[i] + drift[labels[i]]
+            cand[nc] = i
+            cub[nc] = ub
+            nc += 0 if ub * hi_margin + slack < (glob[i] - glob_drift) * lo_margin else 1
+        nl = 0
+        for c in range(nc):
+            i = cand[c]
             glb = np.inf
             for g in range(G):
-                lower[i, g] -= group_shift[g]
-                glb = min(glb, lower[i, g])
-            if not ub * hi_margin < glb * lo_margin:
-                dd = _row_sqdist(X, i, centers, a, D)
-                computed += 1
-                ub = np.sqrt(np.float64(dd))
-                if not ub * hi_margin < glb * lo_margin:
-                    srow[ns] = r
-                    sbest[ns] = a
-                    sbestd[ns] = dd
-                    sub[ns] = ub
-                    sua[ns] = ub
-                    ns += 1
-            upper[i] = ub
+                glb = min(glb, lower[i, g] - group_drift[g])
+            glob[i] = glb + glob_drift
+            cglb[c] = glb
+            left[nl] = c
+            nl += 0 if cub[c] * hi_margin + slack < glb * lo_margin else 1
+        computed += nl
+        ns = 0
+        for t in range(nl):
+            c = left[t]
+            i = cand[c]
+            a = labels[i]
+            dd = _row_sqdist(X, i, centers, a, D)
+            ub = np.sqrt(np.float64(dd))
+            upper[i] = ub - drift[a]
+            srow[ns] = i
+            sbest[ns] = a
+            sbestd[ns] = dd
+            sub[ns] = ub
+            sua[ns] = ub
+            ns += 0 if ub * hi_margin + slack < cglb[c] * lo_margin else 1
         for g in range(G):
             ng = 0
             for s in range(ns):
-                i = start + srow[s]
-                searched[g, s] = not sub[s] * hi_margin < lower[i, g] * lo_margin
-                if searched[g, s]:
-                    gidx[ng] = s
-                    ng += 1
+                searched[g, s] = not sub[s] * hi_margin + slack < (lower[srow[s], g] - group_drift[g]) * lo_margin
+                gidx[ng] = s
+                ng += 1 if searched[g, s] else 0
             if ng == 0:
                 continue
             for t in range(ng):
                 s = gidx[t]
                 for j in range(D):
-                    xg[j, t] = X[start + srow[s], j]
-                gb[t] = sbestd[s]
-                gk[t] = sbest[s]
+                    xg[j, t] = X[srow[s], j]
                 g1[t] = np.inf
                 g2[t] = np.inf
                 gk1[t] = -1
@@ -665,9 +695,6 @@ def _yinyang_bounded_d(X, w, centers, members, group_start, group_of, shift, gro
                 k = members[q]
                 for t in range(ng):
                     dd = _sqdist_d(xg, t, centers, k, D)
-                    better = dd < gb[t] or (dd == gb[t] and k < gk[t])
-                    gb[t] = dd if better else gb[t]
-                    gk[t] = k if better else gk[t]
                     below = dd < g1[t]
                     g2[t] = g1[t] if below else min(g2[t], dd)
                     g1[t] = dd if below else g1[t]
@@ -675,83 +702,120 @@ def _yinyang_bounded_d(X, w, centers, members, group_start, group_of, shift, gro
             computed += ng * (group_start[g + 1] - group_start[g])
             for t in range(ng):
                 s = gidx[t]
-                sbestd[s] = gb[t]
-                sbest[s] = gk[t]
-                sub[s] = np.sqrt(np.float64(gb[t]))
+                # the group's members ascend, so gk1 is its lowest index at the smallest distance
+                if g1[t] < sbestd[s] or (g1[t] == sbestd[s] and gk1[t] < sbest[s]):
+                    sbestd[s] = g1[t]
+                    sbest[s] = gk1[t]
+                    sub[s] = np.sqrt(np.float64(g1[t]))
                 c1[g, s] = g1[t]
                 c2[g, s] = g2[t]
                 k1[g, s] = gk1[t]
         for s in range(ns):
-            i = start + srow[s]
+            i = srow[s]
             a = labels[i]
             b = sbest[s]
+            glb = np.inf
             for g in range(G):
                 if searched[g, s]:
-                    lower[i, g] = np.sqrt(np.float64(c2[g, s] if k1[g, s] == b else c1[g, s]))
-            if b != a and not searched[group_of[a], s]:
-                lower[i, group_of[a]] = min(lower[i, group_of[a]], sua[s])
-            labels[i] = b
-            upper[i] = sub[s]
-            best[srow[s]] = b
-        for r in range(m):
-            i = start + r
-            a = best[r]
+                    lg = np.sqrt(np.float64(c2[g, s] if k1[g, s] == b else c1[g, s]))
+                    lower[i, g] = lg + group_drift[g]
+                elif b != a and g == group_of[a]:
+                    lg = min(lower[i, g] - group_drift[g], sua[s])
+                    lower[i, g] = lg + group_drift[g]
+                else:
+                    lg = lower[i, g] - group_drift[g]
+                glb = min(glb, lg)
+            glob[i] = glb + glob_drift
+            upper[i] = sub[s] - drift[b]
+            if b != a:
+                labels[i] = b
+                dirty[a] = True
+                dirty[b] = True
+    return computed
+
+
+@kernel(fastmath=False, inline="always")
+def _accumulate_dirty(X, w, labels, lo, hi, dirty, acc_n, acc_s, D):
+    """Recompute, for the clusters marked in ``dirty``, the weight and weighted sum of rows ``lo .. hi``
+    (by their ``labels``) in ``acc_n`` and ``acc_s``, in row order from zero as :func:`_tile_nearest`
+    accumulates them; the other clusters' entries are kept (their rows did not change)."""
+    unit = w.shape[0] == 0
+    any_dirty = False
+    for k in range(acc_n.shape[0]):
+        if dirty[k]:
+            any_dirty = True
+            acc_n[k] = 0.0
+            for j in range(D):
+                acc_s[k, j] = 0.0
+    if not any_dirty:
+        return
+    for i in range(lo, hi):
+        a = labels[i]
+        if dirty[a]:
             wi = 1.0 if unit else w[i]
             acc_n[a] += wi
             for j in range(D):
                 acc_s[a, j] += wi * X[i, j]
-    return computed
 
 
 @kernel(fastmath=False)
-def _yinyang_rows(X, w, centers, members, group_start, group_of, shift, group_shift, rho, full,
-                  labels, upper, lower, lo, hi, acc_n, acc_s, ftag):
-    """Rows ``lo .. hi`` of :func:`yinyang_pass`: update their labels and bounds, accumulate them in
-    row order; return the number of distances computed (``ftag``: as :func:`_tile_nearest`)."""
+def _yinyang_rows(X, w, centers, members, group_start, group_of, drift, group_drift, glob_drift, rho, slack, full,
+                  labels, upper, lower, glob, lo, hi, acc_n, acc_s, ftag):
+    """Rows ``lo .. hi`` of :func:`yinyang_pass`: update their labels and bounds and this block's
+    accumulators ``acc_n``, ``acc_s``; return the number of distances computed (``ftag``: as
+    :func:`_tile_nearest`)."""
     D = _n_features(X, ftag)
     if full:
-        _yinyang_tiles_d(X, w, centers, group_of, labels, upper, lower, lo, hi, acc_n, acc_s, D)
+        acc_n[:] = 0.0
+        acc_s[:] = 0.0
+        _yinyang_tiles_d(X, w, centers, group_of, labels, upper, lower, glob, lo, hi, acc_n, acc_s, D)
         return (hi - lo) * centers.shape[0]
-    return _yinyang_bounded_d(X, w, centers, members, group_start, group_of, shift, group_shift, rho,
-                              labels, upper, lower, lo, hi, acc_n, acc_s, D)
+    dirty = np.zeros(centers.shape[0], dtype=np.bool_)
+    computed = _yinyang_bounded_d(X, centers, members, group_start, group_of, drift, group_drift, glob_drift,
+                                  rho, slack, labels, upper, lower, glob, lo, hi, dirty, D)
+    _accumulate_dirty(X, w, labels, lo, hi, dirty, acc_n, acc_s, D)
+    return computed
 
 
 @kernel(parallel=True, fastmath=False)
-def yinyang_pass(X, w, centers, members, group_start, group_of, shift, group_shift, rho, full,
-                 labels, upper, lower, nk, sum_x, ftag):
+def yinyang_pass(X, w, centers, members, group_start, group_of, drift, group_drift, glob_drift, rho, slack, full,
+                 labels, upper, lower, glob, bn, bs, nk, sum_x, ftag):
     """One Lloyd pass with Yinyang's grouped bounds: same ``nk`` and ``sum_x`` as :func:`lloyd_pass`, bitwise.
 
     The centres are split into G groups: group ``g`` is ``members[group_start[g]:group_start[g+1]]``
-    and ``group_of[k]`` is the group of centre ``k``.  Per row: ``labels`` (int32), ``upper`` >= distance to its centre,
-    ``lower[i, g]`` <= distance to every centre of group ``g`` other than the label (float64).
+    and ``group_of[k]`` is the group of centre ``k``.  Per row: ``labels`` (int32), an upper bound
+    on the distance to its centre, a lower bound on the distance to every centre of group ``g``
+    other than the label, and a global lower bound (at most the smallest group bound), float64.
+    The bounds are stored relative to the centres' movement since the last full pass, so that a
+    row whose bounds keep it is not written: the upper bound is ``upper[i] + drift[label]``, group
+    ``g``'s lower bound ``lower[i, g] - group_drift[g]`` and the global one ``glob[i] -
+    glob_drift``, where ``drift`` (K,) is how far each centre moved since the last full pass,
+    summed over the passes, ``group_drift`` (G,) the sum of each group's largest move and
+    ``glob_drift`` the sum of the largest moves of all.  ``bn`` (nb, K) and ``bs`` (nb, K, d) hold the
+    per-block weights and sums of the previous pass (row blocks of :func:`assigned_stats`).
 
-    ``full``: every distance is computed (over row tiles, as :func:`assigned_stats`) and the
-    bounds are set exactly.  Otherwise the bounds are first moved by ``shift`` (K,), how far each
-    centre moved since the previous pass, and ``group_shift`` (G,), the largest shift in each
-    group.  A row keeps its label without another distance when its upper bound is below every
-    group's lower bound (after tightening the upper bound to the exact distance if needed);
-    otherwise the distances to the centres of each group whose lower bound is not above the best
-    distance found so far are computed, the other groups are skipped.  Every comparison that skips
-    uses the margin ``rho`` (``a (1 + rho) < b (1 - rho)``), which covers the rounding of the
-    computed distances and of the bounds, so a skipped centre is strictly farther than the chosen
-    one.  The distances computed are computed exactly as :func:`_tile_nearest` computes them, and
-    the label is the lowest index among the smallest of them: Lloyd's label.  The rows are
-    accumulated in the blocks and order of :func:`assigned_stats`.  Returns the number of
-    distances computed.  ``ftag``: :func:`features_tag`.
+    ``full``: every distance is computed (over row tiles, as :func:`assigned_stats`), the bounds
+    are set exactly (the drifts must then be zero) and every block is accumulated.  Otherwise a
+    row keeps its label without another distance when its upper bound is below its global lower
+    bound, else below every group's lower bound (after tightening the upper bound to the exact
+    distance if needed); otherwise the distances to the centres of each group whose lower bound is
+    not above the best distance found so far are computed, the other groups are skipped.  Every
+    comparison that skips uses the margins ``rho`` and ``slack`` (``a (1 + rho) + slack < b (1 -
+    rho)``), which cover the rounding of the computed distances and bounds (``rho``, relative) and
+    of the drifts (``slack``), so a skipped centre is strictly farther than the chosen one.  The
+    distances computed are computed exactly as :func:`_tile_nearest` computes them, and the label
+    is the lowest index among the smallest of them: Lloyd's label.  In a block, only the clusters
+    that gained or lost a row are summed again, over the block's rows in row order: so every block
+    sum is the one :func:`assigned_stats` makes, and the blocks are added in its order.  Returns
+    the number of distances computed.  ``ftag``: :func:`features_tag`.
     """
-    n, d = X.shape
-    K = centers.shape[0]
-    nb = _n_blocks(n, K * (1 + d))
-    bn = np.zeros((nb, K))
-    bs = np.zeros((nb, K, d))
+    n = X.shape[0]
+    nb = bn.shape[0]
     computed = np.zeros(nb, dtype=np.int64)
     for b in prange(nb):
-        acc_n = np.zeros(K)
-        acc_s = np.zeros((K, d))
-        computed[b] = _yinyang_rows(X, w, centers, members, group_start, group_of, shift, group_shift,
-                                    rho, full, labels, upper, lower, b * n // nb, (b + 1) * n // nb, acc_n, acc_s,
-                                    ftag)
-        _store_block(bn, bs, b, acc_n, acc_s)
+        computed[b] = _yinyang_rows(X, w, centers, members, group_start, group_of, drift, group_drift, glob_drift,
+                                    rho, slack, full, labels, upper, lower, glob, b * n // nb, (b + 1) * n // nb,
+                                    bn[b], bs[b], ftag)
     _sum_blocks(bn, bs, nk, sum_x)
     return computed.sum()
 
@@ -759,23 +823,24 @@ def yinyang_pass(X, w, centers, members, group_start, group_of, shift, group_shi
 class YinyangPasses:
     """Lloyd passes with Yinyang's grouped bounds over one array: call it as :func:`lloyd_pass`.
 
-    Keeps the per-row state between calls (label, upper bound and one lower bound per group of
-    centres: ``12 + 8 G`` bytes a row) and the centres of the previous call, so each call knows how
-    far every centre moved.  The sums and weights it returns are bitwise those of
-    :func:`lloyd_pass` for the same centres, so a Lloyd loop gives identical centres, iteration
-    counts, labels and inertia with either.
+    Keeps the per-row state between calls (label, upper bound, global lower bound and one lower
+    bound per group of centres: ``20 + 8 G`` bytes a row), the per-block sums of the previous
+    pass and the centres of the previous call, so each call knows how far every centre moved.  The
+    sums and weights it returns are bitwise those of :func:`lloyd_pass` for the same centres, so a
+    Lloyd loop gives identical centres, iteration counts, labels and inertia with either.
 
     Groups: ``G = ceil(K / CENTRES_PER_GROUP)`` groups made on the first call by a few Lloyd
     iterations over the initial centres themselves (Ding et al., "Yinyang K-means", ICML 2015);
     they are kept for the whole fit.  With ``G = 1`` this is Hamerly's algorithm.
 
     Pass choice: a "full" pass computes every distance over row tiles (vectorised like Lloyd's
-    pass) and sets exact bounds; a "bounded" pass skips with the bounds, and costs about a third
-    of a full pass plus twice a full pass's cost per distance it does compute (gathered rows,
-    small groups).  The first pass is full.  A bounded pass that computed more than
-    ``FULL_PASS_FRACTION`` of all row-to-centre distances (the break-even measured at 1e6 x 8,
-    K=64) is followed by full passes, 1, 2, 4, ... after successive such passes, before the bounds
-    are tried again: while the centres still move a lot the bounds skip little.  Either pass gives
+    pass) and sets exact bounds; a "bounded" pass skips with the bounds.  The first pass is a
+    plain :func:`lloyd_pass` (the centres move most in the first iteration, so bounds set before
+    it would skip little: measured at 1e6 x 8, K=64, a bounded second pass cost more than a full
+    one); the second is full.
+    A bounded pass that computed more than ``FULL_PASS_FRACTION`` of all row-to-centre distances
+    is followed by full passes, 1, 2, 4, ... after successive such passes, before the bounds are
+    tried again: while the centres still move a lot the bounds skip little.  Either pass gives
     the same labels and sums, so the choice changes only the time.
     """
 
@@ -789,8 +854,10 @@ class YinyangPasses:
         self.n = n
         self.labels = np.zeros(n, dtype=np.int32)
         self.upper = np.empty(n)
+        self.glob = np.empty(n)
         self.lower = np.empty((n, 0))
         self.previous: np.ndarray | None = None
+        self.plain_pass_due = True
         self.full_passes_due = 1
         self.failed_tries = 0
         # relative rounding of a distance computed in X's dtype (difference form), plus bound drift
@@ -812,21 +879,52 @@ class YinyangPasses:
 
     def __call__(self, X: np.ndarray, w: np.ndarray, centers: np.ndarray, sums: np.ndarray,
                  weights: np.ndarray) -> None:
+        if self.plain_pass_due:
+            self.plain_pass_due = False
+            lloyd_pass(X, w, centers, sums, weights)
+            return
         c64 = centers.astype(np.float64)
-        K = c64.shape[0]
+        K, d = c64.shape
         if self.previous is None:
             self._make_groups(c64)
-            shift = np.zeros(K)
-        else:
-            shift = np.sqrt(((c64 - self.previous) ** 2).sum(axis=1))
-        group_shift = np.maximum.reduceat(shift[self.members], self.group_start[:-1])
+            nb = _n_blocks(self.n, K * (1 + d))  # the blocks of assigned_stats
+            self.block_weights = np.empty((nb, K))
+            self.block_sums = np.empty((nb, K, d))
+            self.drift = np.zeros(K)
+            self.group_drift = np.zeros(self.group_start.shape[0] - 1)
+            self.glob_drift = 0.0
         full = self.full_passes_due > 0
-        computed = yinyang_pass(X, w, centers, self.members, self.group_start, self.group_of, shift,
-                                group_shift, self.rho, full, self.labels, self.upper, self.lower, weights, sums,
-                                features_tag(X.shape[1]))
+        if full:
+            self.drift[:] = 0.0
+            self.group_drift[:] = 0.0
+            self.glob_drift = 0.0
+            self.drift_passes = 0
+        else:
+            self.drift_passes += 1
+            shift = np.sqrt(((c64 - self.previous) ** 2).sum(axis=1))
+            self.drift += shift
+            self.group_drift += np.maximum.reduceat(shift[self.members], self.group_start[:-1])
+            self.glob_drift += float(shift.max())
+        computed = yinyang_pass(X, w, centers, self.members, self.group_start, self.group_of, self.drift,
+                                self.group_drift, self.glob_drift, self.rho, self._slack(), full, self.labels,
+                                self.upper, self.lower, self.glob, self.block_weights, self.block_sums, weights,
+                                sums, features_tag(d))
         if full:
             self.full_passes_due -= 1
         elif computed > self.FULL_PASS_FRACTION * self.n * K:
             self.full_passes_due = 2 ** self.failed_tries
             self.failed_tries += 1
         self.previous = c64
+
+    def _slack(self) -> float:
+        """Absolute margin of the bound tests for the rounding of the drifts: each is a float64 sum of
+        ``drift_passes`` terms, added to and subtracted from the stored bounds (a few roundings
+        relative to the drift, at most ``glob_drift``, plus one per term)."""
+        return (4.0 * self.rho + 2.0 * self.drift_passes * float(np.finfo(np.float64).eps)) * self.glob_drift
+
+    def labels_inertia(self, X: np.ndarray, w: np.ndarray, centers: np.ndarray) -> tuple[np.ndarray, float]:
+        """Nearest-centre labels (int32, this object's array) and inertia for ``centers``: one more
+        pass, then the inertia from the labels; both bitwise those of :func:`assign_inertia`."""
+        K, d = centers.shape
+        self(X, w, centers, np.empty((K, d)), np.empty(K))
+        return self.labels, float(labelled_inertia(X, w, centers, self.labels, features_tag(d)))

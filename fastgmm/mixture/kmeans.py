@@ -166,19 +166,19 @@ def scaled_tol(backend: Any, X: Any, tol: float) -> float:
 
 def lloyd_iterations(
     backend: Any, X: Any, w: Any, centers_init: np.ndarray, max_iter: int, abs_tol: float,
-    algorithm: str = "lloyd",
+    assign: Any = None,
 ) -> tuple[np.ndarray, int]:
     """Lloyd loop on validated input; return (final centres in X's dtype, iterations run).
 
-    The passes over X are ``backend.lloyd_pass`` (``algorithm="lloyd"``) or the bounded passes of
-    ``backend.bounded_lloyd_pass(X)`` (``"elkan"``: Yinyang's grouped bounds, the same sums bitwise), and
+    The passes over X are ``assign``, by default ``backend.lloyd_pass`` (``KMeans(algorithm="elkan")``
+    passes ``backend.bounded_lloyd_pass(X)``: Yinyang's grouped bounds, the same sums bitwise), and
     ``backend.farthest_rows`` (see :mod:`fastgmm.mixture._backend`).
     """
     centers = np.array(centers_init, dtype=X.dtype, order="C", copy=True)
     n_clusters, n_features = centers.shape
     sums = np.empty((n_clusters, n_features))
     weights = np.empty(n_clusters)
-    assign = backend.lloyd_pass if algorithm == "lloyd" else backend.bounded_lloyd_pass(X)
+    assign = backend.lloyd_pass if assign is None else assign
     n_iter = 0
     for n_iter in range(1, max_iter + 1):
         assign(X, w, centers, sums, weights)
@@ -253,9 +253,9 @@ class KMeans(SklearnTags, Params):
         scikit-learn's names.  "lloyd" computes every row-to-centre distance in each iteration
         (vectorised over row tiles, the loops specialised for 1 to 8 features).  "elkan" skips
         distance computations with Yinyang's grouped bounds (Ding et al. 2015): per row an upper
-        bound on the distance to its centre and one lower bound per group of about 10 centres
-        (``12 + 8 ceil(K / 10)`` bytes a row).  It was chosen over Hamerly's single lower bound,
-        which at K=64 skips few distances (our previous "elkan"; slower than "lloyd" everywhere),
+        bound on the distance to its centre, one lower bound per group of about 10 centres and
+        their minimum (``20 + 8 ceil(K / 10)`` bytes a row).  It was chosen over Hamerly's single
+        lower bound, which at K=64 skips few distances (our previous "elkan"; slower than "lloyd" everywhere),
         and over Elkan's K lower bounds a row (512 MB at 1e6 rows, K=64).  While the centres move
         a lot it computes every distance, as "lloyd" does (see
         :class:`fastgmm.mixture._lloyd.YinyangPasses`); measured faster than "lloyd" at d=8,
@@ -359,12 +359,14 @@ class KMeans(SklearnTags, Params):
         best = None
         for _ in range(n_runs):
             centers_init = self._initial_centers(backend, X, init, w, n_clusters, rng)
-            centers, n_iter = lloyd_iterations(backend, X, w, centers_init, max_iter, abs_tol, algorithm)
+            # "elkan": the bounded passes keep per-row bounds, which also give the final labels cheaply
+            passes = backend.bounded_lloyd_pass(X) if algorithm == "elkan" else backend.lloyd_pass
+            centers, n_iter = lloyd_iterations(backend, X, w, centers_init, max_iter, abs_tol, passes)
             inertia = backend.inertia(X, w, centers) if n_runs > 1 else 0.0  # one run: from the label pass
             if best is None or inertia < best[1]:
-                best = (centers, inertia, n_iter)
-        centers, _, n_iter = best
-        labels, self.inertia_ = backend.labels_inertia(X, w, centers)
+                best = (centers, inertia, n_iter, getattr(passes, "labels_inertia", backend.labels_inertia))
+        centers, _, n_iter, labels_inertia = best
+        labels, self.inertia_ = labels_inertia(X, w, centers)
         self.cluster_centers_ = centers
         self.labels_ = labels
         self.n_iter_ = int(n_iter)
