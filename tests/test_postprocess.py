@@ -56,3 +56,25 @@ def test_restore_puts_back_edges_near_objects_only():
     # restoration only adds input detections to the vote
     assert ((restored == 255) <= ((plain == 255) | (mask == 255))).all()
     assert ((plain == 255) <= (restored == 255)).all()
+
+
+def test_small_masks_on_one_thread_same_result_and_thread_count_restored(monkeypatch):
+    import numba
+
+    from fastgmm.background import postprocess
+
+    if numba.config.NUMBA_NUM_THREADS < 2:
+        pytest.skip("needs 2 Numba threads")
+    rng = np.random.default_rng(3)
+    mask = np.where(rng.random((40, 50)) < 0.4, 255, 0).astype(np.uint8)
+    before = numba.get_num_threads()
+    numba.set_num_threads(2)
+    try:
+        serial = MedianFilter(5, restore_radius=1)(mask)  # 2000 pixels <= SERIAL_PIXELS: one thread
+        assert numba.get_num_threads() == 2
+        monkeypatch.setattr(postprocess, "SERIAL_PIXELS", 0)
+        parallel = MedianFilter(5, restore_radius=1)(mask)
+        np.testing.assert_array_equal(serial, parallel)
+        assert numba.get_num_threads() == 2
+    finally:
+        numba.set_num_threads(before)

@@ -249,19 +249,42 @@ def _shifted(frame, bgp, i, j, di, dj, H, W, C, cs, thr):
 
     The patch pixels that count (inside the image, and so is their counterpart) form a rectangle
     of rows ``i0..i1 - 1`` and columns ``j0..j1 - 1``, computed once; both passes walk it in the
-    patch's row-major order, so the sums are those of a per-pixel test of the 9."""
+    patch's row-major order, so the sums are those of a per-pixel test of the 9.
+
+    A screen runs first and returns as soon as more than ``MOVED_BAD`` pixels are unexplained
+    whatever ``lam``: per channel, ``b + lam * (b_shifted - b)`` lies between ``b`` and
+    ``b_shifted`` (both integers, and float32 rounding is monotone), so the value's distance to
+    that interval, squared and summed in the test's order, is at most the test's ``d2`` for every
+    ``lam``.  The screen decides only directions the test rejects, so the count it returns is
+    also above ``MOVED_BAD``; an object pixel usually fails it within its first few pixels,
+    without the least-squares pass."""
     if i + di < 0 or i + di >= H or j + dj < 0 or j + dj >= W:
         return np.float32(9.0)
     i0 = max(i - 1, max(0, -di))
     i1 = min(i + 2, min(H, H - di))
     j0 = max(j - 1, max(0, -dj))
     j1 = min(j + 2, min(W, W - dj))
-    off = di * W + dj
+    off = np.uint64(di * W + dj)  # unsigned indices: no negative-index wraparound code (off wraps modulo 2^64)
+    bad = _ZERO
+    for ii in range(i0, i1):
+        for jj in range(j0, j1):
+            q = np.uint64(ii * W + jj)
+            g2 = _ZERO
+            for c in range(C):
+                b0 = np.float32(bgp[q, c])
+                b1 = np.float32(bgp[q + off, c])
+                x = np.float32(frame[q, c]) * cs[P_IG0 + c]
+                g = max(max(x - max(b0, b1), min(b0, b1) - x), _ZERO)
+                g2 = g2 + g * g
+            if g2 >= thr:
+                bad = bad + _ONE
+                if bad > MOVED_BAD:
+                    return bad
     num = _ZERO
     den = _ZERO
     for ii in range(i0, i1):
         for jj in range(j0, j1):
-            q = ii * W + jj
+            q = np.uint64(ii * W + jj)
             for c in range(C):
                 b0 = np.float32(bgp[q, c])
                 e = np.float32(bgp[q + off, c]) - b0
@@ -273,7 +296,7 @@ def _shifted(frame, bgp, i, j, di, dj, H, W, C, cs, thr):
     bad = _ZERO
     for ii in range(i0, i1):
         for jj in range(j0, j1):
-            q = ii * W + jj
+            q = np.uint64(ii * W + jj)
             d2 = _ZERO
             for c in range(C):
                 b0 = np.float32(bgp[q, c])
@@ -520,7 +543,7 @@ def _block(b, rows, frame, rec, last, lab_prev, lab_cur, mask, bgp, bgc, fin1, f
     for i in range(b * rows, min(H, (b + 1) * rows)):
         n = 0
         for j in range(W):
-            p = i * W + j
+            p = np.uint64(i * W + j)   # unsigned: no negative-index wraparound code per array access
             if use_known_fg and known_fg[p] != 0:
                 mask[p] = np.uint8(255)
                 lab_cur[p] = np.uint8(255)
@@ -545,7 +568,7 @@ def _block(b, rows, frame, rec, last, lab_prev, lab_cur, mask, bgp, bgc, fin1, f
             sr[n] = R2
             n += pull
         for s in range(n):
-            _pull(frame, rec, lab_prev, bgp, i * W + sj[s], sq[s], C, cs, sr[s])
+            _pull(frame, rec, lab_prev, bgp, np.uint64(i * W + sj[s]), sq[s], C, cs, sr[s])
     sums[b, 2 * C + 1] = nfg
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import numbers
 
+import numba
 import numpy as np
 
 from .._validate import check_scalar
@@ -25,13 +26,21 @@ from ._median_kernel import column_restore, column_vote, row_counts
 
 BLOCK_ROWS = 16
 """Rows per block of the column pass (each block starts its running column sums afresh)."""
+SERIAL_PIXELS = 1 << 18
+"""Masks of at most this many pixels are filtered on one Numba thread.  The filter runs four
+parallel regions; on a machine whose cores are busy with other processes each one waits for a
+descheduled worker, which cost ~1 ms a frame at 320x240 with 2 threads (the filter itself takes
+~0.2 ms on one thread); at 1920x1080 one and two threads took the same time
+(docs/performance.md, "Adaptive speed: exact displacement screen, unsigned indices, serial median").
+The output does not depend on the thread count."""
 
 
 class MedianFilter:
     """Binary median filter of foreground masks with reusable scratch memory.
 
     Kernel: fastgmm.background._median_kernel.row_counts then column_vote (with
-    ``restore_radius``: row_counts and column_restore again).
+    ``restore_radius``: row_counts and column_restore again), on one thread for masks of at most
+    :data:`SERIAL_PIXELS` pixels.
 
     Parameters
     ----------
@@ -68,11 +77,17 @@ class MedianFilter:
         if out is mask or np.shares_memory(out, mask):
             raise ValueError("out must not share memory with mask; pass a separate array.")
         mask = np.ascontiguousarray(mask)
-        row_counts(mask, self.size // 2, self._counts)
-        column_vote(self._counts, self.size // 2, self._acc, out)
-        if self.restore_radius:
-            row_counts(out, self.restore_radius, self._counts)
-            column_restore(self._counts, self.restore_radius, self._acc, mask, out)
+        threads = numba.get_num_threads()
+        if threads > 1 and mask.size <= SERIAL_PIXELS:
+            numba.set_num_threads(1)  # per calling thread; restored below
+        try:
+            row_counts(mask, self.size // 2, self._counts)
+            column_vote(self._counts, self.size // 2, self._acc, out)
+            if self.restore_radius:
+                row_counts(out, self.restore_radius, self._counts)
+                column_restore(self._counts, self.restore_radius, self._acc, mask, out)
+        finally:
+            numba.set_num_threads(threads)
         return out
 
 
