@@ -31,7 +31,7 @@ def _tasks() -> list[tuple[str, str, Callable[[], Any]]]:
     from .background.methods import METHODS
 
     rng = np.random.default_rng(0)
-    colour = rng.integers(0, 256, (8, 8, 3), dtype=np.uint8)
+    colour = rng.integers(0, 256, (40, 48, 3), dtype=np.uint8)  # large enough for every code path (registration)
     gray = colour[:, :, 0].copy()
     tasks: list[tuple[str, str, Callable[[], Any]]] = []
 

@@ -91,3 +91,45 @@ def test_after_warm_up_the_first_apply_compiles_nothing(tmp_path, name, k):
         extra = float(first) - float(fresh)
         assert extra < 0.020, f"{name} K={k} C={C}: the first apply took {extra * 1e3:.1f} ms more than a new model's"
         assert float(background) < 0.020, f"{name} K={k} C={C}: background_image took {float(background) * 1e3:.1f} ms"
+
+
+ADAPTIVE_AFTER_WARM_UP = textwrap.dedent("""
+    import sys
+    import numba
+    import numpy as np
+    import fastgmm
+    from fastgmm import AdaptiveMixtureSubtractor
+
+    def loaded():
+        # every (kernel, signature) the process has compiled or loaded from the cache
+        out = set()
+        for name, module in list(sys.modules.items()):
+            if name.startswith("fastgmm"):
+                for value in vars(module).values():
+                    if isinstance(value, numba.core.registry.CPUDispatcher):
+                        out |= {(value.py_func.__qualname__, str(sig)) for sig in value.overloads}
+        return out
+
+    C = int(sys.argv[1])
+    AdaptiveMixtureSubtractor.warm_up(channels=C)
+    before = loaded()
+    rng = np.random.default_rng(0)
+    base = rng.integers(0, 256, (240, 320, 3), dtype=np.uint8)
+    model = AdaptiveMixtureSubtractor()
+    for t in range(4):  # a shaking camera: the registration path runs
+        frame = np.roll(base, (t % 2, t % 3), axis=(0, 1))
+        model.apply(frame if C == 3 else frame[..., 1])
+    model.background_image()
+    print(sorted(loaded() - before))
+""")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("C", [1, 3])
+def test_adaptive_warm_up_covers_apply(C):
+    """After ``AdaptiveMixtureSubtractor.warm_up()`` in a fresh process, frames of a real size (which
+    are registered for camera motion, unlike tiny ones) load or compile no further kernel."""
+    res = subprocess.run([sys.executable, "-c", ADAPTIVE_AFTER_WARM_UP, str(C)], capture_output=True, text=True,
+                         timeout=900, check=False)
+    assert res.returncode == 0, res.stderr
+    assert res.stdout.strip() == "[]", res.stdout

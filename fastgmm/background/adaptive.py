@@ -313,8 +313,10 @@ class AdaptiveMixtureSubtractor(CheckedParams):
         if channels not in (1, 3):
             raise ValueError(f"channels must be 1 or 3; got {channels!r}.")
         scratch = type(self)(**self.get_params())
-        for _ in range(2):  # the first frame initialises, the second updates
-            scratch.apply(np.zeros((8, 8, channels), dtype=dtype))
+        # the first frame initialises, the second updates; large enough to be registered for camera
+        # motion (MOTION_MIN_PIXELS), so that kernel is compiled too
+        for _ in range(2):
+            scratch.apply(np.zeros((40, 48, channels), dtype=dtype))
         scratch.background_image()
 
     # ------------------------------------------------------------------ apply
