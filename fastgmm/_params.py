@@ -33,6 +33,11 @@ def close_match(name: str, names: tuple[str, ...] | list[str]) -> str:
         setter = [n for n in same if n.startswith("set")]
         return f" (did you mean {(setter or same)[0]!r}?)"
     found = difflib.get_close_matches(name, names, n=1)
+    if not found:  # a misspelt parameter against the getX/setX names: compare the bare, folded words
+        bare: dict[str, str] = {}
+        for n in sorted(names, key=lambda n: not n.startswith("set")):  # setters first
+            bare.setdefault(_folded(n), n)
+        found = [bare[f] for f in difflib.get_close_matches(_folded(name), list(bare), n=1)]
     return f" (did you mean {found[0]!r}?)" if found else ""
 
 

@@ -258,3 +258,14 @@ def test_subtractor_refuses_unknown_attribute():
         assert "var_threshold" in str(exc)
     else:
         pytest.xfail("needs the one-line wiring in fastgmm/background/_state.py (see _params.Params._check_attribute)")
+
+
+def test_misspelt_parameter_assignment_names_the_setter():
+    """A typo of a parameter (not just another spelling convention) is matched against the setX
+    names by their bare words: ``m.motoin = False`` suggests ``setMotion``."""
+    from fastgmm import cv as fcv
+
+    for make, typo, setter in ((fcv.createBackgroundSubtractorDefault, "motoin", "setMotion"),
+                               (fcv.createBackgroundSubtractorMOG2, "histroy", "setHistory")):
+        with pytest.raises(AttributeError, match=f"did you mean '{setter}'"):
+            setattr(make(), typo, 1)
