@@ -574,7 +574,7 @@ def _block(b, rows, frame, rec, last, lab_prev, lab_cur, mask, bgp, bgc, fin1, f
 
 @_exact_parallel
 def update(channels, frame, rec, last, labels, bgs, fins, src, mask, known_fg, use_known_fg, H, W, prm, t, pull_j,
-           pull_q, pull_r2, sums, n_threads):
+           pull_q, pull_r2, sums):
     """One frame: classify every pixel into ``mask`` / ``lab_cur`` and update its record.
 
     ``channels`` is a tuple of C zeros (:func:`._modes.channels_tag`): Numba turns ``len()`` of it into a
@@ -584,7 +584,10 @@ def update(channels, frame, rec, last, labels, bgs, fins, src, mask, known_fg, u
     and leaves its record and last value untouched.
 
     The rows are cut into ``sums.shape[0]`` blocks (a number that does not depend on the thread
-    count) dealt to the ``n_threads`` threads in turn (thread t takes blocks t, t + n, ...).
+    count), one ``prange`` iteration each; the caller sets Numba's parallel chunk size to 1, so the
+    threads take blocks as they become free (a thread that wakes late from its OpenMP sleep does not
+    hold up a fixed half of the frame).  Each block writes only its own pixels, sums row and pull
+    rows, so the result does not depend on which thread ran it.
     ``pull_j``, ``pull_q`` (int32) and ``pull_r2`` (float32), one row of W per block, list a row's
     pixels that drew a diffusion pull (column, neighbour index, R^2); the pulls run after the row.
     ``sums`` (one row per block) receives the gain statistics of the block: per channel the sum of
@@ -607,14 +610,13 @@ def update(channels, frame, rec, last, labels, bgs, fins, src, mask, known_fg, u
         cs = constants(prm, 3)
     else:
         cs = constants(prm, 1)
-    for th in prange(n_threads):
-        for b in range(th, n_blocks, n_threads):
-            if len(channels) == 3:
-                _block(b, rows, frame, rec, last, lab_prev, lab_cur, mask, bgp, bgc, fin1, fin2, known_fg,
-                       use_known_fg, H, W, 3, cs, t, pull_j, pull_q, pull_r2, sums)
-            else:
-                _block(b, rows, frame, rec, last, lab_prev, lab_cur, mask, bgp, bgc, fin1, fin2, known_fg,
-                       use_known_fg, H, W, 1, cs, t, pull_j, pull_q, pull_r2, sums)
+    for b in prange(n_blocks):
+        if len(channels) == 3:
+            _block(b, rows, frame, rec, last, lab_prev, lab_cur, mask, bgp, bgc, fin1, fin2, known_fg,
+                   use_known_fg, H, W, 3, cs, t, pull_j, pull_q, pull_r2, sums)
+        else:
+            _block(b, rows, frame, rec, last, lab_prev, lab_cur, mask, bgp, bgc, fin1, fin2, known_fg,
+                   use_known_fg, H, W, 1, cs, t, pull_j, pull_q, pull_r2, sums)
 
 
 

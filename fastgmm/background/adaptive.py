@@ -392,9 +392,13 @@ class AdaptiveMixtureSubtractor(CheckedParams):
             boot = self._boot <= self.boot_frames
             prm = self._frame_params(boot, 1.0 / (2.0 * self._boot) if boot else 0.0, lr)
             src = (self.n_frames_ - 1) & 1
-            _k.update(self._channels, flat, self._rec, self._last, self._labels, self._bg, self._fin, src,
-                      self._raw_flat, kf, known_foreground is not None, H, W, prm, self.n_frames_, self._pull_j,
-                      self._pull_q, self._pull_r2, self._sums, numba.get_num_threads())
+            chunk = numba.set_parallel_chunksize(1)  # blocks handed out one at a time (see _k.update)
+            try:
+                _k.update(self._channels, flat, self._rec, self._last, self._labels, self._bg, self._fin, src,
+                          self._raw_flat, kf, known_foreground is not None, H, W, prm, self.n_frames_, self._pull_j,
+                          self._pull_q, self._pull_r2, self._sums)
+            finally:
+                numba.set_parallel_chunksize(chunk)
             if self.gain and lr != 0.0:
                 _k.track_gain(self._sums, C, (H * W + 19) // 20, self._inv_gain)
             if self.frame_level:
