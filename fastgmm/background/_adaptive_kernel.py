@@ -265,21 +265,9 @@ def _shifted(frame, bgp, i, j, di, dj, H, W, C, cs, thr):
     j0 = max(j - 1, max(0, -dj))
     j1 = min(j + 2, min(W, W - dj))
     off = np.uint64(di * W + dj)  # unsigned indices: no negative-index wraparound code (off wraps modulo 2^64)
-    bad = _ZERO
-    for ii in range(i0, i1):
-        for jj in range(j0, j1):
-            q = np.uint64(ii * W + jj)
-            g2 = _ZERO
-            for c in range(C):
-                b0 = np.float32(bgp[q, c])
-                b1 = np.float32(bgp[q + off, c])
-                x = np.float32(frame[q, c]) * cs[P_IG0 + c]
-                g = max(max(x - max(b0, b1), min(b0, b1) - x), _ZERO)
-                g2 = g2 + g * g
-            if g2 >= thr:
-                bad = bad + _ONE
-                if bad > MOVED_BAD:
-                    return bad
+    bad = _unexplained(frame, bgp, i0, i1, j0, j1, W, off, C, cs, thr, _ZERO, True)
+    if bad > MOVED_BAD:
+        return bad
     num = _ZERO
     den = _ZERO
     for ii in range(i0, i1):
@@ -293,6 +281,16 @@ def _shifted(frame, bgp, i, j, di, dj, H, W, C, cs, thr):
     lam = _ZERO
     if den > _ZERO:
         lam = min(max(num / den, _ZERO), _ONE)
+    return _unexplained(frame, bgp, i0, i1, j0, j1, W, off, C, cs, thr, lam, False)
+
+
+@_exact
+def _unexplained(frame, bgp, i0, i1, j0, j1, W, off, C, cs, thr, lam, screen):
+    """Pixels of the rectangle ``i0..i1 - 1`` x ``j0..j1 - 1`` (row-major) whose value over the gain
+    is at least ``thr`` (squared distance) from the background moved by ``lam`` towards its
+    counterpart at ``+ off`` -- or, with ``screen``, from the interval between the two background
+    values (a lower bound for every ``lam``); stops counting above ``MOVED_BAD`` (the caller only
+    asks whether the count is at most that)."""
     bad = _ZERO
     for ii in range(i0, i1):
         for jj in range(j0, j1):
@@ -300,12 +298,17 @@ def _shifted(frame, bgp, i, j, di, dj, H, W, C, cs, thr):
             d2 = _ZERO
             for c in range(C):
                 b0 = np.float32(bgp[q, c])
-                d = np.float32(frame[q, c]) * cs[P_IG0 + c] - (b0 + lam * (np.float32(bgp[q + off, c]) - b0))
+                b1 = np.float32(bgp[q + off, c])
+                x = np.float32(frame[q, c]) * cs[P_IG0 + c]
+                if screen:
+                    d = max(max(x - max(b0, b1), min(b0, b1) - x), _ZERO)
+                else:
+                    d = x - (b0 + lam * (b1 - b0))
                 d2 = d2 + d * d
             if d2 >= thr:
                 bad = bad + _ONE
                 if bad > MOVED_BAD:
-                    return bad     # the caller only asks whether bad <= MOVED_BAD
+                    return bad
     return bad
 
 
