@@ -304,7 +304,9 @@ _DECODER_NOISE = {
 
 
 def _reason(exc: BaseException) -> str:
-    text = " ".join(str(exc).split()) or type(exc).__name__
+    # an OS or FFmpeg error's own words, without "[Errno 875574520]" and the path the caller already names
+    text = getattr(exc, "strerror", None) or str(exc)
+    text = " ".join(text.split()) or type(exc).__name__
     return _DECODER_NOISE.get(text, text[:200])
 
 
