@@ -298,8 +298,9 @@ def _describe(shape: tuple[int, ...]) -> str:
 
 
 _DECODER_NOISE = {
-    # what a decoder's internal failure says -> what it means to the user
+    # how a decoder's internal failure starts -> what it means to the user
     "need at least one array to stack": "no decodable image in it (not an image, or an empty or corrupt file)",
+    "Could not find a backend to open": "no decoder for it (an empty file, or not an image format imageio reads)",
 }
 
 
@@ -307,7 +308,10 @@ def _reason(exc: BaseException) -> str:
     # an OS or FFmpeg error's own words, without "[Errno 875574520]" and the path the caller already names
     text = getattr(exc, "strerror", None) or str(exc)
     text = " ".join(text.split()) or type(exc).__name__
-    return _DECODER_NOISE.get(text, text[:200])
+    for start, meaning in _DECODER_NOISE.items():
+        if text.startswith(start):
+            return meaning
+    return text[:200]
 
 
 def open_frames(path: str | os.PathLike | list[str | os.PathLike], *, timeout: float = STREAM_TIMEOUT,

@@ -161,6 +161,11 @@ def test_errors(tmp_path):
     text_as_jpeg.write_text("hi\n")
     with pytest.raises(ValueError, match="cannot read image .*no decodable image in it"):
         list(open_frames(text_as_jpeg))
+    empty = tmp_path / "empty.jpg"
+    empty.write_bytes(b"")
+    with pytest.raises(ValueError, match="cannot read image .*no decoder for it .an empty file") as err:
+        list(open_frames(empty))
+    assert "pip install" not in str(err.value)  # imageio's advice to install OpenCV does not apply
     iio.imwrite(tmp_path / "1.png", np.zeros((8, 8), np.uint8))
     iio.imwrite(tmp_path / "2.png", np.zeros((8, 9), np.uint8))
     with pytest.raises(ValueError, match="different sizes"):
