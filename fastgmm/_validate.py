@@ -6,6 +6,7 @@ or ``ValueError`` (right kind, wrong value) with a message that says what was wr
 
 from __future__ import annotations
 
+import math
 import numbers
 import sys
 from collections.abc import Iterable
@@ -61,8 +62,17 @@ def check_array(
     if dtype is None:
         dtype = arr.dtype if arr.dtype in _FLOATS else np.float64
     arr = np.ascontiguousarray(arr, dtype=dtype)
-    if not np.isfinite(arr).all():
+    low, high = float(arr.min()), float(arr.max())  # NaN propagates; no array-sized temporary
+    if not (math.isfinite(low) and math.isfinite(high)):
         raise ValueError(f"{name} contains NaN or infinity; remove or impute those rows first.")
+    # a sum of squared differences over the rows must stay finite in the array's dtype
+    limit = math.sqrt(float(np.finfo(arr.dtype).max) / arr.size) / 2.0
+    if max(-low, high) > limit:
+        raise ValueError(
+            f"{name} has values up to {max(-low, high):.3g} in magnitude: their squares summed over "
+            f"{arr.shape[0]} samples overflow {arr.dtype} (limit {limit:.3g} here). Rescale {name} first, "
+            f"e.g. divide it by its largest absolute value."
+        )
     if arr.shape[0] < min_samples:
         raise ValueError(
             f"{name} has {arr.shape[0]} samples but at least {min_samples} are needed "

@@ -27,6 +27,27 @@ def test_bad_X(data, error, match):
         GaussianMixture(3).fit(data)
 
 
+@pytest.mark.parametrize("scale, dtype", [(1e160, np.float64), (1e300, np.float64), (1e18, np.float32)])
+def test_values_whose_squares_overflow_are_an_error_not_nan(scale, dtype):
+    # before: NaN means (GaussianMixture) and an infinite inertia (KMeans), with only RuntimeWarnings
+    from fastgmm import KMeans
+
+    big = (X * scale).astype(dtype)
+    for est in (GaussianMixture(3, random_state=0), KMeans(3, random_state=0)):
+        with pytest.raises(ValueError, match="squares summed over 40 samples overflow .*Rescale X"):
+            est.fit(big)
+    fitted = GaussianMixture(3, random_state=0).fit(X)
+    with pytest.raises(ValueError, match="overflow"):
+        fitted.predict(big.astype(np.float64) * 1e150 if dtype == np.float32 else big)
+
+
+def test_large_but_safe_values_fit_like_scaled_ones():
+    # 1e100 is far below the limit: the fit is the unit-scale fit, scaled (reg_covar 0: it does not scale)
+    a = GaussianMixture(2, random_state=0, reg_covar=0.0).fit(X)
+    b = GaussianMixture(2, random_state=0, reg_covar=0.0).fit(X * 1e100)
+    np.testing.assert_allclose(b.means_, a.means_ * 1e100, rtol=1e-6)
+
+
 @pytest.mark.parametrize(
     "params, error, match",
     [
