@@ -62,17 +62,7 @@ def check_array(
     if dtype is None:
         dtype = arr.dtype if arr.dtype in _FLOATS else np.float64
     arr = np.ascontiguousarray(arr, dtype=dtype)
-    low, high = float(arr.min()), float(arr.max())  # NaN propagates; no array-sized temporary
-    if not (math.isfinite(low) and math.isfinite(high)):
-        raise ValueError(f"{name} contains NaN or infinity; remove or impute those rows first.")
-    # a sum of squared differences over the rows must stay finite in the array's dtype
-    limit = math.sqrt(float(np.finfo(arr.dtype).max) / arr.size) / 2.0
-    if max(-low, high) > limit:
-        raise ValueError(
-            f"{name} has values up to {max(-low, high):.3g} in magnitude: their squares summed over "
-            f"{arr.shape[0]} samples overflow {arr.dtype} (limit {limit:.3g} here). Rescale {name} first, "
-            f"e.g. divide it by its largest absolute value."
-        )
+    check_scale(arr, arr.shape, name=name)
     if arr.shape[0] < min_samples:
         raise ValueError(
             f"{name} has {arr.shape[0]} samples but at least {min_samples} are needed "
@@ -83,6 +73,21 @@ def check_array(
             f"{name} has {arr.shape[1]} features, but the estimator was fitted with {n_features} features."
         )
     return arr
+
+
+def check_scale(values: np.ndarray, shape: tuple[int, int], *, name: str = "X") -> None:
+    """Reject NaN/inf in ``values`` and magnitudes whose squares, summed over an array of ``shape``
+    (``values`` may be a sample of its rows), overflow ``values``' dtype."""
+    low, high = float(values.min()), float(values.max())  # NaN propagates; no array-sized temporary
+    if not (math.isfinite(low) and math.isfinite(high)):
+        raise ValueError(f"{name} contains NaN or infinity; remove or impute those rows first.")
+    limit = math.sqrt(float(np.finfo(values.dtype).max) / (shape[0] * shape[1])) / 2.0
+    if max(-low, high) > limit:
+        raise ValueError(
+            f"{name} has values up to {max(-low, high):.3g} in magnitude: their squares summed over "
+            f"{shape[0]} samples overflow {values.dtype} (limit {limit:.3g} here). Rescale {name} first, "
+            f"e.g. divide it by its largest absolute value."
+        )
 
 
 def check_sample_weight(sample_weight: Any, n_samples: int, *, dtype: Any = np.float64) -> np.ndarray:

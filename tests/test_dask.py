@@ -295,3 +295,16 @@ def test_tasks_follow_numba_num_threads_of_the_environment(monkeypatch):
     thread.start()
     thread.join()
     assert seen == [1]
+
+
+def test_values_whose_squares_overflow_raise_value_error(client):
+    # the rows sampled for the initialisation are checked up front, like an in-memory X ...
+    X = _blobs() * 1e160
+    Xd = da.from_array(X, chunks=(1000, 3))
+    with pytest.raises(ValueError, match=r"squares summed over 3000 samples overflow float64 .*Rescale X"):
+        GaussianMixture(3, random_state=0).fit(Xd)
+    with pytest.raises(ValueError, match=r"squares summed over 3000 samples overflow float64 .*Rescale X"):
+        KMeans(3, random_state=0).fit(Xd)
+    # ... and without a sample (explicit initialisation), the chunk whose statistics overflow says so
+    with pytest.raises(ValueError, match=r"chunk of rows \d+-\d+\): their squares summed overflow float64"):
+        GaussianMixture(3, **_explicit_init(X, "full")).fit(Xd)

@@ -33,7 +33,7 @@ from typing import Any
 
 import numpy as np
 
-from .._validate import is_dask_array
+from .._validate import check_scale, is_dask_array
 from . import _em, _lloyd
 from ._parameters import random_resp_stats as _random_resp_stats_in_memory
 from ._sklearn import feature_mismatch
@@ -131,6 +131,16 @@ def _raise_if_not_finite(x: np.ndarray, start: int) -> None:
         )
 
 
+def _raise_not_finite_stats(x: np.ndarray, start: int) -> None:
+    """A chunk's statistics are not finite: its NaN/inf, else its values' squares overflow."""
+    _raise_if_not_finite(x, start)
+    raise ValueError(
+        f"X has values up to {float(np.abs(x).max()):.3g} in magnitude (chunk of rows {start}-"
+        f"{start + x.shape[0] - 1}): their squares summed overflow {x.dtype}. Rescale X first, e.g. divide it "
+        "by its largest absolute value."
+    )
+
+
 def _limit_numba_threads() -> None:
     """Run this task's kernels on at most ``$NUMBA_NUM_THREADS`` threads, as the environment says now.
 
@@ -195,7 +205,7 @@ def map_reduce(
 def _em_chunk(x, w, start, means, prec, log_const, diag):
     stats = _em.block_stats(x, w, _owned(means, x.dtype), _owned(prec, x.dtype), _owned(log_const, np.float64), diag)
     if not math.isfinite(stats.loglik):
-        _raise_if_not_finite(x, start)
+        _raise_not_finite_stats(x, start)
     return stats
 
 
@@ -262,8 +272,7 @@ def seed_rows(X: Any, w: Any, rng: np.random.Generator, min_rows: int) -> tuple[
     got = dask.compute(*parts)
     xs = np.ascontiguousarray(got[0])
     ws = np.ascontiguousarray(got[1], dtype=np.float64) if len(got) > 1 else np.empty(0)
-    if not np.isfinite(xs).all():
-        raise ValueError("X contains NaN or infinity; remove or impute those rows first.")
+    check_scale(xs, X.shape)  # the rows outside the sample: by the passes (_raise_not_finite_stats)
     return xs, ws
 
 
@@ -313,7 +322,7 @@ def _lloyd_chunk(x, w, start, centers):
     weights = np.empty(K)
     _lloyd.lloyd_pass(x, w, _owned(centers, x.dtype), sums, weights)
     if not np.isfinite(sums).all():
-        _raise_if_not_finite(x, start)
+        _raise_not_finite_stats(x, start)
     return sums, weights
 
 
