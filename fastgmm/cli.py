@@ -14,6 +14,7 @@ import argparse
 import functools
 import json
 import os
+import signal
 import sys
 import threading
 import time
@@ -447,17 +448,25 @@ def main(argv: Sequence[str] | None = None) -> int:
         finally:
             done.set()
 
+    # Ctrl-C sets an event instead of raising KeyboardInterrupt in this thread: a second one (an
+    # impatient user; `timeout -s INT` signals the command and then its process group) then cannot cut
+    # the outputs' finalisation short or end in a traceback.  The wait for it is bounded anyway.
+    interrupted = threading.Event()
+    catch = threading.current_thread() is threading.main_thread() and signal.getsignal(signal.SIGINT) not in (
+        signal.SIG_IGN, None)  # an ignored SIGINT (a background job) stays ignored
+    previous = signal.signal(signal.SIGINT, lambda *_: interrupted.set()) if catch else None
     threading.Thread(target=work, name=f"fastgmm {args.command}", daemon=True).start()
-    try:
-        while not done.wait(0.05):
-            pass
-    except KeyboardInterrupt:
+    while not done.wait(0.05) and not interrupted.is_set():
+        pass
+    if interrupted.is_set() and not done.is_set():
         args.stop.set()
         if args.command == "subtract":
             done.wait(STOP_GRACE)
         print(f"fastgmm {args.command}: interrupted", file=sys.stderr, flush=True)
         sys.stdout.flush()
         os._exit(EXIT_INTERRUPTED)  # a kernel may still be running in the worker thread
+    if catch:
+        signal.signal(signal.SIGINT, previous)
     if not result:  # the worker died of an unexpected exception (already printed by threading)
         return 1
     return result[0]

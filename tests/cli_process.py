@@ -15,11 +15,12 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def interrupt_cli(argv: list[str], *, after: float, ready: str | None = None, ready_timeout: float = 300.0,
-                  env: dict[str, str] | None = None) -> tuple[int, str, float]:
+                  env: dict[str, str] | None = None, signals: int = 1) -> tuple[int, str, float]:
     """Start ``python -m fastgmm.cli ARGV`` (one Numba thread), send SIGINT ``after`` seconds after
     its stderr first matches the regular expression ``ready`` (after the start when ``ready`` is
     None); return (exit code, stderr, seconds from the signal to the exit).  ``env``: variables set
-    on top of this process's environment.
+    on top of this process's environment.  ``signals``: how many SIGINTs, 10 ms apart (an impatient
+    user; ``timeout -s INT`` also signals twice, the command and then its process group).
 
     Waiting for ``ready`` (e.g. the progress bar's first frames) keeps the test about Ctrl-C in
     the middle of the work, however long the start-up takes on a loaded machine."""
@@ -49,7 +50,11 @@ def interrupt_cli(argv: list[str], *, after: float, ready: str | None = None, re
     time.sleep(after)
     assert proc.poll() is None, "".join(err)
     sent = time.monotonic()
-    proc.send_signal(signal.SIGINT)
+    for k in range(signals):
+        if k:
+            time.sleep(0.01)
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGINT)
     proc.wait(timeout=30)
     stopped = time.monotonic() - sent
     reader.join(timeout=10)

@@ -123,13 +123,15 @@ def test_unreachable_stream_is_a_clear_error(tmp_path):
 
 
 @pytest.mark.slow
-def test_ctrl_c_on_a_live_stream_exits_130_with_the_output_finalised(tmp_path):
+@pytest.mark.parametrize("signals", [1, 2])  # 2: Ctrl-C twice must not cut the finalisation short
+def test_ctrl_c_on_a_live_stream_exits_130_with_the_output_finalised(tmp_path, signals):
     src = tmp_path / "long.nut"
     make_video(src, n=400)
     port = serve_once(src.read_bytes(), chunk=4096, delay=0.05)
     out = tmp_path / "live.mkv"
     code, err, stopped = interrupt_cli(["subtract", f"tcp://127.0.0.1:{port}", "-o", str(out), "--method", "mog2"],
-                                       ready=r"mog2: [1-9]\d*frame", after=1.0)  # Ctrl-C a second into the frames
+                                       ready=r"mog2: [1-9]\d*frame", after=1.0,  # a second into the frames
+                                       signals=signals)
     assert code == 130, err
     assert "Traceback" not in err and "interrupted" in err
     assert stopped < 5.0  # functional bound (the floor is 1 s; the machine is shared)
