@@ -120,8 +120,8 @@ METHODS: dict[str, Method] = {
     m.name: m
     for m in (
         Method("default", True, "fastgmm's adaptive mixture (AdaptiveMixtureSubtractor): per-pixel feedback, "
-               "conservative update, neighbour diffusion, displacement, camera gain, shadows, median + blob "
-               "clean-up", _adaptive),
+               "conservative update, neighbour diffusion, camera-motion registration, displacement, camera gain, "
+               "shadows, median + blob clean-up", _adaptive),
         Method("mog2-median", True, "MOG2 (var_threshold 25) + 7x7 median filter + edge restoration "
                "(the default before the adaptive mixture)", MOG2MedianSubtractor),
         Method("mog2", True, "Zivkovic's adaptive mixture, OpenCV MOG2 defaults", _mog2),
