@@ -32,9 +32,10 @@ def test_median_filter_border_votes_over_clipped_window():
 
 
 def test_median_filter_matches_clipped_window_vote_on_narrow_masks():
-    # windows wider or taller than the mask (the row pass skips offsets with no overlap)
+    # windows wider or taller than the mask (the row pass skips offsets with no overlap); a window over
+    # 255 wide (int32 row counts instead of bytes)
     rng = np.random.default_rng(7)
-    for H, W, size in [(1, 1, 7), (2, 9, 7), (9, 2, 7), (3, 4, 9), (5, 6, 15)]:
+    for H, W, size in [(1, 1, 7), (2, 9, 7), (9, 2, 7), (3, 4, 9), (5, 6, 15), (4, 300, 301)]:
         mask = rng.choice(np.array([0, 127, 255], np.uint8), size=(H, W))
         r = size // 2
         ref = np.zeros((H, W), np.uint8)

@@ -10,8 +10,6 @@ the loops along a row vectorise.  A kernel module: imports only ``fastgmm._jit``
 
 from __future__ import annotations
 
-import numpy as np
-
 from .._jit import kernel, prange
 
 
@@ -31,7 +29,7 @@ def row_counts(mask, r, counts):
             src = m[lo + k:hi + k]
             dst = c[lo:hi]
             for j in range(hi - lo):
-                dst[j] += np.int32(src[j] == 255)
+                dst[j] += src[j] == 255
 
 
 @kernel(inline="always")
