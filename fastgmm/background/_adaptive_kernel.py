@@ -285,38 +285,6 @@ def _shifted(frame, bgp, i, j, di, dj, H, W, C, cs, thr):
 
 
 @_exact
-def _hull_bad(frame, bgp, i, j, W, C, cs, thr):
-    """Pixels of the 3x3 patch at (i, j) whose value over the gain is at least ``thr`` (squared
-    distance) from the box that the background values of the pixel and its 8 neighbours span (per
-    channel, their minimum to their maximum); stops counting above ``MOVED_BAD``.  For a patch
-    that lies, with its neighbours, inside the image: the box holds the interval between ``b`` and
-    ``b_shifted`` of every direction of :func:`_shifted`, so this distance is at most that of its
-    screen (float32 subtraction and rounding are monotone, the channels are summed in the same
-    order), and a count above ``MOVED_BAD`` here rejects all 8 directions at once."""
-    bad = _ZERO
-    for ii in range(i - 1, i + 2):
-        for jj in range(j - 1, j + 2):
-            q = np.uint64(ii * W + jj)
-            d2 = _ZERO
-            for c in range(C):
-                lo = bgp[q, c]
-                hi = lo
-                for a in range(ii - 1, ii + 2):
-                    for b in range(jj - 1, jj + 2):
-                        v = bgp[np.uint64(a * W + b), c]
-                        lo = min(lo, v)
-                        hi = max(hi, v)
-                x = np.float32(frame[q, c]) * cs[P_IG0 + c]
-                d = max(max(x - np.float32(hi), np.float32(lo) - x), _ZERO)
-                d2 = d2 + d * d
-            if d2 >= thr:
-                bad = bad + _ONE
-                if bad > MOVED_BAD:
-                    return bad
-    return bad
-
-
-@_exact
 def _unexplained(frame, bgp, i0, i1, j0, j1, W, off, C, cs, thr, lam, screen):
     """Pixels of the rectangle ``i0..i1 - 1`` x ``j0..j1 - 1`` (row-major) whose value over the gain
     is at least ``thr`` (squared distance) from the background moved by ``lam`` towards its
@@ -394,13 +362,11 @@ def _pixel(frame, rec, last, lab_prev, lab_cur, mask, bgp, bgc, fin1, fin2, p, i
         # background is not taken for a moved background (Elgammal et al. 2000 test the pixel
         # alone, then the whole blob)
         thr = max(Tb * rec[p, 1], floor)
-        inside = i >= 2 and i + 2 < H and j >= 2 and j + 2 < W
-        if not inside or _hull_bad(frame, bgp, i, j, W, C, cs, thr) <= MOVED_BAD:
-            for k in range(9):
-                if k != 4 and _shifted(frame, bgp, i, j, k // 3 - 1, k % 3 - 1, H, W, C, cs, thr) <= MOVED_BAD:
-                    moved = True
-                    dmin2 = _ZERO
-                    break
+        for k in range(9):
+            if k != 4 and _shifted(frame, bgp, i, j, k // 3 - 1, k % 3 - 1, H, W, C, cs, thr) <= MOVED_BAD:
+                moved = True
+                dmin2 = _ZERO
+                break
 
     shadow = False
     if not bg and not moved and cs[P_SH] != _ZERO:
