@@ -31,6 +31,21 @@ def test_median_filter_border_votes_over_clipped_window():
     assert median_filter(mask, 3)[0, 0] == 255
 
 
+def test_median_filter_matches_clipped_window_vote_on_narrow_masks():
+    # windows wider or taller than the mask (the row pass skips offsets with no overlap); a window over
+    # 255 wide (int32 row counts instead of bytes)
+    rng = np.random.default_rng(7)
+    for H, W, size in [(1, 1, 7), (2, 9, 7), (9, 2, 7), (3, 4, 9), (5, 6, 15), (4, 300, 301)]:
+        mask = rng.choice(np.array([0, 127, 255], np.uint8), size=(H, W))
+        r = size // 2
+        ref = np.zeros((H, W), np.uint8)
+        for i in range(H):
+            for j in range(W):
+                win = mask[max(0, i - r):i + r + 1, max(0, j - r):j + r + 1]
+                ref[i, j] = 255 if 2 * (win == 255).sum() > win.size else 0
+        np.testing.assert_array_equal(median_filter(mask, size), ref)
+
+
 def test_median_filter_errors():
     mask = np.zeros((6, 6), np.uint8)
     with pytest.raises(ValueError, match="share memory"):

@@ -15,18 +15,21 @@ from .._jit import kernel, prange
 
 @kernel(parallel=True)
 def row_counts(mask, r, counts):
-    """counts[i, j] = number of 255s in mask[i, j-r .. j+r] (clipped)."""
+    """counts[i, j] = number of 255s in mask[i, j-r .. j+r] (clipped): one pass along the row per
+    offset of the window, each a loop without a carried dependency that vectorises."""
     H, W = mask.shape
     for i in prange(H):
-        c = 0
-        for j in range(min(r, W)):
-            c += mask[i, j] == 255
+        c = counts[i]
+        m = mask[i]
         for j in range(W):
-            if j + r < W:
-                c += mask[i, j + r] == 255
-            if j - r - 1 >= 0:
-                c -= mask[i, j - r - 1] == 255
-            counts[i, j] = c
+            c[j] = 0
+        for k in range(max(-r, 1 - W), min(r, W - 1) + 1):  # offsets with a non-empty overlap
+            lo = max(0, -k)
+            hi = min(W, W - k)
+            src = m[lo + k:hi + k]
+            dst = c[lo:hi]
+            for j in range(hi - lo):
+                dst[j] += src[j] == 255
 
 
 @kernel(inline="always")

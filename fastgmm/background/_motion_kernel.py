@@ -20,7 +20,7 @@ from .._jit import kernel, prange
 
 
 @kernel(parallel=True)
-def shift_costs(frame, bg, H, W, ch, R, step, trunc, costs, partial, window):
+def shift_costs(frame, bg, H, W, ch, R, step, trunc, costs, partial, grads):
     """``costs[(dy + R) * (2R + 1) + dx + R]`` = sum over the samples ``y = R, R + step, ... <
     H - R - 1`` (columns likewise) of ``min(|gx_f - gx_b| + |gy_f - gy_b|, trunc)``, where ``gx``,
     ``gy`` are the differences of channel ``ch`` to the next column and the next row, ``_f`` of
@@ -28,33 +28,34 @@ def shift_costs(frame, bg, H, W, ch, R, step, trunc, costs, partial, window):
 
     ``frame`` and ``bg`` are (H*W, C) uint8; ``costs`` is int64 of length (2R + 1)^2.  Each row of
     samples runs in parallel into its row of ``partial`` (int64, one row per sample row, (2R + 1)^2
-    columns), with the frame's values around a sample in its row of ``window`` (int64, (2R + 2)^2
-    columns); the rows are then added in order (integers: the same total for any thread count)."""
+    columns); per sample, the differences ``gx_f - gx_b`` and ``gy_f - gy_b`` of every shift go
+    into that row of ``grads`` (int32, 2 (2R + 1)^2 columns), so the costs of all shifts are one
+    loop that vectorises.  The rows are then added in order (integers: the same total for any
+    thread count)."""
     n = 2 * R + 1
-    m = n + 1
+    nn = n * n
     n_rows = partial.shape[0]
     for r in prange(n_rows):
         y = R + r * step
         acc = partial[r]
-        win = window[r]
-        for s in range(n * n):
+        gx = grads[r, :nn]
+        gy = grads[r, nn:]
+        for s in range(nn):
             acc[s] = 0
         for x in range(R, W - R - 1, step):
             p = y * W + x
-            b = np.int64(bg[p, ch])
-            bgx = np.int64(bg[p + 1, ch]) - b
-            bgy = np.int64(bg[p + W, ch]) - b
-            for a in range(m):
+            b = np.int32(bg[p, ch])
+            bgx = np.int32(bg[p + 1, ch]) - b
+            bgy = np.int32(bg[p + W, ch]) - b
+            for a in range(n):
                 base = p + (a - R) * W - R
-                for k in range(m):
-                    win[a * m + k] = frame[base + k, ch]
-            for dy in range(n):
-                for dx in range(n):
-                    f = win[dy * m + dx]
-                    gx = win[dy * m + dx + 1] - f - bgx
-                    gy = win[(dy + 1) * m + dx] - f - bgy
-                    acc[dy * n + dx] += min(abs(gx) + abs(gy), trunc)
-    for s in range(n * n):
+                for k in range(n):
+                    f = np.int32(frame[base + k, ch])
+                    gx[a * n + k] = np.int32(frame[base + k + 1, ch]) - f - bgx
+                    gy[a * n + k] = np.int32(frame[base + k + W, ch]) - f - bgy
+            for s in range(nn):
+                acc[s] += min(abs(gx[s]) + abs(gy[s]), trunc)
+    for s in range(nn):
         total = 0
         for r in range(n_rows):
             total += partial[r, s]

@@ -297,7 +297,7 @@ class AdaptiveMixtureSubtractor(CheckedParams):
         self._motion_step = max(1, round((inner / MOTION_SAMPLES) ** 0.5))
         sample_rows = len(range(MOTION_RADIUS, H - MOTION_RADIUS - 1, self._motion_step))
         self._cost_rows = np.zeros((sample_rows, n * n), dtype=np.int64)
-        self._cost_window = np.zeros((sample_rows, (n + 1) ** 2), dtype=np.int64)
+        self._cost_grads = np.zeros((sample_rows, 2 * n * n), dtype=np.int32)
         self._reg = np.zeros((H, W, C), dtype=np.uint8)
         self._reg_kf = np.zeros((H, W), dtype=np.uint8)
         self._reg_kf_bool = np.zeros((H, W), dtype=bool)
@@ -432,7 +432,7 @@ class AdaptiveMixtureSubtractor(CheckedParams):
             return (0, 0)
         bg = self._bg[(self.n_frames_ - 1) & 1]
         _motion_kernel.shift_costs(f.reshape(H * W, C), bg, H, W, C // 2, R, self._motion_step, MOTION_TRUNC,
-                                   self._costs, self._cost_rows, self._cost_window)
+                                   self._costs, self._cost_rows, self._cost_grads)
         best = int(np.argmin(self._costs))  # the first of equal scores
         centre = int(self._costs[len(self._costs) // 2])
         if 100 * int(self._costs[best]) >= (100 - MOTION_MARGIN_PERCENT) * centre:

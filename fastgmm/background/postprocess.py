@@ -72,7 +72,9 @@ class MedianFilter:
         elif not (isinstance(out, np.ndarray) and out.dtype == np.uint8 and out.shape == mask.shape):
             raise ValueError(f"out must be a uint8 array of shape {mask.shape}.")
         if self._counts is None or self._counts.shape != mask.shape:
-            self._counts = np.empty(mask.shape, dtype=np.int32)
+            # a row count is at most the window's width: one byte a pixel for windows up to 255 wide
+            narrow = max(self.size, 2 * self.restore_radius + 1) <= 255
+            self._counts = np.empty(mask.shape, dtype=np.uint8 if narrow else np.int32)
             self._acc = np.empty(((mask.shape[0] + BLOCK_ROWS - 1) // BLOCK_ROWS, mask.shape[1]), dtype=np.int32)
         if out is mask or np.shares_memory(out, mask):
             raise ValueError("out must not share memory with mask; pass a separate array.")
