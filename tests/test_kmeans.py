@@ -385,12 +385,13 @@ def test_transform_score_fit_transform_equal_sklearn():
 @pytest.mark.parametrize("n, d, k, dtype", [(3000, 8, 40, np.float64), (2500, 10, 23, np.float64),
                                              (2500, 3, 17, np.float32)])
 def test_yinyang_passes_equal_lloyd_passes_bitwise(monkeypatch, fraction, n, d, k, dtype):
-    """Every pass, bounded (fraction inf: never a full pass after the second, the first full one) or
-    alternating with full passes (fraction 0), gives lloyd_pass's sums bitwise; d=10 runs the loops
-    not specialised by d."""
+    """Every pass, bounded (fraction inf: plain, full, then bounded passes only) or cycling through
+    plain, full and bounded passes (fraction 0: every bounded pass starts probing again), gives
+    lloyd_pass's sums bitwise; d=10 runs the loops not specialised by d."""
     from fastgmm.mixture import _lloyd
 
     monkeypatch.setattr(_lloyd.YinyangPasses, "FULL_PASS_FRACTION", fraction)
+    monkeypatch.setattr(_lloyd.YinyangPasses, "PROBE_FRACTION", np.inf)  # full once the probe has bounds
     X = blobs(n, d, k, 60 + d, spread=1.5).astype(dtype)
     w = np.random.default_rng(d).uniform(0.5, 2.0, size=n)
     centers = random_init(X, k, 61)
