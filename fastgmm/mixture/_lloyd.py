@@ -749,9 +749,16 @@ def _accumulate_dirty(X, w, labels, lo, hi, dirty, acc_n, acc_s, D):
                 acc_s[k, j] = 0.0
     if not any_dirty:
         return
-    for i in range(lo, hi):
-        a = labels[i]
-        if dirty[a]:
+    rows = np.empty(TILE, dtype=np.int64)
+    for start in range(lo, hi, TILE):
+        # gathered first (no branch), so that the loads of the scattered rows do not wait on one another
+        nr = 0
+        for i in range(start, min(start + TILE, hi)):
+            rows[nr] = i
+            nr += 1 if dirty[labels[i]] else 0
+        for t in range(nr):
+            i = rows[t]
+            a = labels[i]
             wi = 1.0 if unit else w[i]
             acc_n[a] += wi
             for j in range(D):
