@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._jit import kernel, prange
+from .._jit import kernel, prange, prefetch_row
 
 _MAX_BLOCKS = 256
 _MIN_ROWS_PER_BLOCK = 1024
@@ -651,6 +651,8 @@ def _yinyang_bounded_d(X, centers, members, group_start, group_of, drift, group_
             cand[nc] = i
             cub[nc] = ub
             nc += 0 if ub * hi_margin + slack < (glob[i] - glob_drift) * lo_margin else 1
+        for c in range(nc):
+            prefetch_row(lower, cand[c])
         nl = 0
         for c in range(nc):
             i = cand[c]
@@ -662,6 +664,8 @@ def _yinyang_bounded_d(X, centers, members, group_start, group_of, drift, group_
             left[nl] = c
             nl += 0 if cub[c] * hi_margin + slack < glb * lo_margin else 1
         computed += nl
+        for t in range(nl):
+            prefetch_row(X, cand[left[t]])
         ns = 0
         for t in range(nl):
             c = left[t]
@@ -751,11 +755,13 @@ def _accumulate_dirty(X, w, labels, lo, hi, dirty, acc_n, acc_s, D):
         return
     rows = np.empty(TILE, dtype=np.int64)
     for start in range(lo, hi, TILE):
-        # gathered first (no branch), so that the loads of the scattered rows do not wait on one another
+        # gathered first (no branch) and prefetched, so that the scattered rows' cache misses overlap
         nr = 0
         for i in range(start, min(start + TILE, hi)):
             rows[nr] = i
             nr += 1 if dirty[labels[i]] else 0
+        for t in range(nr):
+            prefetch_row(X, rows[t])
         for t in range(nr):
             i = rows[t]
             a = labels[i]
