@@ -410,3 +410,21 @@ def test_yinyang_passes_equal_lloyd_passes_bitwise(monkeypatch, fraction, n, d, 
     _lloyd.assign_inertia(X, w, centers, labels)
     passes(X, w, centers, sums, weights)
     np.testing.assert_array_equal(passes.labels, labels)
+
+
+def test_bounds_rounded_to_float32_stay_bounds():
+    """The elkan passes store bounds in float32: upper bounds rounded up, lower bounds down, over the
+    whole float64 range (subnormal, beyond float32's range, infinite), at most 2**-22 apart."""
+    from fastgmm.mixture._lloyd import _down32, _up32
+
+    rng = np.random.default_rng(0)
+    x = np.concatenate([rng.standard_normal(20_000) * 10.0 ** rng.integers(-50, 45, 20_000),
+                        [0.0, 1e-46, -1e-46, 1e-40, -1e-40, 3.5e38, -3.5e38, 1e300, -1e300, np.inf, -np.inf, 1.0]])
+    up = np.array([_up32(v) for v in x])
+    down = np.array([_down32(v) for v in x])
+    for bound in (up, down):  # float32 values (returned to Python as floats)
+        np.testing.assert_array_equal(bound.astype(np.float32).astype(np.float64), bound)
+    assert np.all(up >= x) and np.all(down <= x)
+    normal = (np.abs(x) > 1e-37) & (np.abs(x) < 3e38)
+    assert np.all(up[normal] - x[normal] <= 2.0 ** -22 * np.abs(x[normal]))
+    assert np.all(x[normal] - down[normal] <= 2.0 ** -22 * np.abs(x[normal]))

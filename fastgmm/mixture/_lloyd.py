@@ -554,6 +554,33 @@ def _weights_or_empty(sample_weight: np.ndarray | None) -> np.ndarray:
 
 
 # ---------------------------------------------------------------------------------------------- bounded Lloyd
+_FLOAT32_MAX = float(np.finfo(np.float32).max)
+
+
+@kernel(fastmath=False, inline="always")
+def _up32(x):
+    """A float32 not below the float64 ``x`` and within 2**-22 of it, relative (or 2**-147 absolute):
+    an upper bound stored in float32 stays one.
+
+    ``|x| 2**-23`` is at least the float32 spacing at ``x`` (``2**-148`` in the subnormal range), so
+    rounding ``x`` plus that margin to the nearest float32 cannot land below ``x``; a finite ``x``
+    below float32's range gives its lowest finite value, not -inf."""
+    if np.isinf(x):
+        return np.float32(x)
+    f = np.float32(x + (abs(x) * 2.0 ** -23 + 2.0 ** -148))
+    return f if f != -np.inf else np.float32(-_FLOAT32_MAX)
+
+
+@kernel(fastmath=False, inline="always")
+def _down32(x):
+    """A float32 not above the float64 ``x``, as :func:`_up32` the other way: a lower bound stored in
+    float32 stays one."""
+    if np.isinf(x):
+        return np.float32(x)
+    f = np.float32(x - (abs(x) * 2.0 ** -23 + 2.0 ** -148))
+    return f if f != np.inf else np.float32(_FLOAT32_MAX)
+
+
 @kernel(fastmath=False, inline="always")
 def _yinyang_tiles_d(X, w, centers, group_of, labels, upper, lower, glob, lo, hi, acc_n, acc_s, D):
     """Rows ``lo .. hi`` of :func:`yinyang_pass` with every distance computed, over transposed tiles as in
@@ -594,10 +621,10 @@ def _yinyang_tiles_d(X, w, centers, group_of, labels, upper, lower, glob, lo, hi
             i = start + r
             a = best[r]
             labels[i] = a
-            upper[i] = np.sqrt(np.float64(bestd[r]))
+            upper[i] = _up32(np.sqrt(np.float64(bestd[r])))
             glb = np.inf
             for g in range(G):
-                lower[i, g] = np.sqrt(np.float64(c2[g, r] if k1[g, r] == a else c1[g, r]))
+                lower[i, g] = _down32(np.sqrt(np.float64(c2[g, r] if k1[g, r] == a else c1[g, r])))
                 glb = min(glb, lower[i, g])
             glob[i] = glb
             wi = 1.0 if unit else w[i]
@@ -659,7 +686,7 @@ def _yinyang_bounded_d(X, centers, members, group_start, group_of, drift, group_
             glb = np.inf
             for g in range(G):
                 glb = min(glb, lower[i, g] - group_drift[g])
-            glob[i] = glb + glob_drift
+            glob[i] = _down32(glb + glob_drift)
             cglb[c] = glb
             left[nl] = c
             nl += 0 if cub[c] * hi_margin + slack < glb * lo_margin else 1
@@ -673,7 +700,7 @@ def _yinyang_bounded_d(X, centers, members, group_start, group_of, drift, group_
             a = labels[i]
             dd = _row_sqdist(X, i, centers, a, D)
             ub = np.sqrt(np.float64(dd))
-            upper[i] = ub - drift[a]
+            upper[i] = _up32(ub - drift[a])
             srow[ns] = i
             sbest[ns] = a
             sbestd[ns] = dd
@@ -722,15 +749,15 @@ def _yinyang_bounded_d(X, centers, members, group_start, group_of, drift, group_
             for g in range(G):
                 if searched[g, s]:
                     lg = np.sqrt(np.float64(c2[g, s] if k1[g, s] == b else c1[g, s]))
-                    lower[i, g] = lg + group_drift[g]
+                    lower[i, g] = _down32(lg + group_drift[g])
                 elif b != a and g == group_of[a]:
                     lg = min(lower[i, g] - group_drift[g], sua[s])
-                    lower[i, g] = lg + group_drift[g]
+                    lower[i, g] = _down32(lg + group_drift[g])
                 else:
                     lg = lower[i, g] - group_drift[g]
                 glb = min(glb, lg)
-            glob[i] = glb + glob_drift
-            upper[i] = sub[s] - drift[b]
+            glob[i] = _down32(glb + glob_drift)
+            upper[i] = _up32(sub[s] - drift[b])
             if b != a:
                 labels[i] = b
                 dirty[a] = True
@@ -798,7 +825,9 @@ def yinyang_pass(X, w, centers, members, group_start, group_of, drift, group_dri
     The centres are split into G groups: group ``g`` is ``members[group_start[g]:group_start[g+1]]``
     and ``group_of[k]`` is the group of centre ``k``.  Per row: ``labels`` (int32), an upper bound
     on the distance to its centre, a lower bound on the distance to every centre of group ``g``
-    other than the label, and a global lower bound (at most the smallest group bound), float64.
+    other than the label, and a global lower bound (at most the smallest group bound), float32,
+    computed in float64 and rounded outwards (upper bounds up, lower bounds down), so they stay
+    bounds and a row's bounds take 12 + 4 G bytes.
     The bounds are stored relative to the centres' movement since the last full pass, so that a
     row whose bounds keep it is not written: the upper bound is ``upper[i] + drift[label]``, group
     ``g``'s lower bound ``lower[i, g] - group_drift[g]`` and the global one ``glob[i] -
@@ -837,7 +866,7 @@ class YinyangPasses:
     """Lloyd passes with Yinyang's grouped bounds over one array: call it as :func:`lloyd_pass`.
 
     Keeps the per-row state between calls (label, upper bound, global lower bound and one lower
-    bound per group of centres: ``20 + 8 G`` bytes a row), the per-block sums of the previous
+    bound per group of centres: ``12 + 4 G`` bytes a row), the per-block sums of the previous
     pass and the centres of the previous call, so each call knows how far every centre moved.  The
     sums and weights it returns are bitwise those of :func:`lloyd_pass` for the same centres, so a
     Lloyd loop gives identical centres, iteration counts, labels and inertia with either.
@@ -872,9 +901,9 @@ class YinyangPasses:
         n, d = X.shape
         self.n = n
         self.labels = np.zeros(n, dtype=np.int32)
-        self.upper = np.empty(n)
-        self.glob = np.empty(n)
-        self.lower = np.empty((n, 0))
+        self.upper = np.empty(n, dtype=np.float32)
+        self.glob = np.empty(n, dtype=np.float32)
+        self.lower = np.empty((n, 0), dtype=np.float32)
         self.previous: np.ndarray | None = None
         self.bounded = False  # the bounds are set and pay: the next pass is bounded
         self.probe: YinyangPasses | None = None  # every PROBE_STRIDE-th row, with bounds of its own
@@ -894,7 +923,7 @@ class YinyangPasses:
         self.group_of = group_of.astype(np.int64)
         self.members = np.argsort(self.group_of, kind="stable").astype(np.int64)
         self.group_start = np.searchsorted(self.group_of[self.members], np.arange(self.group_of.max() + 2))
-        self.lower = np.empty((self.n, self.group_start.shape[0] - 1))
+        self.lower = np.empty((self.n, self.group_start.shape[0] - 1), dtype=np.float32)
 
     def __call__(self, X: np.ndarray, w: np.ndarray, centers: np.ndarray, sums: np.ndarray,
                  weights: np.ndarray) -> None:
