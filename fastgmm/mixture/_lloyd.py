@@ -871,8 +871,8 @@ class YinyangPasses:
     sums and weights it returns are bitwise those of :func:`lloyd_pass` for the same centres, so a
     Lloyd loop gives identical centres, iteration counts, labels and inertia with either.
 
-    Groups: ``G = ceil(K / CENTRES_PER_GROUP)`` groups made on the first call by a few Lloyd
-    iterations over the initial centres themselves (Ding et al., "Yinyang K-means", ICML 2015);
+    Groups: ``G = ceil(K / CENTRES_PER_GROUP)`` groups made at the first full pass by a few Lloyd
+    iterations over that pass's centres themselves (Ding et al., "Yinyang K-means", ICML 2015);
     they are kept for the whole fit.  With ``G = 1`` this is Hamerly's algorithm.
 
     Pass choice: a "full" pass computes every distance over row tiles (vectorised like Lloyd's
