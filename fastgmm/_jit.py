@@ -33,6 +33,9 @@ from typing import Any
 import numba
 import numba.core.event
 import numba.core.registry
+import numba.extending
+from llvmlite import ir as llvm_ir
+from numba.core import cgutils
 
 THREADING_LAYER_PRIORITY = ["omp", "tbb", "workqueue"]
 """fastgmm's order of preference for Numba's threading layer (see the module docstring)."""
@@ -97,6 +100,33 @@ def kernel(
 
 
 prange = numba.prange
+
+
+@numba.extending.intrinsic
+def prefetch_row(typingctx: Any, array: Any, i: Any) -> Any:
+    """``prefetch_row(A, i)`` in a kernel: ask the CPU to bring row ``i`` of the 2-D C-contiguous array
+    ``A`` into its caches (a prefetch of the lines of ``A[i, 0]`` and ``A[i, -1]``, so a row that
+    straddles two lines gets both), without waiting for it.  For rows that a later loop reads at
+    scattered places: their cache misses then overlap instead of each stalling its loop iteration.
+    No effect on results; ``i`` must be a valid row index."""
+    sig = numba.core.types.void(array, i)
+
+    def codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
+        aryty = signature.args[0]
+        ary = context.make_array(aryty)(context, builder, args[0])
+        shape = cgutils.unpack_tuple(builder, ary.shape, aryty.ndim)
+        last = builder.sub(shape[1], context.get_constant(numba.core.types.intp, 1))
+        i8p = llvm_ir.IntType(8).as_pointer()
+        i32 = llvm_ir.IntType(32)
+        fnty = llvm_ir.FunctionType(llvm_ir.VoidType(), [i8p, i32, i32, i32])
+        fn = cgutils.get_or_insert_function(builder.module, fnty, "llvm.prefetch.p0i8")
+        for j in (context.get_constant(numba.core.types.intp, 0), last):
+            ptr = cgutils.get_item_pointer(context, builder, aryty, ary, [args[1], j], wraparound=False)
+            # read, highest temporal locality, data cache
+            builder.call(fn, [builder.bitcast(ptr, i8p), i32(0), i32(3), i32(1)])
+        return context.get_dummy_value()
+
+    return sig, codegen
 
 
 COMPILE_NOTICE = ("fastgmm: compiling kernels, first run only (cached afterwards; `fastgmm warm-up` compiles them "

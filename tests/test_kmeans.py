@@ -385,12 +385,13 @@ def test_transform_score_fit_transform_equal_sklearn():
 @pytest.mark.parametrize("n, d, k, dtype", [(3000, 8, 40, np.float64), (2500, 10, 23, np.float64),
                                              (2500, 3, 17, np.float32)])
 def test_yinyang_passes_equal_lloyd_passes_bitwise(monkeypatch, fraction, n, d, k, dtype):
-    """Every pass, bounded (fraction inf: never a full pass after the second, the first full one) or
-    alternating with full passes (fraction 0), gives lloyd_pass's sums bitwise; d=10 runs the loops
-    not specialised by d."""
+    """Every pass, bounded (fraction inf: plain, full, then bounded passes only) or cycling through
+    plain, full and bounded passes (fraction 0: every bounded pass starts probing again), gives
+    lloyd_pass's sums bitwise; d=10 runs the loops not specialised by d."""
     from fastgmm.mixture import _lloyd
 
     monkeypatch.setattr(_lloyd.YinyangPasses, "FULL_PASS_FRACTION", fraction)
+    monkeypatch.setattr(_lloyd.YinyangPasses, "PROBE_FRACTION", np.inf)  # full once the probe has bounds
     X = blobs(n, d, k, 60 + d, spread=1.5).astype(dtype)
     w = np.random.default_rng(d).uniform(0.5, 2.0, size=n)
     centers = random_init(X, k, 61)
@@ -409,3 +410,21 @@ def test_yinyang_passes_equal_lloyd_passes_bitwise(monkeypatch, fraction, n, d, 
     _lloyd.assign_inertia(X, w, centers, labels)
     passes(X, w, centers, sums, weights)
     np.testing.assert_array_equal(passes.labels, labels)
+
+
+def test_bounds_rounded_to_float32_stay_bounds():
+    """The elkan passes store bounds in float32: upper bounds rounded up, lower bounds down, over the
+    whole float64 range (subnormal, beyond float32's range, infinite), at most 2**-22 apart."""
+    from fastgmm.mixture._lloyd import _down32, _up32
+
+    rng = np.random.default_rng(0)
+    x = np.concatenate([rng.standard_normal(20_000) * 10.0 ** rng.integers(-50, 45, 20_000),
+                        [0.0, 1e-46, -1e-46, 1e-40, -1e-40, 3.5e38, -3.5e38, 1e300, -1e300, np.inf, -np.inf, 1.0]])
+    up = np.array([_up32(v) for v in x])
+    down = np.array([_down32(v) for v in x])
+    for bound in (up, down):  # float32 values (returned to Python as floats)
+        np.testing.assert_array_equal(bound.astype(np.float32).astype(np.float64), bound)
+    assert np.all(up >= x) and np.all(down <= x)
+    normal = (np.abs(x) > 1e-37) & (np.abs(x) < 3e38)
+    assert np.all(up[normal] - x[normal] <= 2.0 ** -22 * np.abs(x[normal]))
+    assert np.all(x[normal] - down[normal] <= 2.0 ** -22 * np.abs(x[normal]))

@@ -46,12 +46,13 @@ def test_gaussian_mixture_is_identical_with_one_and_two_threads(n, covariance_ty
     np.testing.assert_array_equal(lp1, lp2)
 
 
+@pytest.mark.parametrize("algorithm", ["lloyd", "elkan"])
 @pytest.mark.parametrize("n, d, k", [(5_000, 2, 5), (300_000, 3, 8)])
-def test_kmeans_is_identical_with_one_and_two_threads(n, d, k):
+def test_kmeans_is_identical_with_one_and_two_threads(n, d, k, algorithm):
     X = _data(n, d, np.float64, seed=2)
 
     def fit():
-        return KMeans(k, n_init=2, random_state=0).fit(X)
+        return KMeans(k, n_init=2, random_state=0, algorithm=algorithm).fit(X)
 
     one, two = _with_threads(1, fit), _with_threads(2, fit)
     np.testing.assert_array_equal(one.cluster_centers_, two.cluster_centers_)

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._jit import kernel, prange
+from .._jit import kernel, prange, prefetch_row
 
 _MAX_BLOCKS = 256
 _MIN_ROWS_PER_BLOCK = 1024
@@ -554,6 +554,33 @@ def _weights_or_empty(sample_weight: np.ndarray | None) -> np.ndarray:
 
 
 # ---------------------------------------------------------------------------------------------- bounded Lloyd
+_FLOAT32_MAX = float(np.finfo(np.float32).max)
+
+
+@kernel(fastmath=False, inline="always")
+def _up32(x):
+    """A float32 not below the float64 ``x`` and within 2**-22 of it, relative (or 2**-147 absolute):
+    an upper bound stored in float32 stays one.
+
+    ``|x| 2**-23`` is at least the float32 spacing at ``x`` (``2**-148`` in the subnormal range), so
+    rounding ``x`` plus that margin to the nearest float32 cannot land below ``x``; a finite ``x``
+    below float32's range gives its lowest finite value, not -inf."""
+    if np.isinf(x):
+        return np.float32(x)
+    f = np.float32(x + (abs(x) * 2.0 ** -23 + 2.0 ** -148))
+    return f if f != -np.inf else np.float32(-_FLOAT32_MAX)
+
+
+@kernel(fastmath=False, inline="always")
+def _down32(x):
+    """A float32 not above the float64 ``x``, as :func:`_up32` the other way: a lower bound stored in
+    float32 stays one."""
+    if np.isinf(x):
+        return np.float32(x)
+    f = np.float32(x - (abs(x) * 2.0 ** -23 + 2.0 ** -148))
+    return f if f != np.inf else np.float32(_FLOAT32_MAX)
+
+
 @kernel(fastmath=False, inline="always")
 def _yinyang_tiles_d(X, w, centers, group_of, labels, upper, lower, glob, lo, hi, acc_n, acc_s, D):
     """Rows ``lo .. hi`` of :func:`yinyang_pass` with every distance computed, over transposed tiles as in
@@ -594,10 +621,10 @@ def _yinyang_tiles_d(X, w, centers, group_of, labels, upper, lower, glob, lo, hi
             i = start + r
             a = best[r]
             labels[i] = a
-            upper[i] = np.sqrt(np.float64(bestd[r]))
+            upper[i] = _up32(np.sqrt(np.float64(bestd[r])))
             glb = np.inf
             for g in range(G):
-                lower[i, g] = np.sqrt(np.float64(c2[g, r] if k1[g, r] == a else c1[g, r]))
+                lower[i, g] = _down32(np.sqrt(np.float64(c2[g, r] if k1[g, r] == a else c1[g, r])))
                 glb = min(glb, lower[i, g])
             glob[i] = glb
             wi = 1.0 if unit else w[i]
@@ -651,17 +678,21 @@ def _yinyang_bounded_d(X, centers, members, group_start, group_of, drift, group_
             cand[nc] = i
             cub[nc] = ub
             nc += 0 if ub * hi_margin + slack < (glob[i] - glob_drift) * lo_margin else 1
+        for c in range(nc):
+            prefetch_row(lower, cand[c])
         nl = 0
         for c in range(nc):
             i = cand[c]
             glb = np.inf
             for g in range(G):
                 glb = min(glb, lower[i, g] - group_drift[g])
-            glob[i] = glb + glob_drift
+            glob[i] = _down32(glb + glob_drift)
             cglb[c] = glb
             left[nl] = c
             nl += 0 if cub[c] * hi_margin + slack < glb * lo_margin else 1
         computed += nl
+        for t in range(nl):
+            prefetch_row(X, cand[left[t]])
         ns = 0
         for t in range(nl):
             c = left[t]
@@ -669,7 +700,7 @@ def _yinyang_bounded_d(X, centers, members, group_start, group_of, drift, group_
             a = labels[i]
             dd = _row_sqdist(X, i, centers, a, D)
             ub = np.sqrt(np.float64(dd))
-            upper[i] = ub - drift[a]
+            upper[i] = _up32(ub - drift[a])
             srow[ns] = i
             sbest[ns] = a
             sbestd[ns] = dd
@@ -718,15 +749,15 @@ def _yinyang_bounded_d(X, centers, members, group_start, group_of, drift, group_
             for g in range(G):
                 if searched[g, s]:
                     lg = np.sqrt(np.float64(c2[g, s] if k1[g, s] == b else c1[g, s]))
-                    lower[i, g] = lg + group_drift[g]
+                    lower[i, g] = _down32(lg + group_drift[g])
                 elif b != a and g == group_of[a]:
                     lg = min(lower[i, g] - group_drift[g], sua[s])
-                    lower[i, g] = lg + group_drift[g]
+                    lower[i, g] = _down32(lg + group_drift[g])
                 else:
                     lg = lower[i, g] - group_drift[g]
                 glb = min(glb, lg)
-            glob[i] = glb + glob_drift
-            upper[i] = sub[s] - drift[b]
+            glob[i] = _down32(glb + glob_drift)
+            upper[i] = _up32(sub[s] - drift[b])
             if b != a:
                 labels[i] = b
                 dirty[a] = True
@@ -749,9 +780,18 @@ def _accumulate_dirty(X, w, labels, lo, hi, dirty, acc_n, acc_s, D):
                 acc_s[k, j] = 0.0
     if not any_dirty:
         return
-    for i in range(lo, hi):
-        a = labels[i]
-        if dirty[a]:
+    rows = np.empty(TILE, dtype=np.int64)
+    for start in range(lo, hi, TILE):
+        # gathered first (no branch) and prefetched, so that the scattered rows' cache misses overlap
+        nr = 0
+        for i in range(start, min(start + TILE, hi)):
+            rows[nr] = i
+            nr += 1 if dirty[labels[i]] else 0
+        for t in range(nr):
+            prefetch_row(X, rows[t])
+        for t in range(nr):
+            i = rows[t]
+            a = labels[i]
             wi = 1.0 if unit else w[i]
             acc_n[a] += wi
             for j in range(D):
@@ -785,7 +825,9 @@ def yinyang_pass(X, w, centers, members, group_start, group_of, drift, group_dri
     The centres are split into G groups: group ``g`` is ``members[group_start[g]:group_start[g+1]]``
     and ``group_of[k]`` is the group of centre ``k``.  Per row: ``labels`` (int32), an upper bound
     on the distance to its centre, a lower bound on the distance to every centre of group ``g``
-    other than the label, and a global lower bound (at most the smallest group bound), float64.
+    other than the label, and a global lower bound (at most the smallest group bound), float32,
+    computed in float64 and rounded outwards (upper bounds up, lower bounds down), so they stay
+    bounds and a row's bounds take 12 + 4 G bytes.
     The bounds are stored relative to the centres' movement since the last full pass, so that a
     row whose bounds keep it is not written: the upper bound is ``upper[i] + drift[label]``, group
     ``g``'s lower bound ``lower[i, g] - group_drift[g]`` and the global one ``glob[i] -
@@ -824,28 +866,34 @@ class YinyangPasses:
     """Lloyd passes with Yinyang's grouped bounds over one array: call it as :func:`lloyd_pass`.
 
     Keeps the per-row state between calls (label, upper bound, global lower bound and one lower
-    bound per group of centres: ``20 + 8 G`` bytes a row), the per-block sums of the previous
+    bound per group of centres: ``12 + 4 G`` bytes a row), the per-block sums of the previous
     pass and the centres of the previous call, so each call knows how far every centre moved.  The
     sums and weights it returns are bitwise those of :func:`lloyd_pass` for the same centres, so a
     Lloyd loop gives identical centres, iteration counts, labels and inertia with either.
 
-    Groups: ``G = ceil(K / CENTRES_PER_GROUP)`` groups made on the first call by a few Lloyd
-    iterations over the initial centres themselves (Ding et al., "Yinyang K-means", ICML 2015);
+    Groups: ``G = ceil(K / CENTRES_PER_GROUP)`` groups made at the first full pass by a few Lloyd
+    iterations over that pass's centres themselves (Ding et al., "Yinyang K-means", ICML 2015);
     they are kept for the whole fit.  With ``G = 1`` this is Hamerly's algorithm.
 
     Pass choice: a "full" pass computes every distance over row tiles (vectorised like Lloyd's
-    pass) and sets exact bounds; a "bounded" pass skips with the bounds.  The first pass is a
-    plain :func:`lloyd_pass` (the centres move most in the first iteration, so bounds set before
-    it would skip little: measured at 1e6 x 8, K=64, a bounded second pass cost more than a full
-    one); the second is full.
-    A bounded pass that computed more than ``FULL_PASS_FRACTION`` of all row-to-centre distances
-    is followed by full passes, 1, 2, 4, ... after successive such passes, before the bounds are
-    tried again: while the centres still move a lot the bounds skip little.  Either pass gives
-    the same labels and sums, so the choice changes only the time.
+    pass) and sets exact bounds; a "bounded" pass skips with the bounds; a "plain" pass is
+    :func:`lloyd_pass` (no bounds kept).  While the centres still move a lot, bounds skip little
+    and a bounded pass costs more than a plain one (measured at 1e6 x 8, K=64: a bounded pass
+    that computes 20 % of the distances costs 1.4 plain passes, a full pass 1.6-1.8), so the
+    passes are plain until a probe predicts that the bounds pay: every ``PROBE_STRIDE``-th row
+    is kept in a small array with bounds of its own, set exactly by a full pass at every plain
+    pass; the next plain pass first makes a bounded pass over those rows, and when it computed
+    at most ``PROBE_FRACTION`` of their distances, the pass over X is full instead of plain,
+    and the following ones are bounded.  A bounded pass that computed more than
+    ``FULL_PASS_FRACTION`` of all row-to-centre distances (centres that moved a lot at once)
+    starts probing again.  Every kind of pass gives the same labels and sums, so the choice
+    changes only the time.
     """
 
     CENTRES_PER_GROUP = 10
     FULL_PASS_FRACTION = 0.35
+    PROBE_FRACTION = 0.05
+    PROBE_STRIDE = 32
     _GROUPING_ITERATIONS = 5
     _ITERATION_ROUNDING = 1e-12  # bounds drift by float64 additions: ~1e-16 relative per iteration
 
@@ -853,13 +901,13 @@ class YinyangPasses:
         n, d = X.shape
         self.n = n
         self.labels = np.zeros(n, dtype=np.int32)
-        self.upper = np.empty(n)
-        self.glob = np.empty(n)
-        self.lower = np.empty((n, 0))
+        self.upper = np.empty(n, dtype=np.float32)
+        self.glob = np.empty(n, dtype=np.float32)
+        self.lower = np.empty((n, 0), dtype=np.float32)
         self.previous: np.ndarray | None = None
-        self.plain_pass_due = True
-        self.full_passes_due = 1
-        self.failed_tries = 0
+        self.bounded = False  # the bounds are set and pay: the next pass is bounded
+        self.probe: YinyangPasses | None = None  # every PROBE_STRIDE-th row, with bounds of its own
+        self.probe_rows = np.empty((0, d), dtype=X.dtype)
         # relative rounding of a distance computed in X's dtype (difference form), plus bound drift
         self.rho = 4.0 * (d + 2) * float(np.finfo(X.dtype).eps) + self._ITERATION_ROUNDING
 
@@ -875,14 +923,42 @@ class YinyangPasses:
         self.group_of = group_of.astype(np.int64)
         self.members = np.argsort(self.group_of, kind="stable").astype(np.int64)
         self.group_start = np.searchsorted(self.group_of[self.members], np.arange(self.group_of.max() + 2))
-        self.lower = np.empty((self.n, self.group_start.shape[0] - 1))
+        self.lower = np.empty((self.n, self.group_start.shape[0] - 1), dtype=np.float32)
 
     def __call__(self, X: np.ndarray, w: np.ndarray, centers: np.ndarray, sums: np.ndarray,
                  weights: np.ndarray) -> None:
-        if self.plain_pass_due:
-            self.plain_pass_due = False
+        if self.bounded:
+            computed = self._pass(X, w, centers, sums, weights, False)
+            if computed > self.FULL_PASS_FRACTION * self.n * centers.shape[0]:
+                self.bounded = False
+                self.probe = None
+        elif self._probe_fraction(X, w, centers) <= self.PROBE_FRACTION:
+            self._pass(X, w, centers, sums, weights, True)
+            self.bounded = True
+        else:
             lloyd_pass(X, w, centers, sums, weights)
-            return
+
+    def _probe_fraction(self, X: np.ndarray, w: np.ndarray, centers: np.ndarray) -> float:
+        """Fraction of the distances that a bounded pass over the probe rows computed for ``centers``
+        with the exact bounds of the previous call (inf when there were none); then a full pass
+        sets their bounds for ``centers``."""
+        K, d = centers.shape
+        if self.probe_rows.shape[0] == 0:
+            self.probe_rows = np.ascontiguousarray(X[::self.PROBE_STRIDE])
+        rows = self.probe_rows
+        w_rows = np.ascontiguousarray(w[::self.PROBE_STRIDE])
+        sums, weights = np.empty((K, d)), np.empty(K)
+        if self.probe is None:
+            self.probe = YinyangPasses(rows)
+            fraction = np.inf
+        else:
+            fraction = self.probe._pass(rows, w_rows, centers, sums, weights, False) / (rows.shape[0] * K)
+        self.probe._pass(rows, w_rows, centers, sums, weights, True)
+        return fraction
+
+    def _pass(self, X: np.ndarray, w: np.ndarray, centers: np.ndarray, sums: np.ndarray, weights: np.ndarray,
+              full: bool) -> int:
+        """One full or bounded pass (:func:`yinyang_pass`); return the number of distances computed."""
         c64 = centers.astype(np.float64)
         K, d = c64.shape
         if self.previous is None:
@@ -893,7 +969,6 @@ class YinyangPasses:
             self.drift = np.zeros(K)
             self.group_drift = np.zeros(self.group_start.shape[0] - 1)
             self.glob_drift = 0.0
-        full = self.full_passes_due > 0
         if full:
             self.drift[:] = 0.0
             self.group_drift[:] = 0.0
@@ -909,12 +984,8 @@ class YinyangPasses:
                                 self.group_drift, self.glob_drift, self.rho, self._slack(), full, self.labels,
                                 self.upper, self.lower, self.glob, self.block_weights, self.block_sums, weights,
                                 sums, features_tag(d))
-        if full:
-            self.full_passes_due -= 1
-        elif computed > self.FULL_PASS_FRACTION * self.n * K:
-            self.full_passes_due = 2 ** self.failed_tries
-            self.failed_tries += 1
         self.previous = c64
+        return int(computed)
 
     def _slack(self) -> float:
         """Absolute margin of the bound tests for the rounding of the drifts: each is a float64 sum of
@@ -926,5 +997,5 @@ class YinyangPasses:
         """Nearest-centre labels (int32, this object's array) and inertia for ``centers``: one more
         pass, then the inertia from the labels; both bitwise those of :func:`assign_inertia`."""
         K, d = centers.shape
-        self(X, w, centers, np.empty((K, d)), np.empty(K))
+        self._pass(X, w, centers, np.empty((K, d)), np.empty(K), not self.bounded)
         return self.labels, float(labelled_inertia(X, w, centers, self.labels, features_tag(d)))
