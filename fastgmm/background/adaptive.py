@@ -347,8 +347,11 @@ class AdaptiveMixtureSubtractor(CheckedParams):
         scratch = type(self)(**self.get_params())
         # the first frame initialises, the second updates; large enough to be registered for camera
         # motion (MOTION_MIN_PIXELS), so that kernel is compiled too
+        frame = np.zeros((40, 48, channels), dtype=dtype)
         for _ in range(2):
-            scratch.apply(np.zeros((40, 48, channels), dtype=dtype))
+            scratch.apply(frame)
+        scratch._offset = (1, 1)  # and re-anchored once (a camera that moves), for initialise_rect
+        scratch._reanchor(scratch._u8)
         scratch.background_image()
 
     # ------------------------------------------------------------------ apply
