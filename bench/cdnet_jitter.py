@@ -38,14 +38,17 @@ def jittered(seq, last: int, amplitude: int):
     return frames, {n: crop(seq.groundtruth(n), n) for n in scored}, {n: crop(seq.roi, n) for n in scored}
 
 
-def f_measure(apply, frames, gts, rois) -> float:
-    acc = ConfusionAccumulator()
+def f_measure(apply, frames, gts, rois, window=()) -> tuple[float, float]:
+    """F over the frames that have a ground truth, and over those of them in ``window`` (frame
+    numbers; NaN when empty)."""
+    acc, part = ConfusionAccumulator(), ConfusionAccumulator()
     for n, frame in enumerate(frames, 1):
         mask = apply(frame)
         if n in gts:
-            acc.roi = rois[n]  # the ROI moves with the camera
-            acc.update(mask, gts[n])
-    return acc.scores().f_measure
+            for a in (acc, part) if n in window else (acc,):
+                a.roi = rois[n]  # the ROI moves with the camera
+                a.update(mask, gts[n])
+    return acc.scores().f_measure, part.scores().f_measure if window else float("nan")
 
 
 def main() -> None:
@@ -69,10 +72,11 @@ def main() -> None:
         for amp in args.amplitude:
             frames, gts, rois = jittered(seq, last, amp)
             ours = DefaultSubtractor(**params)
-            row = [f_measure(ours.apply, frames, gts, rois)]
+            row = [f_measure(ours.apply, frames, gts, rois)[0]]
             for name in opencv:
                 sub = opencv_factory(name)
-                row.append(f_measure(lambda f, s=sub: s.apply(np.ascontiguousarray(f[..., ::-1])), frames, gts, rois))
+                bgr = lambda f, s=sub: s.apply(np.ascontiguousarray(f[..., ::-1]))  # noqa: E731
+                row.append(f_measure(bgr, frames, gts, rois)[0])
             print(f"| {path.name} | ±{amp} | " + " | ".join(f"{v:.3f}" for v in row) + " |", flush=True)
 
 

@@ -116,8 +116,8 @@ ADAPTIVE_AFTER_WARM_UP = textwrap.dedent("""
     rng = np.random.default_rng(0)
     base = rng.integers(0, 256, (240, 320, 3), dtype=np.uint8)
     model = AdaptiveMixtureSubtractor()
-    for t in range(4):  # a shaking camera: the registration path runs
-        frame = np.roll(base, (t % 2, t % 3), axis=(0, 1))
+    for t in range(12):  # a shaking camera, then a panning one: registration and a re-anchor run
+        frame = np.roll(base, (t % 2, t % 3) if t < 4 else (0, t), axis=(0, 1))
         model.apply(frame if C == 3 else frame[..., 1])
     model.background_image()
     print(sorted(loaded() - before))
@@ -128,7 +128,8 @@ ADAPTIVE_AFTER_WARM_UP = textwrap.dedent("""
 @pytest.mark.parametrize("C", [1, 3])
 def test_adaptive_warm_up_covers_apply(C):
     """After ``AdaptiveMixtureSubtractor.warm_up()`` in a fresh process, frames of a real size (which
-    are registered for camera motion, unlike tiny ones) load or compile no further kernel."""
+    are registered for camera motion, unlike tiny ones, and re-anchor the model when the camera
+    pans) load or compile no further kernel."""
     res = subprocess.run([sys.executable, "-c", ADAPTIVE_AFTER_WARM_UP, str(C)], capture_output=True, text=True,
                          timeout=900, check=False)
     assert res.returncode == 0, res.stderr

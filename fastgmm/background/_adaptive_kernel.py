@@ -643,25 +643,52 @@ def track_gain(sums, C, min_count, inv_gain):
             inv_gain[c] = np.float32(np.float64(sb) / np.float64(sx))
 
 
+@_exact
+def _new_pixel(frame, rec, last, bgp, p, C, var_init, t_init, inv_gain):
+    """Pixel p starts from the frame's value: one mode (weight 1, ``var_init``, mean = the value over
+    the gain), the feedback state at SuBSENSE's initial values (D_min 0, R = 1, v = 10, T =
+    ``t_init``, running foreground fraction and change 0), last value and background value the
+    frame's."""
+    for f in range(REC):
+        rec[p, f] = _ZERO
+    rec[p, 0] = _ONE
+    rec[p, 1] = var_init
+    for c in range(C):
+        x = np.float32(frame[p, c]) * inv_gain[c]
+        rec[p, 2 + c] = x
+        last[p, c] = frame[p, c]
+        bgp[p, c] = np.uint8(min(max(x + np.float32(0.5), _ZERO), np.float32(255.0)))
+    rec[p, F_V] = np.float32(10.0)
+    rec[p, F_R] = _ONE
+    rec[p, F_T] = t_init
+
+
 @_exact_parallel
-def initialise(frame, rec, last, lab_prev, bgp, prm, t_init):
-    """First frame: one mode (weight 1, var_init, mean = x) per pixel; feedback state at SuBSENSE's
-    initial values (R = 1, v = 10, T = t_init); labels background."""
+def initialise(frame, rec, last, lab_prev, bgp, prm, t_init, inv_gain):
+    """First frame: every pixel new (:func:`_new_pixel`); labels background."""
     P = frame.shape[0]
     C = frame.shape[1]
     for p in prange(P):
-        for f in range(REC):
-            rec[p, f] = _ZERO
-        rec[p, 0] = _ONE
-        rec[p, 1] = prm[P_VINIT]
-        for c in range(C):
-            rec[p, 2 + c] = np.float32(frame[p, c])
-            last[p, c] = frame[p, c]
-            bgp[p, c] = frame[p, c]
-        rec[p, F_V] = np.float32(10.0)
-        rec[p, F_R] = _ONE
-        rec[p, F_T] = t_init
+        _new_pixel(frame, rec, last, bgp, p, C, prm[P_VINIT], t_init, inv_gain)
         lab_prev[p] = 0
+
+
+@_exact_parallel
+def initialise_rect(frame, rec, last, labels, bgs, fins, prm, t_init, inv_gain, W, rows, cols):
+    """The pixels of rows ``rows[0]..rows[1] - 1`` and columns ``cols[0]..cols[1] - 1`` new
+    (:func:`_new_pixel`; both background buffers the frame's value), labelled background and not
+    foreground in both buffers: the strip a re-anchored model has no state for."""
+    C = frame.shape[1]
+    for i in prange(rows[0], rows[1]):
+        for j in range(cols[0], cols[1]):
+            p = i * W + j
+            _new_pixel(frame, rec, last, bgs[0], p, C, prm[P_VINIT], t_init, inv_gain)
+            for c in range(C):
+                bgs[1, p, c] = bgs[0, p, c]
+            labels[0, p] = 0
+            labels[1, p] = 0
+            fins[0, p] = 0
+            fins[1, p] = 0
 
 
 @_exact_parallel

@@ -2,8 +2,9 @@
 
 A camera that shakes (wind, traffic, a hand) moves the whole image by a pixel or a few between
 frames; a per-pixel model then sees every edge of the scene as foreground.  :func:`shift_costs`
-scores each shift ``(dy, dx)`` within ``R`` pixels by how far the shifted frame's gradients are
-from the previous frame's background image's, on a grid of samples of one channel (green).  Gradients, not values: a
+scores each shift ``(dy, dx)`` within ``R`` pixels of a centre (the model's coordinates, or the
+camera's last offset) by how far the shifted frame's gradients are from the previous frame's
+background image's, on a grid of samples of one channel (green).  Gradients, not values: a
 brightness change (camera gain, lights) changes the values everywhere, and on a smooth image
 a shift along the brightness slope would "explain" it; it leaves the gradients' positions alone.
 Each sample's difference is truncated, so moving objects do not dominate the sum; the sums are
@@ -20,35 +21,37 @@ from .._jit import kernel, prange
 
 
 @kernel(parallel=True)
-def shift_costs(frame, bg, H, W, ch, R, step, trunc, costs, partial, grads):
-    """``costs[(dy + R) * (2R + 1) + dx + R]`` = sum over the samples ``y = R, R + step, ... <
-    H - R - 1`` (columns likewise) of ``min(|gx_f - gx_b| + |gy_f - gy_b|, trunc)``, where ``gx``,
-    ``gy`` are the differences of channel ``ch`` to the next column and the next row, ``_f`` of
-    the frame at ``(y + dy, x + dx)`` and ``_b`` of the background at ``(y, x)``.
+def shift_costs(frame, bg, W, ch, rows, cols, cy, cx, R, step, trunc, costs, partial, grads):
+    """``costs[(dy + R) * (2R + 1) + dx + R]`` = sum over the samples ``y = rows[0], rows[0] + step,
+    ... < rows[1]`` (columns likewise from ``cols``) of ``min(|gx_f - gx_b| + |gy_f - gy_b|, trunc)``,
+    where ``gx``, ``gy`` are the differences of channel ``ch`` to the next column and the next row,
+    ``_f`` of the frame at ``(y + cy + dy, x + cx + dx)`` and ``_b`` of the background at ``(y, x)``:
+    the shifts within ``R`` of the centre ``(cy, cx)``.  The caller keeps every pixel read inside the
+    image (``rows`` within ``R - cy .. H - R - 2 - cy`` and ``0 .. H - 2``, columns likewise).
 
-    ``frame`` and ``bg`` are (H*W, C) uint8; ``costs`` is int64 of length (2R + 1)^2.  Each row of
-    samples runs in parallel into its row of ``partial`` (int64, one row per sample row, (2R + 1)^2
-    columns); per sample, the differences ``gx_f - gx_b`` and ``gy_f - gy_b`` of every shift go
-    into that row of ``grads`` (int32, 2 (2R + 1)^2 columns), so the costs of all shifts are one
-    loop that vectorises.  The rows are then added in order (integers: the same total for any
-    thread count)."""
+    ``frame`` and ``bg`` are (H*W, C) uint8; ``costs`` is int64 of length at least (2R + 1)^2.  Each
+    row of samples runs in parallel into its row of ``partial`` (int64, at least one row per sample
+    row and (2R + 1)^2 columns); per sample, the differences ``gx_f - gx_b`` and ``gy_f - gy_b`` of
+    every shift go into that row of ``grads`` (int32, at least 2 (2R + 1)^2 columns), so the costs
+    of all shifts are one loop that vectorises.  The rows are then added in order (integers: the
+    same total for any thread count)."""
     n = 2 * R + 1
     nn = n * n
-    n_rows = partial.shape[0]
+    n_rows = max(0, (rows[1] - rows[0] + step - 1) // step)
     for r in prange(n_rows):
-        y = R + r * step
+        y = rows[0] + r * step
         acc = partial[r]
         gx = grads[r, :nn]
         gy = grads[r, nn:]
         for s in range(nn):
             acc[s] = 0
-        for x in range(R, W - R - 1, step):
+        for x in range(cols[0], cols[1], step):
             p = y * W + x
             b = np.int32(bg[p, ch])
             bgx = np.int32(bg[p + 1, ch]) - b
             bgy = np.int32(bg[p + W, ch]) - b
             for a in range(n):
-                base = p + (a - R) * W - R
+                base = p + (a + cy - R) * W + cx - R
                 for k in range(n):
                     f = np.int32(frame[base + k, ch])
                     gx[a * n + k] = np.int32(frame[base + k + 1, ch]) - f - bgx

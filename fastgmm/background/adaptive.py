@@ -68,7 +68,18 @@ whose cumulative weight stays below ``background_ratio`` are the background.
   (the strip the shift uncovers takes the background's values) and the mask is shifted back
   (the strip the camera left is background).  Camera jitter of a few pixels then costs the model
   nothing, where the displacement test below covers sub-pixel and 1-pixel motion only
-  (``bench/cdnet_jitter.py``; docs/performance.md, "Camera motion").
+  (``bench/cdnet_jitter.py``; docs/performance.md, "Camera motion").  The camera is *followed*: the
+  offset is searched within ``MOTION_RADIUS`` of ``(0, 0)`` and of the previous frame's offset (so
+  a drift of up to 3 pixels per frame is tracked), within ``MOTION_WIDE_RADIUS`` = 8 of the
+  previous offset after a frame more than ``MOTION_WIDE_FG_PERCENT`` = 20 % foreground (a camera
+  knocked farther makes such a frame), and the choice must beat the previous offset by the
+  margin.  The model is *re-anchored* when the offset, beyond ``MOTION_RADIUS``, has grown on
+  ``MOTION_PAN`` = 3 consecutive frames (a pan) or stayed unchanged for ``MOTION_HOLD`` = 10
+  frames (a bump that stays; a shake about a point does neither): its per-pixel state moves by the
+  offset once, the strip it has no state for starts from the current frame as on a first frame,
+  and the offset restarts from ``(0, 0)`` (``bench/cdnet_pan.py``).  A jump beyond the search (a
+  cut, a larger bump) is relearnt, or restarts the model through the frame-level reset when most
+  of the frame is foreground.
 * **Frame level.**  When more than ``reset_fraction`` of the pixels are foreground for
   ``reset_frames`` consecutive frames (a global change: lights, camera moved), the bootstrap
   restarts (litiv SuBSENSE: 0.8 for 5 frames).
@@ -104,7 +115,19 @@ _NO_KNOWN_FG = np.zeros(1, dtype=np.uint8)
 """The known-foreground argument of the kernel when there is none (not read)."""
 _FLAGS = ("detect_shadows", "feedback", "diffusion", "ghost", "frame_level", "gain", "displacement", "motion")
 MOTION_RADIUS = 3
-"""Largest camera shift (pixels, each axis) that a frame is registered for."""
+"""Largest camera shift (pixels, each axis) searched around the model's coordinates and around the
+previous frame's offset."""
+MOTION_WIDE_RADIUS = 8
+"""Radius of the search around the previous frame's offset after a frame with more than
+``MOTION_WIDE_FG_PERCENT`` % of foreground pixels (a camera bumped farther than ``MOTION_RADIUS``)."""
+MOTION_WIDE_FG_PERCENT = 20
+"""Foreground share (raw mask, %) of a frame above which the next frame gets the wide search."""
+MOTION_HOLD = 10
+"""Frames an unchanged offset must last before the model is re-anchored on it (a camera bumped
+that stays)."""
+MOTION_PAN = 3
+"""Consecutive frames whose offset is beyond ``MOTION_RADIUS`` and farther than the previous
+frame's that re-anchor the model (a pan; a shake about a point does not move away steadily)."""
 MOTION_SAMPLES = 2500
 """About this many pixels (a regular grid) score each shift."""
 MOTION_MIN_PIXELS = 1000
@@ -179,7 +202,11 @@ class AdaptiveMixtureSubtractor(CheckedParams):
     camera_shift_ : tuple of int
         ``(dy, dx)`` of the last frame's registration: its pixel ``(y + dy, x + dx)`` was matched
         with the background's ``(y, x)``; ``(0, 0)`` when it was not moved (or ``motion`` is off).
-        :meth:`raw_mask` is in the background's coordinates.
+        :meth:`raw_mask` is in the background's coordinates.  The offset is searched around the
+        model's coordinates and around the previous frame's offset (so a camera that drifts is
+        followed); when it has grown beyond ``MOTION_RADIUS`` on ``MOTION_PAN`` frames in a row, or
+        stayed unchanged for ``MOTION_HOLD`` frames, the model is re-anchored: its state moves by the offset once, and
+        the next frame's offset is counted from there (see "Camera motion" in the module docstring).
     """
 
     def __init__(
@@ -263,6 +290,10 @@ class AdaptiveMixtureSubtractor(CheckedParams):
         self._frame_ndim = 3
         self.n_frames_ = 0  # frames seen since the (re)initialisation: the frame counter of the hash
         self.camera_shift_ = (0, 0)
+        self._offset = (0, 0)  # the camera's offset from the model's coordinates (the last frame's registration)
+        self._held = 0      # consecutive frames at that offset
+        self._pan = 0       # consecutive frames whose offset, beyond MOTION_RADIUS, grew
+        self._fg = 0        # foreground (255) pixels of the last raw mask: a large share widens the search
         self._boot = 0      # frames since the (re)start of the bootstrap
         self._busy = 0      # consecutive frames above reset_fraction
 
@@ -292,10 +323,11 @@ class AdaptiveMixtureSubtractor(CheckedParams):
         self._u8 = np.zeros((H, W, C), dtype=np.uint8)
         # camera motion: scores, the registered frame / known foreground, the mask before shifting back
         n = 2 * MOTION_RADIUS + 1
-        self._costs = np.zeros(n * n, dtype=np.int64)
         inner = max(1, (H - n) * (W - n))
         self._motion_step = max(1, round((inner / MOTION_SAMPLES) ** 0.5))
-        sample_rows = len(range(MOTION_RADIUS, H - MOTION_RADIUS - 1, self._motion_step))
+        n = 2 * MOTION_WIDE_RADIUS + 1
+        self._costs = np.zeros(n * n, dtype=np.int64)
+        sample_rows = len(range(0, H - 1, self._motion_step))
         self._cost_rows = np.zeros((sample_rows, n * n), dtype=np.int64)
         self._cost_grads = np.zeros((sample_rows, 2 * n * n), dtype=np.int32)
         self._reg = np.zeros((H, W, C), dtype=np.uint8)
@@ -315,8 +347,11 @@ class AdaptiveMixtureSubtractor(CheckedParams):
         scratch = type(self)(**self.get_params())
         # the first frame initialises, the second updates; large enough to be registered for camera
         # motion (MOTION_MIN_PIXELS), so that kernel is compiled too
+        frame = np.zeros((40, 48, channels), dtype=dtype)
         for _ in range(2):
-            scratch.apply(np.zeros((40, 48, channels), dtype=dtype))
+            scratch.apply(frame)
+        scratch._offset = (1, 1)  # and re-anchored once (a camera that moves), for initialise_rect
+        scratch._reanchor(scratch._u8)
         scratch.background_image()
 
     # ------------------------------------------------------------------ apply
@@ -366,6 +401,7 @@ class AdaptiveMixtureSubtractor(CheckedParams):
                 self._u8 = np.empty(f.shape, dtype=np.uint8)
             np.copyto(self._u8, f)
             f = self._u8
+        unregistered = f
         shift = (0, 0)
         if self.motion and self._rec is not None and lr < 1.0:
             shift = self._camera_shift(f)
@@ -383,7 +419,7 @@ class AdaptiveMixtureSubtractor(CheckedParams):
             self.reset()
             self._allocate((H, W, C), ndim)
             _k.initialise(flat, self._rec, self._last, self._labels[0], self._bg[0],
-                          self._frame_params(True, 1.0, -1.0), np.float32(self.t_lower))
+                          self._frame_params(True, 1.0, -1.0), np.float32(self.t_lower), self._inv_gain)
             self.n_frames_ = 1
             self._boot = 1
         else:
@@ -401,9 +437,9 @@ class AdaptiveMixtureSubtractor(CheckedParams):
                 numba.set_parallel_chunksize(chunk)
             if self.gain and lr != 0.0:
                 _k.track_gain(self._sums, C, (H * W + 19) // 20, self._inv_gain)
+            self._fg = int(self._sums[:, 2 * C + 1].sum())  # counted by the update
             if self.frame_level:
-                nfg = self._sums[:, 2 * C + 1].sum()  # counted by the update
-                self._busy = self._busy + 1 if nfg > self.reset_fraction * H * W else 0
+                self._busy = self._busy + 1 if self._fg > self.reset_fraction * H * W else 0
                 if self._busy >= self.reset_frames:
                     self._boot = 0
                     self._busy = 0
@@ -421,23 +457,78 @@ class AdaptiveMixtureSubtractor(CheckedParams):
             if known_foreground is not None:  # also those the shift took out of the model's view
                 np.not_equal(known_2d, 0, out=self._reg_kf_bool)
                 np.copyto(mask, 255, where=self._reg_kf_bool)
+        self._follow(shift, unregistered)
         return mask
+
+    def _follow(self, shift: tuple[int, int], f: np.ndarray) -> None:
+        """Keep the camera's offset ``shift`` (this frame's registration; ``f`` the frame, (H, W, C)
+        uint8 in its own coordinates) and re-anchor the model on it when it has moved away beyond
+        ``MOTION_RADIUS`` on ``MOTION_PAN`` consecutive frames (a pan) or stayed unchanged for
+        ``MOTION_HOLD`` frames (a bump that stays).  A shake about a point does neither (its offsets
+        jump about), so jitter keeps the model's coordinates."""
+        distance = max(abs(shift[0]), abs(shift[1]))
+        grew = distance > MOTION_RADIUS and distance > max(abs(self._offset[0]), abs(self._offset[1]))
+        self._pan = self._pan + 1 if grew else 0
+        self._held = self._held + 1 if shift == self._offset else 1
+        self._offset = shift
+        if shift != (0, 0) and (self._pan >= MOTION_PAN or self._held >= MOTION_HOLD):
+            self._reanchor(f)
+
+    def _reanchor(self, f: np.ndarray) -> None:
+        """Move the model's per-pixel state (records, last values, the label, background-value and
+        mask double buffers) by the camera's offset ``(dy, dx)``, so that the model's ``(y, x)`` is
+        frame ``f``'s ``(y, x)`` (it was the model's ``(y - dy, x - dx)``); the strip no state
+        covers starts from ``f`` as a new pixel does on the first frame
+        (``_adaptive_kernel.initialise_rect``: one mode at the value over the current gain, feedback
+        state R = 1, v = 10, T = t_lower, D_min and the running means 0, labelled background, not
+        foreground in the post-processed masks); the offset becomes ``(0, 0)``.  Once per re-anchor:
+        numpy copies each overlapping source before moving it."""
+        H, W, C = self._frame_shape
+        shift = (-self._offset[0], -self._offset[1])
+        views = [self._rec.reshape(H, W, _k.REC), self._last.reshape(H, W, C)]
+        for b in range(2):
+            views += [self._labels[b].reshape(H, W), self._bg[b].reshape(H, W, C), self._fin[b].reshape(H, W)]
+        for v in views:
+            _shift_into(v, v, shift, 0)
+        for rows, cols in _strips(H, W, shift):
+            if rows[1] > rows[0] and cols[1] > cols[0]:
+                _k.initialise_rect(f.reshape(H * W, C), self._rec, self._last, self._labels, self._bg, self._fin,
+                                   self._prm, np.float32(self.t_lower), self._inv_gain, W, rows, cols)
+        self._offset = (0, 0)
+        self._held = self._pan = 0
 
     def _camera_shift(self, f: np.ndarray) -> tuple[int, int]:
         """The registration of frame ``f`` (H, W, C uint8) on the previous background image (see
-        "Camera motion" in the module docstring): ``(dy, dx)`` or ``(0, 0)``."""
+        "Camera motion" in the module docstring): the offset ``(dy, dx)`` of least cost within
+        ``MOTION_RADIUS`` of ``(0, 0)`` and of the previous frame's offset (``MOTION_WIDE_RADIUS``
+        after a frame with much foreground), taken when it beats the previous offset by
+        ``MOTION_MARGIN_PERCENT``; else the previous offset.  Every candidate is scored on the same
+        samples, so the costs compare across windows."""
         H, W, C = f.shape
+        oy, ox = self._offset
         R = MOTION_RADIUS
-        if H <= 2 * R + 1 or W <= 2 * R + 1 or (H - 2 * R - 1) * (W - 2 * R - 1) < MOTION_MIN_PIXELS:
+        windows = [(0, 0, R)] if self._offset == (0, 0) else [(0, 0, R), (oy, ox, R)]
+        if 100 * self._fg > MOTION_WIDE_FG_PERCENT * H * W:
+            wide = windows[:-1] + [(oy, ox, MOTION_WIDE_RADIUS)]
+            if _sample_area(H, W, wide) >= MOTION_MIN_PIXELS:
+                windows = wide
+        if _sample_area(H, W, windows) < MOTION_MIN_PIXELS:
             return (0, 0)
+        rows = _sample_range(H, [(cy, r) for cy, _, r in windows])
+        cols = _sample_range(W, [(cx, r) for _, cx, r in windows])
         bg = self._bg[(self.n_frames_ - 1) & 1]
-        _motion_kernel.shift_costs(f.reshape(H * W, C), bg, H, W, C // 2, R, self._motion_step, MOTION_TRUNC,
-                                   self._costs, self._cost_rows, self._cost_grads)
-        best = int(np.argmin(self._costs))  # the first of equal scores
-        centre = int(self._costs[len(self._costs) // 2])
-        if 100 * int(self._costs[best]) >= (100 - MOTION_MARGIN_PERCENT) * centre:
-            return (0, 0)
-        return (best // (2 * R + 1) - R, best % (2 * R + 1) - R)
+        best_cost, best = -1, (0, 0)
+        for cy, cx, r in windows:
+            n = 2 * r + 1
+            _motion_kernel.shift_costs(f.reshape(H * W, C), bg, W, C // 2, rows, cols, cy, cx, r, self._motion_step,
+                                       MOTION_TRUNC, self._costs, self._cost_rows, self._cost_grads)
+            k = int(np.argmin(self._costs[:n * n]))  # the first of equal scores
+            if best_cost < 0 or self._costs[k] < best_cost:
+                best_cost, best = int(self._costs[k]), (cy + k // n - r, cx + k % n - r)
+        previous = int(self._costs[n * n // 2])  # the last window is centred on the previous offset
+        if 100 * best_cost >= (100 - MOTION_MARGIN_PERCENT) * previous:
+            return self._offset
+        return best
 
     def raw_mask(self) -> np.ndarray:
         """The last mask before post-processing: 0 background, 127 shadow, 255 foreground (in the
@@ -469,6 +560,8 @@ class AdaptiveMixtureSubtractor(CheckedParams):
         arrays (copies)."""
         header = {"format_version": FORMAT_VERSION, "class_name": type(self).__name__, "params": self.get_params(),
                   "n_frames": self.n_frames_, "boot": self._boot, "busy": self._busy,
+                  "camera_shift": list(self.camera_shift_), "offset": list(self._offset), "held": self._held,
+                  "pan": self._pan, "fg": self._fg,
                   "frame_shape": None if self._frame_shape is None else list(self._frame_shape),
                   "frame_ndim": self._frame_ndim}
         arrays = {name: None if getattr(self, f"_{name}") is None else getattr(self, f"_{name}").copy()
@@ -488,6 +581,9 @@ class AdaptiveMixtureSubtractor(CheckedParams):
         try:
             model = cls(**meta["params"])
             n_frames, boot, busy = int(meta["n_frames"]), int(meta["boot"]), int(meta["busy"])
+            # the camera's offset (absent from files of before the re-anchoring: no offset kept)
+            camera = [tuple(int(v) for v in meta.get(key, (0, 0))) for key in ("camera_shift", "offset")]
+            held, pan, fg = (int(meta.get(key, 0)) for key in ("held", "pan", "fg"))
             shape, ndim = meta["frame_shape"], int(meta["frame_ndim"])
         except (KeyError, TypeError, ValueError) as exc:
             raise ValueError(f"{bad}: {exc}") from None
@@ -507,7 +603,10 @@ class AdaptiveMixtureSubtractor(CheckedParams):
             target[...] = got
         if not np.isfinite(model._rec).all():
             raise ValueError(f"{bad}: the state holds NaN or infinity.")
+        if any(len(v) != 2 for v in camera):
+            raise ValueError(f"{bad}: camera offset {camera} is not (dy, dx).")
         model.n_frames_, model._boot, model._busy = n_frames, boot, busy
+        (model.camera_shift_, model._offset), model._held, model._pan, model._fg = camera, held, pan, fg
         return model
 
 
@@ -519,7 +618,32 @@ def _shift_into(dst: np.ndarray, src: np.ndarray, shift: tuple[int, int], fill: 
     y0, y1 = max(0, -dy), min(H, H - dy)
     x0, x1 = max(0, -dx), min(W, W - dx)
     dst[y0:y1, x0:x1] = src[y0 + dy:y1 + dy, x0 + dx:x1 + dx]
-    for rows, cols in ((slice(0, y0), slice(None)), (slice(y1, H), slice(None)),
-                       (slice(y0, y1), slice(0, x0)), (slice(y0, y1), slice(x1, W))):
+    for rows, cols in _strips(H, W, shift):
+        rows, cols = slice(*rows), slice(*cols)
         dst[rows, cols] = fill if np.isscalar(fill) else fill[rows, cols]
     return dst
+
+
+def _strips(H: int, W: int, shift: tuple[int, int]) -> tuple[tuple[tuple[int, int], tuple[int, int]], ...]:
+    """The rectangles ``((row0, row1), (col0, col1))`` of an (H, W) image whose pixel ``(y + dy,
+    x + dx)`` is outside it: rows above and below (full width), then columns left and right."""
+    dy, dx = shift
+    y0, y1 = max(0, -dy), min(H, H - dy)
+    x0, x1 = max(0, -dx), min(W, W - dx)
+    return (((0, y0), (0, W)), ((y1, H), (0, W)), ((y0, y1), (0, x0)), ((y0, y1), (x1, W)))
+
+
+def _sample_range(n: int, centres: list[tuple[int, int]]) -> tuple[int, int]:
+    """The sample positions ``lo..hi - 1`` along an axis of ``n`` pixels at which every shift
+    within ``r`` of each centre ``(c, r)`` reads inside the image (``_motion_kernel.shift_costs``):
+    ``R .. n - R - 2`` for the one centre ``(0, R)``."""
+    lo = max(max(0, r - c) for c, r in centres)
+    hi = min(min(n - 1, n - r - 1 - c) for c, r in centres)
+    return lo, max(lo, hi)
+
+
+def _sample_area(H: int, W: int, windows: list[tuple[int, int, int]]) -> int:
+    """Pixels of the region the windows ``(cy, cx, r)`` are scored on."""
+    rows = _sample_range(H, [(cy, r) for cy, _, r in windows])
+    cols = _sample_range(W, [(cx, r) for _, cx, r in windows])
+    return (rows[1] - rows[0]) * (cols[1] - cols[0])

@@ -28,8 +28,8 @@ def hash32(p, t):
 
 
 class Pixel:
-    def __init__(self, x, C, var_init, t_init):
-        self.modes = [[f32(1.0), f32(var_init), *[f32(v) for v in x], *[f32(0.0)] * (3 - C)]]
+    def __init__(self, x, C, var_init, t_init, inv_gain):
+        self.modes = [[f32(1.0), f32(var_init), *[f32(v) * g for v, g in zip(x, inv_gain)], *[f32(0.0)] * (3 - C)]]
         self.dlt = self.dst = self.s = self.dl = f32(0.0)
         self.v, self.r, self.t = f32(10.0), f32(1.0), f32(t_init)
         self.last = list(x)
@@ -49,6 +49,7 @@ class NaiveAdaptive:
             setattr(self, k, v if k in exact else f32(v))
         self.px = None
         self.shift = (0, 0)
+        self.offset, self.held, self.pan, self.fg = (0, 0), 0, 0, 0
 
     # ------------------------------------------------------------------ mixture update
     def mix_update(self, px, x, C, a, R2, create=True, move=True):
@@ -155,18 +156,20 @@ class NaiveAdaptive:
             frame = frame[:, :, None]
         H, W, C = frame.shape
         if self.px is None:
-            self.px = [[Pixel(frame[i, j], C, self.var_init, self.t_lower) for j in range(W)] for i in range(H)]
+            ones = [f32(1.0)] * C
+            self.px = [[Pixel(frame[i, j], C, self.var_init, self.t_lower, ones) for j in range(W)] for i in range(H)]
             self.lab = np.zeros((H, W), np.uint8)
             self.bg = frame.copy()
             self.n, self.boot, self.busy = 1, 1, 0
             self.fin1 = np.zeros((H, W), np.uint8)
             self.fin2 = np.zeros((H, W), np.uint8)
             self.inv_gain = [f32(1.0)] * C
+            self.follow((0, 0), frame)
             return np.zeros((H, W), np.uint8)
         self.boot += 1
         self.n += 1
         dy, dx = self.camera_shift(frame) if self.motion else (0, 0)
-        known_fg_frame = known_foreground
+        known_fg_frame, unregistered = known_foreground, frame
         self.shift = (dy, dx)
         if (dy, dx) != (0, 0):
             # the frame in the background's coordinates; where it has no pixel, the background
@@ -205,11 +208,12 @@ class NaiveAdaptive:
                     if sx > 0 and sb > 0:
                         self.inv_gain[c] = f32(sb / sx)
         self.fin2, self.fin1 = self.fin1, mask.copy()
+        self.fg = int((mask == 255).sum())
         if self.frame_level:
-            nfg = int((mask == 255).sum())
-            self.busy = self.busy + 1 if nfg > float(self.reset_fraction) * H * W else 0
+            self.busy = self.busy + 1 if self.fg > float(self.reset_fraction) * H * W else 0
             if self.busy >= self.reset_frames:
                 self.boot = self.busy = 0
+        out = mask
         if (dy, dx) != (0, 0):  # back to the frame's coordinates; where the background has no pixel, 0
             out = np.zeros_like(mask)
             for i in range(H):
@@ -218,34 +222,88 @@ class NaiveAdaptive:
                         out[i, j] = mask[i - dy, j - dx]
                     if known_fg_frame is not None and known_fg_frame[i, j]:
                         out[i, j] = 255
-            return out
-        return mask
+        self.follow((dy, dx), unregistered)
+        return out
 
-    def camera_shift(self, frame, R=3, samples=2500, trunc=40, margin=3):
-        """The shift (dy, dx) whose frame pixel (y + dy, x + dx) best matches the previous
-        background's (y, x): truncated L1 of the middle channel's differences to the next column
-        and row, on a grid, taken when it beats (0, 0) by more than ``margin`` percent (first best
-        in (dy, dx) order)."""
+    def follow(self, shift, frame, R=3, hold=10, pan=3):
+        """Keep the camera's offset; re-anchor when it was beyond R and farther than the previous
+        frame's on ``pan`` consecutive frames, or unchanged for ``hold`` frames."""
+        d = max(abs(shift[0]), abs(shift[1]))
+        self.pan = self.pan + 1 if d > R and d > max(abs(self.offset[0]), abs(self.offset[1])) else 0
+        self.held = self.held + 1 if shift == self.offset else 1
+        self.offset = shift
+        if shift != (0, 0) and (self.pan >= pan or self.held >= hold):
+            self.reanchor(frame)
+
+    def reanchor(self, frame):
+        """Every pixel (y, x) takes the state of (y - dy, x - dx) (the frame's (y, x) was matched with
+        it); where that is outside, a new pixel
+        from the frame's (y, x) (one mode at the value over the gain, labelled background)."""
+        dy, dx = self.offset
         H, W, C = frame.shape
-        if H <= 2 * R + 1 or W <= 2 * R + 1 or (H - 2 * R - 1) * (W - 2 * R - 1) < 1000:
+        px = [[None] * W for _ in range(H)]
+        lab, bg = np.zeros_like(self.lab), np.zeros_like(self.bg)
+        fin1, fin2 = np.zeros_like(self.fin1), np.zeros_like(self.fin2)
+        for i in range(H):
+            for j in range(W):
+                if 0 <= i - dy < H and 0 <= j - dx < W:
+                    px[i][j] = self.px[i - dy][j - dx]
+                    lab[i, j], bg[i, j] = self.lab[i - dy, j - dx], self.bg[i - dy, j - dx]
+                    fin1[i, j], fin2[i, j] = self.fin1[i - dy, j - dx], self.fin2[i - dy, j - dx]
+                else:
+                    px[i][j] = Pixel(frame[i, j], C, self.var_init, self.t_lower, self.inv_gain)
+                    bg[i, j] = [np.uint8(min(max(v + f32(0.5), f32(0.0)), f32(255.0)))
+                                for v in px[i][j].modes[0][2:2 + C]]
+        self.px, self.lab, self.bg, self.fin1, self.fin2 = px, lab, bg, fin1, fin2
+        self.offset, self.held, self.pan = (0, 0), 0, 0
+
+    def camera_shift(self, frame, R=3, wide_r=8, wide_fg=20, samples=2500, trunc=40, margin=3, min_pixels=1000):
+        """The offset (dy, dx) whose frame pixel (y + dy, x + dx) best matches the previous
+        background's (y, x): truncated L1 of the middle channel's differences to the next column
+        and row, on a grid, over the shifts within R of (0, 0) and of the previous offset (within
+        ``wide_r`` of it after a frame more than ``wide_fg`` % foreground), every shift scored on the
+        samples at which all of them read inside the frame; the first best (windows in that order,
+        each in (dy, dx) order) is taken when it beats the previous offset by more than ``margin``
+        percent."""
+        H, W, C = frame.shape
+        oy, ox = self.offset
+        windows = [(0, 0, R)] if self.offset == (0, 0) else [(0, 0, R), (oy, ox, R)]
+
+        def region(ws):
+            ys = range(max(max(0, r - cy) for cy, _, r in ws), min(min(H - 1, H - r - 1 - cy) for cy, _, r in ws))
+            xs = range(max(max(0, r - cx) for _, cx, r in ws), min(min(W - 1, W - r - 1 - cx) for _, cx, r in ws))
+            return ys, xs
+
+        if 100 * self.fg > wide_fg * H * W:
+            wide = windows[:-1] + [(oy, ox, wide_r)]
+            if len(region(wide)[0]) * len(region(wide)[1]) >= min_pixels:
+                windows = wide
+        ys, xs = region(windows)
+        if len(ys) * len(xs) < min_pixels:
             return (0, 0)
-        step = max(1, round(((H - 2 * R - 1) * (W - 2 * R - 1) / samples) ** 0.5))
+        step = max(1, round((max(1, (H - 2 * R - 1) * (W - 2 * R - 1)) / samples) ** 0.5))
         fs = frame[:, :, C // 2].astype(np.int64)
         bs = self.bg[:, :, C // 2].astype(np.int64)
-        scores = {}
-        for dy in range(-R, R + 1):
-            for dx in range(-R, R + 1):
-                total = 0
-                for y in range(R, H - R - 1, step):
-                    for x in range(R, W - R - 1, step):
-                        fy, fx = y + dy, x + dx
-                        gx = (fs[fy, fx + 1] - fs[fy, fx]) - (bs[y, x + 1] - bs[y, x])
-                        gy = (fs[fy + 1, fx] - fs[fy, fx]) - (bs[y + 1, x] - bs[y, x])
-                        total += min(abs(int(gx)) + abs(int(gy)), trunc)
-                scores[(dy, dx)] = total
-        best = min(scores, key=lambda k: (scores[k], k))
-        if 100 * scores[best] >= (100 - margin) * scores[(0, 0)]:
-            return (0, 0)
+
+        def cost(dy, dx):
+            total = 0
+            for y in range(ys.start, ys.stop, step):
+                for x in range(xs.start, xs.stop, step):
+                    fy, fx = y + dy, x + dx
+                    gx = (fs[fy, fx + 1] - fs[fy, fx]) - (bs[y, x + 1] - bs[y, x])
+                    gy = (fs[fy + 1, fx] - fs[fy, fx]) - (bs[y + 1, x] - bs[y, x])
+                    total += min(abs(int(gx)) + abs(int(gy)), trunc)
+            return total
+
+        best, best_cost = None, None
+        for cy, cx, r in windows:
+            for dy in range(cy - r, cy + r + 1):
+                for dx in range(cx - r, cx + r + 1):
+                    c = cost(dy, dx)
+                    if best_cost is None or c < best_cost:
+                        best, best_cost = (dy, dx), c
+        if 100 * best_cost >= (100 - margin) * cost(oy, ox):
+            return self.offset
         return best
 
     def pixel(self, frame, i, j, lab_prev, lab_cur, bg_prev, bgc, force, a_boot):
