@@ -108,6 +108,21 @@ def _sqdist_d(xt, r, centers, k, D):
     return dd
 
 
+@kernel(fastmath=False, inline="always")
+def _closer(dd, k, bestd, best):
+    """``(dd, k)`` if ``dd < bestd`` else ``(bestd, best)``: ties keep the earlier (lower) centre."""
+    better = dd < bestd
+    return (dd if better else bestd), (k if better else best)
+
+
+@kernel(fastmath=False, inline="always")
+def _two_smallest(dd, k, c1, c2, k1):
+    """Add distance ``dd`` of centre ``k`` to the smallest distance ``c1`` (of centre ``k1``, the
+    earlier on ties) and the second smallest ``c2``; return the new ``(c1, c2, k1)``."""
+    below = dd < c1
+    return (dd if below else c1), (c1 if below else min(c2, dd)), (k if below else k1)
+
+
 SPECIALISED_FEATURES = 8  # feature counts up to this get loops unrolled at compile time
 
 
@@ -140,15 +155,24 @@ def _tile_nearest(X, start, m, centers, xt, bestd, best, w, acc_n, acc_s, ftag):
     for r in range(m):
         for j in range(D):
             xt[j, r] = X[start + r, j]
+    K = centers.shape[0]
     for r in range(m):
         bestd[r] = _sqdist_d(xt, r, centers, 0, D)
         best[r] = 0
-    for k in range(1, centers.shape[0]):
+    rest = 1 + (K - 1) // 4 * 4  # centres 1 .. rest in blocks of 4: each tile load feeds four distances
+    for k in range(1, rest, 4):
         for r in range(m):
-            dd = _sqdist_d(xt, r, centers, k, D)
-            better = dd < bestd[r]
-            bestd[r] = dd if better else bestd[r]
-            best[r] = k if better else best[r]
+            d0 = _sqdist_d(xt, r, centers, k, D)
+            d1 = _sqdist_d(xt, r, centers, k + 1, D)
+            d2 = _sqdist_d(xt, r, centers, k + 2, D)
+            d3 = _sqdist_d(xt, r, centers, k + 3, D)
+            bd, bk = _closer(d0, k, bestd[r], best[r])
+            bd, bk = _closer(d1, k + 1, bd, bk)
+            bd, bk = _closer(d2, k + 2, bd, bk)
+            bestd[r], best[r] = _closer(d3, k + 3, bd, bk)
+    for k in range(rest, K):
+        for r in range(m):
+            bestd[r], best[r] = _closer(_sqdist_d(xt, r, centers, k, D), k, bestd[r], best[r])
     if acc_n.shape[0] != 0:
         unit = w.shape[0] == 0
         for r in range(m):
@@ -582,10 +606,47 @@ def _down32(x):
 
 
 @kernel(fastmath=False, inline="always")
-def _yinyang_tiles_d(X, w, centers, group_of, labels, upper, lower, glob, lo, hi, acc_n, acc_s, D):
+def _group_two_smallest(xt, m, centers, members, q0, q1, c1, c2, k1, D):
+    """For the first ``m`` rows of the transposed tile ``xt``, the smallest squared distance ``c1`` to
+    the centres ``members[q0:q1]`` (ascending), its centre ``k1`` (the lowest on ties; -1 if none is
+    below inf) and the second smallest ``c2``: the values a row-by-row scan in centre order gives.
+
+    The centres go in blocks of four, so that each tile load feeds four distances."""
+    for r in range(m):
+        c1[r] = np.inf
+        c2[r] = np.inf
+        k1[r] = -1
+    rest = q0 + (q1 - q0) // 4 * 4
+    for q in range(q0, rest, 4):
+        ka, kb, kc, kd = members[q], members[q + 1], members[q + 2], members[q + 3]
+        for r in range(m):
+            d0 = _sqdist_d(xt, r, centers, ka, D)
+            d1 = _sqdist_d(xt, r, centers, kb, D)
+            d2 = _sqdist_d(xt, r, centers, kc, D)
+            d3 = _sqdist_d(xt, r, centers, kd, D)
+            a1, a2, ak = _two_smallest(d0, ka, c1[r], c2[r], k1[r])
+            a1, a2, ak = _two_smallest(d1, kb, a1, a2, ak)
+            a1, a2, ak = _two_smallest(d2, kc, a1, a2, ak)
+            a1, a2, ak = _two_smallest(d3, kd, a1, a2, ak)
+            c1[r] = a1
+            c2[r] = a2
+            k1[r] = ak
+    for q in range(rest, q1):
+        k = members[q]
+        for r in range(m):
+            a1, a2, ak = _two_smallest(_sqdist_d(xt, r, centers, k, D), k, c1[r], c2[r], k1[r])
+            c1[r] = a1
+            c2[r] = a2
+            k1[r] = ak
+
+
+@kernel(fastmath=False, inline="always")
+def _yinyang_tiles_d(X, w, centers, members, group_start, labels, upper, lower, glob, lo, hi, acc_n, acc_s, D):
     """Rows ``lo .. hi`` of :func:`yinyang_pass` with every distance computed, over transposed tiles as in
-    :func:`_tile_nearest_d` (same distances, same labels); sets exact bounds and accumulates in row order."""
-    K = centers.shape[0]
+    :func:`_tile_nearest` (same distances, same labels); sets exact bounds and accumulates in row order.
+
+    The centres are visited group by group (:func:`_group_two_smallest`); the label is then the
+    lowest index among the groups' smallest distances, i.e. Lloyd's."""
     G = lower.shape[1]
     unit = w.shape[0] == 0
     xt = np.empty((D, TILE), dtype=X.dtype)
@@ -602,21 +663,13 @@ def _yinyang_tiles_d(X, w, centers, group_of, labels, upper, lower, glob, lo, hi
             bestd[r] = np.inf
             best[r] = 0
         for g in range(G):
+            g1, g2, gk1 = c1[g], c2[g], k1[g]
+            _group_two_smallest(xt, m, centers, members, group_start[g], group_start[g + 1], g1, g2, gk1, D)
             for r in range(m):
-                c1[g, r] = np.inf
-                c2[g, r] = np.inf
-                k1[g, r] = -1
-        for k in range(K):
-            g = group_of[k]
-            for r in range(m):
-                dd = _sqdist_d(xt, r, centers, k, D)
-                better = dd < bestd[r]
-                bestd[r] = dd if better else bestd[r]
-                best[r] = k if better else best[r]
-                below = dd < c1[g, r]
-                c2[g, r] = c1[g, r] if below else min(c2[g, r], dd)
-                c1[g, r] = dd if below else c1[g, r]
-                k1[g, r] = k if below else k1[g, r]
+                # ties between groups: the lowest index (none when the group's distances are all inf)
+                better = (g1[r] < bestd[r]) | ((g1[r] == bestd[r]) & (gk1[r] >= 0) & (gk1[r] < best[r]))
+                bestd[r] = g1[r] if better else bestd[r]
+                best[r] = gk1[r] if better else best[r]
         for r in range(m):
             i = start + r
             a = best[r]
@@ -719,17 +772,7 @@ def _yinyang_bounded_d(X, centers, members, group_start, group_of, drift, group_
                 s = gidx[t]
                 for j in range(D):
                     xg[j, t] = X[srow[s], j]
-                g1[t] = np.inf
-                g2[t] = np.inf
-                gk1[t] = -1
-            for q in range(group_start[g], group_start[g + 1]):
-                k = members[q]
-                for t in range(ng):
-                    dd = _sqdist_d(xg, t, centers, k, D)
-                    below = dd < g1[t]
-                    g2[t] = g1[t] if below else min(g2[t], dd)
-                    g1[t] = dd if below else g1[t]
-                    gk1[t] = k if below else gk1[t]
+            _group_two_smallest(xg, ng, centers, members, group_start[g], group_start[g + 1], g1, g2, gk1, D)
             computed += ng * (group_start[g + 1] - group_start[g])
             for t in range(ng):
                 s = gidx[t]
@@ -808,7 +851,7 @@ def _yinyang_rows(X, w, centers, members, group_start, group_of, drift, group_dr
     if full:
         acc_n[:] = 0.0
         acc_s[:] = 0.0
-        _yinyang_tiles_d(X, w, centers, group_of, labels, upper, lower, glob, lo, hi, acc_n, acc_s, D)
+        _yinyang_tiles_d(X, w, centers, members, group_start, labels, upper, lower, glob, lo, hi, acc_n, acc_s, D)
         return (hi - lo) * centers.shape[0]
     dirty = np.zeros(centers.shape[0], dtype=np.bool_)
     computed = _yinyang_bounded_d(X, centers, members, group_start, group_of, drift, group_drift, glob_drift,
