@@ -32,9 +32,14 @@ def jittered(seq, last: int, amplitude: int):
         H, W = a.shape[:2]
         return np.ascontiguousarray(a[amplitude + dy:H - amplitude + dy, amplitude + dx:W - amplitude + dx])
 
-    first = seq.temporal_roi[0]
+    return cropped(seq, last, crop)
+
+
+def cropped(seq, last: int, crop):
+    """(frames, groundtruths by number, ROIs by number) of frames 1..last, each array ``a`` of frame
+    ``n`` as ``crop(a, n)`` (the ground truth and the ROI moved with the camera)."""
+    scored = range(seq.temporal_roi[0], min(seq.temporal_roi[1], last) + 1)
     frames = [crop(f, n) for n, f in seq.frames(1, last)]
-    scored = range(first, min(seq.temporal_roi[1], last) + 1)
     return frames, {n: crop(seq.groundtruth(n), n) for n in scored}, {n: crop(seq.roi, n) for n in scored}
 
 
@@ -51,17 +56,27 @@ def f_measure(apply, frames, gts, rois, window=()) -> tuple[float, float]:
     return acc.scores().f_measure, part.scores().f_measure if window else float("nan")
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--amplitude", type=int, nargs="+", default=[0, 1, 2])
+def add_common_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options this bench shares with ``cdnet_pan.py``: frames, sequences, ours' parameters, OpenCV."""
     parser.add_argument("--frames", type=int, default=1000)
     parser.add_argument("--sequences", nargs="+", default=None, help="name fragments, e.g. highway office")
     parser.add_argument("--ours", default="{}", help="JSON of DefaultSubtractor parameters (ablations)")
     parser.add_argument("--no-opencv", action="store_true")
-    args = parser.parse_args()
-    params = json.loads(args.ours)
-    opencv = () if args.no_opencv else OPENCV
+
+
+def chosen(args: argparse.Namespace) -> tuple[list, dict]:
+    """(the CDnet sequence folders ``--sequences`` names, the parameters of ``--ours``)."""
     seqs = [s for s in find_sequences() if args.sequences is None or any(k in s.name for k in args.sequences)]
+    return seqs, json.loads(args.ours)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--amplitude", type=int, nargs="+", default=[0, 1, 2])
+    add_common_arguments(parser)
+    args = parser.parse_args()
+    seqs, params = chosen(args)
+    opencv = () if args.no_opencv else OPENCV
     from fastgmm.datasets import CDnetSequence
 
     print(f"| sequence | jitter (px) | fastgmm default {params or ''} | " + " | ".join(opencv) + " |")

@@ -20,11 +20,10 @@ only).  F-measure only.
 from __future__ import annotations
 
 import argparse
-import json
 
 import numpy as np
-from cdnet_jitter import f_measure
-from cdnet_suite import OPENCV, find_sequences, opencv_factory
+from cdnet_jitter import add_common_arguments, chosen, cropped, f_measure
+from cdnet_suite import OPENCV, opencv_factory
 
 from fastgmm import DefaultSubtractor
 
@@ -50,10 +49,7 @@ def moved(seq, last: int, mode: str, amount: int, at: int, travel: int):
         H, W = a.shape[:2]
         return np.ascontiguousarray(a[oy:oy + H - cut_y, ox:ox + W - cut_x])
 
-    first = seq.temporal_roi[0]
-    frames = [crop(f, n) for n, f in seq.frames(1, last)]
-    scored = range(first, min(seq.temporal_roi[1], last) + 1)
-    return frames, {n: crop(seq.groundtruth(n), n) for n in scored}, {n: crop(seq.roi, n) for n in scored}
+    return cropped(seq, last, crop)
 
 
 def main() -> None:
@@ -62,15 +58,11 @@ def main() -> None:
     parser.add_argument("--pan", type=int, nargs="*", default=[1, 2], help="pan speeds (pixels per frame)")
     parser.add_argument("--at", type=int, default=None, help="frame of the bump (default: mid scored range)")
     parser.add_argument("--travel", type=int, default=40, help="pan range (pixels)")
-    parser.add_argument("--frames", type=int, default=1000)
-    parser.add_argument("--sequences", nargs="+", default=None, help="name fragments, e.g. highway office")
-    parser.add_argument("--ours", default="{}", help="JSON of DefaultSubtractor parameters (ablations)")
-    parser.add_argument("--no-opencv", action="store_true")
+    add_common_arguments(parser)
     args = parser.parse_args()
-    params = json.loads(args.ours)
+    seqs, params = chosen(args)
     opencv = () if args.no_opencv else ("cv MOG2", "cv GSOC")
     assert set(opencv) <= set(OPENCV)
-    seqs = [s for s in find_sequences() if args.sequences is None or any(k in s.name for k in args.sequences)]
     from fastgmm.datasets import CDnetSequence
 
     names = ["fastgmm default" + (f" {params}" if params else "")] + list(opencv)
