@@ -615,8 +615,7 @@ def _shift_into(dst: np.ndarray, src: np.ndarray, shift: tuple[int, int], fill: 
     array of ``dst``'s shape) or the scalar ``fill``; returns ``dst``.  Copies only the strips."""
     dy, dx = shift
     H, W = dst.shape[:2]
-    y0, y1 = max(0, -dy), min(H, H - dy)
-    x0, x1 = max(0, -dx), min(W, W - dx)
+    y0, y1, x0, x1 = _inside(H, W, shift)
     dst[y0:y1, x0:x1] = src[y0 + dy:y1 + dy, x0 + dx:x1 + dx]
     for rows, cols in _strips(H, W, shift):
         rows, cols = slice(*rows), slice(*cols)
@@ -627,10 +626,15 @@ def _shift_into(dst: np.ndarray, src: np.ndarray, shift: tuple[int, int], fill: 
 def _strips(H: int, W: int, shift: tuple[int, int]) -> tuple[tuple[tuple[int, int], tuple[int, int]], ...]:
     """The rectangles ``((row0, row1), (col0, col1))`` of an (H, W) image whose pixel ``(y + dy,
     x + dx)`` is outside it: rows above and below (full width), then columns left and right."""
-    dy, dx = shift
-    y0, y1 = max(0, -dy), min(H, H - dy)
-    x0, x1 = max(0, -dx), min(W, W - dx)
+    y0, y1, x0, x1 = _inside(H, W, shift)
     return (((0, y0), (0, W)), ((y1, H), (0, W)), ((y0, y1), (0, x0)), ((y0, y1), (x1, W)))
+
+
+def _inside(H: int, W: int, shift: tuple[int, int]) -> tuple[int, int, int, int]:
+    """``(y0, y1, x0, x1)``: the rows ``y0..y1 - 1`` and columns ``x0..x1 - 1`` of an (H, W) image whose
+    pixel ``(y + dy, x + dx)`` is inside it."""
+    dy, dx = shift
+    return max(0, -dy), min(H, H - dy), max(0, -dx), min(W, W - dx)
 
 
 def _sample_range(n: int, centres: list[tuple[int, int]]) -> tuple[int, int]:
