@@ -951,6 +951,7 @@ class YinyangPasses:
         self.bounded = False  # the bounds are set and pay: the next pass is bounded
         self.probe: YinyangPasses | None = None  # every PROBE_STRIDE-th row, with bounds of its own
         self.probe_rows = np.empty((0, d), dtype=X.dtype)
+        self.probe_w = np.empty(0)
         # relative rounding of a distance computed in X's dtype (difference form), plus bound drift
         self.rho = 4.0 * (d + 2) * float(np.finfo(X.dtype).eps) + self._ITERATION_ROUNDING
 
@@ -986,10 +987,10 @@ class YinyangPasses:
         with the exact bounds of the previous call (inf when there were none); then a full pass
         sets their bounds for ``centers``."""
         K, d = centers.shape
-        if self.probe_rows.shape[0] == 0:
+        if self.probe_rows.shape[0] == 0:  # gathered once: X and w are the same on every call of a fit
             self.probe_rows = np.ascontiguousarray(X[::self.PROBE_STRIDE])
-        rows = self.probe_rows
-        w_rows = np.ascontiguousarray(w[::self.PROBE_STRIDE])
+            self.probe_w = np.ascontiguousarray(w[::self.PROBE_STRIDE])
+        rows, w_rows = self.probe_rows, self.probe_w
         sums, weights = np.empty((K, d)), np.empty(K)
         if self.probe is None:
             self.probe = YinyangPasses(rows)
