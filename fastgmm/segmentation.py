@@ -165,8 +165,8 @@ def segment(
         return _segment_auto(uniques, counts, inverse, (H, W), tuple(np.shape(image)[2:]), covariance_type,
                              random_state, max_components, min_weight, effective_samples, gmm_options)
     if n_colours < n_components:  # refused before any fitting (a mixture cannot have more components than colours)
-        raise ValueError(f"n_components={n_components} exceeds the image's {n_colours} distinct colours: it has "
-                         f"only {n_colours} distinct colours, ask for at most {n_colours} components.")
+        raise ValueError(f"n_components={n_components} exceeds the image's {n_colours} distinct colours; ask for "
+                         f"at most {n_colours} components.")
     X = uniques.astype(np.float64) if uniques.dtype == np.uint8 else uniques
     model = GaussianMixture(
         n_components, covariance_type=covariance_type, random_state=random_state, **gmm_options
