@@ -5,9 +5,11 @@ colour, Numba threads ``--threads`` (default 2).  Each model first sees 20 frame
 ``--repeats`` rounds alternate the two methods (320x240: 30 frames of ours, the same 30 frames
 of GSOC, in alternating order; 1920x1080: 10 frames of ours), so both see the same load on a
 shared machine.  Reported: the median per-frame time over all rounds, the spread of the
-per-round medians, and the best frame; ``uptime``'s load before the run.
+per-round medians, and the best frame; ``uptime``'s load before the run.  With ``--parts``, the
+320x240 rounds also time the model with one mechanism switched off at a time (and with all of them
+off), in the same alternation: what each mechanism costs.
 
-    python bench/adaptive_speed.py [--threads 2] [--repeats 10]
+    python bench/adaptive_speed.py [--threads 2] [--repeats 10] [--parts]
 """
 
 from __future__ import annotations
@@ -18,6 +20,29 @@ import sys
 import time
 
 import numpy as np
+
+PARTS = {
+    "post-processing off": dict(median_size=1, max_hole=0, min_blob=0),
+    "motion off": dict(motion=False),
+    "displacement off": dict(displacement=False),
+    "shadows off": dict(detect_shadows=False),
+    "feedback off": dict(feedback=False),
+    "diffusion off": dict(diffusion=False),
+}
+"""The ``--parts`` variants: constructor options of the model that switch one mechanism off."""
+
+
+def _timed_model(frame_shape, **options):
+    """``apply`` of a new model with ``options``, writing into one preallocated mask."""
+    from fastgmm.background.adaptive import AdaptiveMixtureSubtractor
+
+    m = AdaptiveMixtureSubtractor(**options)
+    out = np.empty(frame_shape[:2], np.uint8)
+
+    def ours(f):
+        m.apply(f, out=out)
+
+    return ours
 
 
 def _frames_timed(apply, frames):
@@ -33,12 +58,13 @@ def main(argv=None) -> int:
     import cv2
     import numba
 
-    from fastgmm.background.adaptive import AdaptiveMixtureSubtractor
     from fastgmm.datasets import CDnetSequence, shared_data_dir
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--repeats", type=int, default=10)
+    parser.add_argument("--parts", action="store_true",
+                        help="also time the model with each mechanism switched off (320x240)")
     args = parser.parse_args(argv)
     numba.set_num_threads(min(args.threads, numba.config.NUMBA_NUM_THREADS))
     seq = CDnetSequence(shared_data_dir() / "cdnet2012_baseline_highway")
@@ -49,14 +75,13 @@ def main(argv=None) -> int:
     for size in ((320, 240), (1920, 1080)):
         frames = small if size == (320, 240) else np.stack([cv2.resize(f, size) for f in small[:60]])
         chunk = 30 if size == (320, 240) else 10
-        m = AdaptiveMixtureSubtractor()
-        out = np.empty(frames.shape[1:3], np.uint8)
-
-        def ours(f, m=m, out=out):
-            m.apply(f, out=out)
-
-        methods = {"adaptive": (ours, frames)}
+        methods = {"adaptive": (_timed_model(frames.shape[1:]), frames)}
         if size == (320, 240):
+            if args.parts:
+                for name, options in PARTS.items():
+                    methods[f"adaptive, {name}"] = (_timed_model(frames.shape[1:], **options), frames)
+                every = {k: v for options in PARTS.values() for k, v in options.items()}
+                methods["adaptive, all of these off"] = (_timed_model(frames.shape[1:], **every), frames)
             g = cv2.bgsegm.createBackgroundSubtractorGSOC()
             methods["OpenCV GSOC"] = (g.apply, np.ascontiguousarray(frames[..., ::-1]))
         for apply, fr in methods.values():
