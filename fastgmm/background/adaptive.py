@@ -122,6 +122,15 @@ MOTION_WIDE_RADIUS = 8
 ``MOTION_WIDE_FG_PERCENT`` % of foreground pixels (a camera bumped farther than ``MOTION_RADIUS``)."""
 MOTION_WIDE_FG_PERCENT = 20
 """Foreground share (raw mask, %) of a frame above which the next frame gets the wide search."""
+MOTION_COARSE_FG_FRAMES = 2
+"""Consecutive frames with more than ``MOTION_WIDE_FG_PERCENT`` % of foreground after which the next
+frame also gets the coarse search (a camera knocked farther than ``MOTION_WIDE_RADIUS``)."""
+MOTION_COARSE_FACTOR = 4
+"""Side (pixels) of the blocks whose mean values make the images of the coarse search; also the
+radius of the full-resolution search around its winner (scaled back to pixels)."""
+MOTION_COARSE_RADIUS = 8
+"""Radius (blocks of ``MOTION_COARSE_FACTOR`` pixels) of the coarse search around the previous
+offset: 32 pixels each axis."""
 MOTION_HOLD = 10
 """Frames an unchanged offset must last before the model is re-anchored on it (a camera bumped
 that stays)."""
@@ -294,6 +303,7 @@ class AdaptiveMixtureSubtractor(CheckedParams):
         self._held = 0      # consecutive frames at that offset
         self._pan = 0       # consecutive frames whose offset, beyond MOTION_RADIUS, grew
         self._fg = 0        # foreground (255) pixels of the last raw mask: a large share widens the search
+        self._heavy = 0     # consecutive frames with that share (MOTION_WIDE_FG_PERCENT): the coarse search
         self._boot = 0      # frames since the (re)start of the bootstrap
         self._busy = 0      # consecutive frames above reset_fraction
 
@@ -325,9 +335,13 @@ class AdaptiveMixtureSubtractor(CheckedParams):
         n = 2 * MOTION_RADIUS + 1
         inner = max(1, (H - n) * (W - n))
         self._motion_step = max(1, round((inner / MOTION_SAMPLES) ** 0.5))
-        n = 2 * MOTION_WIDE_RADIUS + 1
+        F = MOTION_COARSE_FACTOR
+        self._coarse_f = np.zeros(((H // F) * (W // F), 1), dtype=np.uint8)  # block means of the frame
+        self._coarse_bg = np.zeros_like(self._coarse_f)  # and of the background image
+        self._coarse_step = max(1, round(((H // F) * (W // F) / MOTION_SAMPLES) ** 0.5))
+        n = 2 * max(MOTION_WIDE_RADIUS, MOTION_COARSE_RADIUS) + 1
         self._costs = np.zeros(n * n, dtype=np.int64)
-        sample_rows = len(range(0, H - 1, self._motion_step))
+        sample_rows = max(len(range(0, H - 1, self._motion_step)), len(range(0, H // F - 1, self._coarse_step)))
         self._cost_rows = np.zeros((sample_rows, n * n), dtype=np.int64)
         self._cost_grads = np.zeros((sample_rows, 2 * n * n), dtype=np.int32)
         self._reg = np.zeros((H, W, C), dtype=np.uint8)
@@ -347,11 +361,14 @@ class AdaptiveMixtureSubtractor(CheckedParams):
         scratch = type(self)(**self.get_params())
         # the first frame initialises, the second updates; large enough to be registered for camera
         # motion (MOTION_MIN_PIXELS), so that kernel is compiled too
-        frame = np.zeros((40, 48, channels), dtype=dtype)
+        H, W, F = 40, 48, MOTION_COARSE_FACTOR
+        frame = np.zeros((H, W, channels), dtype=dtype)
         for _ in range(2):
             scratch.apply(frame)
         scratch._offset = (1, 1)  # and re-anchored once (a camera that moves), for initialise_rect
         scratch._reanchor(scratch._u8)
+        # the block means of the coarse search (the frame is too small to run it)
+        _motion_kernel.block_means(scratch._u8.reshape(H * W, channels), W, channels // 2, F, W // F, scratch._coarse_f)
         scratch.background_image()
 
     # ------------------------------------------------------------------ apply
@@ -438,6 +455,7 @@ class AdaptiveMixtureSubtractor(CheckedParams):
             if self.gain and lr != 0.0:
                 _k.track_gain(self._sums, C, (H * W + 19) // 20, self._inv_gain)
             self._fg = int(self._sums[:, 2 * C + 1].sum())  # counted by the update
+            self._heavy = self._heavy + 1 if 100 * self._fg > MOTION_WIDE_FG_PERCENT * H * W else 0
             if self.frame_level:
                 self._busy = self._busy + 1 if self._fg > self.reset_fraction * H * W else 0
                 if self._busy >= self.reset_frames:
@@ -501,15 +519,22 @@ class AdaptiveMixtureSubtractor(CheckedParams):
         """The registration of frame ``f`` (H, W, C uint8) on the previous background image (see
         "Camera motion" in the module docstring): the offset ``(dy, dx)`` of least cost within
         ``MOTION_RADIUS`` of ``(0, 0)`` and of the previous frame's offset (``MOTION_WIDE_RADIUS``
-        after a frame with much foreground), taken when it beats the previous offset by
-        ``MOTION_MARGIN_PERCENT``; else the previous offset.  Every candidate is scored on the same
-        samples, so the costs compare across windows."""
+        after a frame with much foreground; after ``MOTION_COARSE_FG_FRAMES`` such frames also
+        within ``MOTION_COARSE_FACTOR`` of the coarse search's winner, :meth:`_coarse_centre`),
+        taken when it beats the previous offset by ``MOTION_MARGIN_PERCENT``; else the previous
+        offset.  Every candidate is scored on the same samples, so the costs compare across
+        windows; the window around the previous offset is scored last."""
         H, W, C = f.shape
         oy, ox = self._offset
         R = MOTION_RADIUS
         windows = [(0, 0, R)] if self._offset == (0, 0) else [(0, 0, R), (oy, ox, R)]
         if 100 * self._fg > MOTION_WIDE_FG_PERCENT * H * W:
             wide = windows[:-1] + [(oy, ox, MOTION_WIDE_RADIUS)]
+            centre = self._coarse_centre(f) if self._heavy >= MOTION_COARSE_FG_FRAMES else None
+            if centre is not None:
+                coarse = wide[:-1] + [(*centre, MOTION_COARSE_FACTOR), wide[-1]]
+                if _sample_area(H, W, coarse) >= MOTION_MIN_PIXELS:
+                    wide = coarse
             if _sample_area(H, W, wide) >= MOTION_MIN_PIXELS:
                 windows = wide
         if _sample_area(H, W, windows) < MOTION_MIN_PIXELS:
@@ -529,6 +554,29 @@ class AdaptiveMixtureSubtractor(CheckedParams):
         if 100 * best_cost >= (100 - MOTION_MARGIN_PERCENT) * previous:
             return self._offset
         return best
+
+    def _coarse_centre(self, f: np.ndarray) -> tuple[int, int] | None:
+        """The coarse search for a camera knocked far (frame ``f``, (H, W, C) uint8): the images of
+        the ``MOTION_COARSE_FACTOR``-pixel block means of the frame's and of the previous background
+        image's scored channel (``_motion_kernel.block_means``), the shift of least cost
+        (``_motion_kernel.shift_costs`` on them, the first of equal scores) within
+        ``MOTION_COARSE_RADIUS`` blocks of the previous offset (floor-divided into blocks), returned
+        in pixels; ``None`` when the block images are too small (fewer than ``MOTION_MIN_PIXELS``
+        pixels under the samples' region)."""
+        H, W, C = f.shape
+        F, r = MOTION_COARSE_FACTOR, MOTION_COARSE_RADIUS
+        Hb, Wb = H // F, W // F
+        cy, cx = self._offset[0] // F, self._offset[1] // F
+        if _sample_area(Hb, Wb, [(cy, cx, r)]) * F * F < MOTION_MIN_PIXELS:
+            return None
+        _motion_kernel.block_means(f.reshape(H * W, C), W, C // 2, F, Wb, self._coarse_f)
+        _motion_kernel.block_means(self._bg[(self.n_frames_ - 1) & 1], W, C // 2, F, Wb, self._coarse_bg)
+        _motion_kernel.shift_costs(self._coarse_f, self._coarse_bg, Wb, 0, _sample_range(Hb, [(cy, r)]),
+                                   _sample_range(Wb, [(cx, r)]), cy, cx, r, self._coarse_step, MOTION_TRUNC,
+                                   self._costs, self._cost_rows, self._cost_grads)
+        n = 2 * r + 1
+        k = int(np.argmin(self._costs[:n * n]))
+        return F * (cy + k // n - r), F * (cx + k % n - r)
 
     def raw_mask(self) -> np.ndarray:
         """The last mask before post-processing: 0 background, 127 shadow, 255 foreground (in the
@@ -561,7 +609,7 @@ class AdaptiveMixtureSubtractor(CheckedParams):
         header = {"format_version": FORMAT_VERSION, "class_name": type(self).__name__, "params": self.get_params(),
                   "n_frames": self.n_frames_, "boot": self._boot, "busy": self._busy,
                   "camera_shift": list(self.camera_shift_), "offset": list(self._offset), "held": self._held,
-                  "pan": self._pan, "fg": self._fg,
+                  "pan": self._pan, "fg": self._fg, "heavy": self._heavy,
                   "frame_shape": None if self._frame_shape is None else list(self._frame_shape),
                   "frame_ndim": self._frame_ndim}
         arrays = {name: None if getattr(self, f"_{name}") is None else getattr(self, f"_{name}").copy()
@@ -583,7 +631,8 @@ class AdaptiveMixtureSubtractor(CheckedParams):
             n_frames, boot, busy = int(meta["n_frames"]), int(meta["boot"]), int(meta["busy"])
             # the camera's offset (absent from files of before the re-anchoring: no offset kept)
             camera = [tuple(int(v) for v in meta.get(key, (0, 0))) for key in ("camera_shift", "offset")]
-            held, pan, fg = (int(meta.get(key, 0)) for key in ("held", "pan", "fg"))
+            # (and the count of foreground-heavy frames: absent from files of before the coarse search)
+            held, pan, fg, heavy = (int(meta.get(key, 0)) for key in ("held", "pan", "fg", "heavy"))
             shape, ndim = meta["frame_shape"], int(meta["frame_ndim"])
         except (KeyError, TypeError, ValueError) as exc:
             raise ValueError(f"{bad}: {exc}") from None
@@ -607,6 +656,7 @@ class AdaptiveMixtureSubtractor(CheckedParams):
             raise ValueError(f"{bad}: camera offset {camera} is not (dy, dx).")
         model.n_frames_, model._boot, model._busy = n_frames, boot, busy
         (model.camera_shift_, model._offset), model._held, model._pan, model._fg = camera, held, pan, fg
+        model._heavy = heavy
         return model
 
 
