@@ -282,15 +282,12 @@ class NaiveAdaptive:
             ys, xs = region(ws, H, W)
             return len(ys) * len(xs)
 
-        def cost(fs, bs, ys, xs, step, dy, dx):
-            total = 0
-            for y in range(ys.start, ys.stop, step):
-                for x in range(xs.start, xs.stop, step):
-                    fy, fx = y + dy, x + dx
-                    gx = (fs[fy, fx + 1] - fs[fy, fx]) - (bs[y, x + 1] - bs[y, x])
-                    gy = (fs[fy + 1, fx] - fs[fy, fx]) - (bs[y + 1, x] - bs[y, x])
-                    total += min(abs(int(gx)) + abs(int(gy)), trunc)
-            return total
+        def cost(fs, bs, ys, xs, step, dy, dx):  # every sample (y, x) of the grid at once
+            y = np.arange(ys.start, ys.stop, step)[:, None]
+            x = np.arange(xs.start, xs.stop, step)[None, :]
+            gx = (fs[y + dy, x + dx + 1] - fs[y + dy, x + dx]) - (bs[y, x + 1] - bs[y, x])
+            gy = (fs[y + dy + 1, x + dx] - fs[y + dy, x + dx]) - (bs[y + 1, x] - bs[y, x])
+            return int(np.minimum(np.abs(gx) + np.abs(gy), trunc).sum())
 
         fs = frame[:, :, C // 2].astype(np.int64)
         bs = self.bg[:, :, C // 2].astype(np.int64)
