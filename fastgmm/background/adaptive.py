@@ -73,13 +73,20 @@ whose cumulative weight stays below ``background_ratio`` are the background.
   a drift of up to 3 pixels per frame is tracked), within ``MOTION_WIDE_RADIUS`` = 8 of the
   previous offset after a frame more than ``MOTION_WIDE_FG_PERCENT`` = 20 % foreground (a camera
   knocked farther makes such a frame), and the choice must beat the previous offset by the
-  margin.  The model is *re-anchored* when the offset, beyond ``MOTION_RADIUS``, has grown on
+  margin.  With the wide search comes a coarse-to-fine one (a camera knocked up to 32 pixels):
+  the same cost on the images of the ``MOTION_COARSE_FACTOR`` = 4 pixel square block means
+  (rounded) of the frame and of the background image, over the shifts within
+  ``MOTION_COARSE_RADIUS`` = 8 blocks (32 pixels) of the previous offset; its winner, scaled back
+  to pixels, is the centre of one more window, of radius 4, scored with the others on the same
+  full-resolution samples (so it too must beat the previous offset by the margin: a large object
+  moving past a still camera does not).  The model is *re-anchored* when the offset, beyond
+  ``MOTION_RADIUS``, has grown on
   ``MOTION_PAN`` = 3 consecutive frames (a pan) or stayed unchanged for ``MOTION_HOLD`` = 10
   frames (a bump that stays; a shake about a point does neither): its per-pixel state moves by the
   offset once, the strip it has no state for starts from the current frame as on a first frame,
   and the offset restarts from ``(0, 0)`` (``bench/cdnet_pan.py``).  A jump beyond the search (a
-  cut, a larger bump) is relearnt, or restarts the model through the frame-level reset when most
-  of the frame is foreground.
+  cut, a bump farther than 32 pixels) is relearnt, or restarts the model through the frame-level
+  reset when most of the frame is foreground.
 * **Frame level.**  When more than ``reset_fraction`` of the pixels are foreground for
   ``reset_frames`` consecutive frames (a global change: lights, camera moved), the bootstrap
   restarts (litiv SuBSENSE: 0.8 for 5 frames).
@@ -122,9 +129,6 @@ MOTION_WIDE_RADIUS = 8
 ``MOTION_WIDE_FG_PERCENT`` % of foreground pixels (a camera bumped farther than ``MOTION_RADIUS``)."""
 MOTION_WIDE_FG_PERCENT = 20
 """Foreground share (raw mask, %) of a frame above which the next frame gets the wide search."""
-MOTION_COARSE_FG_FRAMES = 2
-"""Consecutive frames with more than ``MOTION_WIDE_FG_PERCENT`` % of foreground after which the next
-frame also gets the coarse search (a camera knocked farther than ``MOTION_WIDE_RADIUS``)."""
 MOTION_COARSE_FACTOR = 4
 """Side (pixels) of the blocks whose mean values make the images of the coarse search; also the
 radius of the full-resolution search around its winner (scaled back to pixels)."""
@@ -303,7 +307,6 @@ class AdaptiveMixtureSubtractor(CheckedParams):
         self._held = 0      # consecutive frames at that offset
         self._pan = 0       # consecutive frames whose offset, beyond MOTION_RADIUS, grew
         self._fg = 0        # foreground (255) pixels of the last raw mask: a large share widens the search
-        self._heavy = 0     # consecutive frames with that share (MOTION_WIDE_FG_PERCENT): the coarse search
         self._boot = 0      # frames since the (re)start of the bootstrap
         self._busy = 0      # consecutive frames above reset_fraction
 
@@ -455,7 +458,6 @@ class AdaptiveMixtureSubtractor(CheckedParams):
             if self.gain and lr != 0.0:
                 _k.track_gain(self._sums, C, (H * W + 19) // 20, self._inv_gain)
             self._fg = int(self._sums[:, 2 * C + 1].sum())  # counted by the update
-            self._heavy = self._heavy + 1 if 100 * self._fg > MOTION_WIDE_FG_PERCENT * H * W else 0
             if self.frame_level:
                 self._busy = self._busy + 1 if self._fg > self.reset_fraction * H * W else 0
                 if self._busy >= self.reset_frames:
@@ -519,8 +521,8 @@ class AdaptiveMixtureSubtractor(CheckedParams):
         """The registration of frame ``f`` (H, W, C uint8) on the previous background image (see
         "Camera motion" in the module docstring): the offset ``(dy, dx)`` of least cost within
         ``MOTION_RADIUS`` of ``(0, 0)`` and of the previous frame's offset (``MOTION_WIDE_RADIUS``
-        after a frame with much foreground; after ``MOTION_COARSE_FG_FRAMES`` such frames also
-        within ``MOTION_COARSE_FACTOR`` of the coarse search's winner, :meth:`_coarse_centre`),
+        after a frame with much foreground, and then also within ``MOTION_COARSE_FACTOR`` of the
+        coarse search's winner, :meth:`_coarse_centre`),
         taken when it beats the previous offset by ``MOTION_MARGIN_PERCENT``; else the previous
         offset.  Every candidate is scored on the same samples, so the costs compare across
         windows; the window around the previous offset is scored last."""
@@ -530,7 +532,7 @@ class AdaptiveMixtureSubtractor(CheckedParams):
         windows = [(0, 0, R)] if self._offset == (0, 0) else [(0, 0, R), (oy, ox, R)]
         if 100 * self._fg > MOTION_WIDE_FG_PERCENT * H * W:
             wide = windows[:-1] + [(oy, ox, MOTION_WIDE_RADIUS)]
-            centre = self._coarse_centre(f) if self._heavy >= MOTION_COARSE_FG_FRAMES else None
+            centre = self._coarse_centre(f)
             if centre is not None:
                 coarse = wide[:-1] + [(*centre, MOTION_COARSE_FACTOR), wide[-1]]
                 if _sample_area(H, W, coarse) >= MOTION_MIN_PIXELS:
@@ -609,7 +611,7 @@ class AdaptiveMixtureSubtractor(CheckedParams):
         header = {"format_version": FORMAT_VERSION, "class_name": type(self).__name__, "params": self.get_params(),
                   "n_frames": self.n_frames_, "boot": self._boot, "busy": self._busy,
                   "camera_shift": list(self.camera_shift_), "offset": list(self._offset), "held": self._held,
-                  "pan": self._pan, "fg": self._fg, "heavy": self._heavy,
+                  "pan": self._pan, "fg": self._fg,
                   "frame_shape": None if self._frame_shape is None else list(self._frame_shape),
                   "frame_ndim": self._frame_ndim}
         arrays = {name: None if getattr(self, f"_{name}") is None else getattr(self, f"_{name}").copy()
@@ -631,8 +633,7 @@ class AdaptiveMixtureSubtractor(CheckedParams):
             n_frames, boot, busy = int(meta["n_frames"]), int(meta["boot"]), int(meta["busy"])
             # the camera's offset (absent from files of before the re-anchoring: no offset kept)
             camera = [tuple(int(v) for v in meta.get(key, (0, 0))) for key in ("camera_shift", "offset")]
-            # (and the count of foreground-heavy frames: absent from files of before the coarse search)
-            held, pan, fg, heavy = (int(meta.get(key, 0)) for key in ("held", "pan", "fg", "heavy"))
+            held, pan, fg = (int(meta.get(key, 0)) for key in ("held", "pan", "fg"))
             shape, ndim = meta["frame_shape"], int(meta["frame_ndim"])
         except (KeyError, TypeError, ValueError) as exc:
             raise ValueError(f"{bad}: {exc}") from None
@@ -656,7 +657,6 @@ class AdaptiveMixtureSubtractor(CheckedParams):
             raise ValueError(f"{bad}: camera offset {camera} is not (dy, dx).")
         model.n_frames_, model._boot, model._busy = n_frames, boot, busy
         (model.camera_shift_, model._offset), model._held, model._pan, model._fg = camera, held, pan, fg
-        model._heavy = heavy
         return model
 
 

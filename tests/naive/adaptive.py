@@ -49,7 +49,7 @@ class NaiveAdaptive:
             setattr(self, k, v if k in exact else f32(v))
         self.px = None
         self.shift = (0, 0)
-        self.offset, self.held, self.pan, self.fg, self.heavy = (0, 0), 0, 0, 0, 0
+        self.offset, self.held, self.pan, self.fg = (0, 0), 0, 0, 0
 
     # ------------------------------------------------------------------ mixture update
     def mix_update(self, px, x, C, a, R2, create=True, move=True):
@@ -209,7 +209,6 @@ class NaiveAdaptive:
                         self.inv_gain[c] = f32(sb / sx)
         self.fin2, self.fin1 = self.fin1, mask.copy()
         self.fg = int((mask == 255).sum())
-        self.heavy = self.heavy + 1 if 100 * self.fg > 20 * H * W else 0
         if self.frame_level:
             self.busy = self.busy + 1 if self.fg > float(self.reset_fraction) * H * W else 0
             if self.busy >= self.reset_frames:
@@ -259,13 +258,13 @@ class NaiveAdaptive:
         self.offset, self.held, self.pan = (0, 0), 0, 0
 
     def camera_shift(self, frame, R=3, wide_r=8, wide_fg=20, samples=2500, trunc=40, margin=3, min_pixels=1000,
-                     coarse_after=2, F=4, coarse_r=8):
+                     F=4, coarse_r=8):
         """The offset (dy, dx) whose frame pixel (y + dy, x + dx) best matches the previous
         background's (y, x): truncated L1 of the middle channel's differences to the next column
         and row, on a grid, over the shifts within R of (0, 0) and of the previous offset (within
-        ``wide_r`` of it after a frame more than ``wide_fg`` % foreground; after ``coarse_after``
-        such frames in a row, also within F of F times the best shift within ``coarse_r`` of the
-        previous offset // F on the images of F x F block means), every shift scored on the
+        ``wide_r`` of it after a frame more than ``wide_fg`` % foreground, and then also within F of F
+        times the best shift within ``coarse_r`` of the previous offset // F on the images of the
+        F x F block means), every shift scored on the
         samples at which all of them read inside the frame; the first best (windows in that order,
         each in (dy, dx) order) is taken when it beats the previous offset by more than ``margin``
         percent."""
@@ -295,7 +294,7 @@ class NaiveAdaptive:
             wide = windows[:-1] + [(oy, ox, wide_r)]
             Hb, Wb = H // F, W // F
             cy, cx = oy // F, ox // F
-            if self.heavy >= coarse_after and area([(cy, cx, coarse_r)], Hb, Wb) * F * F >= min_pixels:
+            if area([(cy, cx, coarse_r)], Hb, Wb) * F * F >= min_pixels:
                 def blocks(a):  # rounded means of the F x F blocks
                     out = np.zeros((Hb, Wb), np.int64)
                     for i in range(Hb):
