@@ -135,6 +135,9 @@ radius of the full-resolution search around its winner (scaled back to pixels)."
 MOTION_COARSE_RADIUS = 8
 """Radius (blocks of ``MOTION_COARSE_FACTOR`` pixels) of the coarse search around the previous
 offset: 32 pixels each axis."""
+MOTION_COARSE_SAMPLES = 1000
+"""About this many block pixels (a regular grid over the block image) score each shift of the
+coarse search."""
 MOTION_HOLD = 10
 """Frames an unchanged offset must last before the model is re-anchored on it (a camera bumped
 that stays)."""
@@ -341,7 +344,7 @@ class AdaptiveMixtureSubtractor(CheckedParams):
         F = MOTION_COARSE_FACTOR
         self._coarse_f = np.zeros(((H // F) * (W // F), 1), dtype=np.uint8)  # block means of the frame
         self._coarse_bg = np.zeros_like(self._coarse_f)  # and of the background image
-        self._coarse_step = max(1, round(((H // F) * (W // F) / MOTION_SAMPLES) ** 0.5))
+        self._coarse_step = max(1, round(((H // F) * (W // F) / MOTION_COARSE_SAMPLES) ** 0.5))
         n = 2 * max(MOTION_WIDE_RADIUS, MOTION_COARSE_RADIUS) + 1
         self._costs = np.zeros(n * n, dtype=np.int64)
         sample_rows = max(len(range(0, H - 1, self._motion_step)), len(range(0, H // F - 1, self._coarse_step)))

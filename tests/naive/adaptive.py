@@ -258,13 +258,13 @@ class NaiveAdaptive:
         self.offset, self.held, self.pan = (0, 0), 0, 0
 
     def camera_shift(self, frame, R=3, wide_r=8, wide_fg=20, samples=2500, trunc=40, margin=3, min_pixels=1000,
-                     F=4, coarse_r=8):
+                     F=4, coarse_r=8, coarse_samples=1000):
         """The offset (dy, dx) whose frame pixel (y + dy, x + dx) best matches the previous
         background's (y, x): truncated L1 of the middle channel's differences to the next column
         and row, on a grid, over the shifts within R of (0, 0) and of the previous offset (within
         ``wide_r`` of it after a frame more than ``wide_fg`` % foreground, and then also within F of F
         times the best shift within ``coarse_r`` of the previous offset // F on the images of the
-        F x F block means), every shift scored on the
+        F x F block means, on a grid of about ``coarse_samples`` of them), every shift scored on the
         samples at which all of them read inside the frame; the first best (windows in that order,
         each in (dy, dx) order) is taken when it beats the previous offset by more than ``margin``
         percent."""
@@ -304,7 +304,7 @@ class NaiveAdaptive:
 
                 fb, bb = blocks(fs), blocks(bs)
                 ys, xs = region([(cy, cx, coarse_r)], Hb, Wb)
-                step = max(1, round((Hb * Wb / samples) ** 0.5))
+                step = max(1, round((Hb * Wb / coarse_samples) ** 0.5))
                 best, best_cost = None, None
                 for dy in range(cy - coarse_r, cy + coarse_r + 1):
                     for dx in range(cx - coarse_r, cx + coarse_r + 1):
