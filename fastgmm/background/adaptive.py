@@ -525,10 +525,10 @@ class AdaptiveMixtureSubtractor(CheckedParams):
         "Camera motion" in the module docstring): the offset ``(dy, dx)`` of least cost within
         ``MOTION_RADIUS`` of ``(0, 0)`` and of the previous frame's offset (``MOTION_WIDE_RADIUS``
         after a frame with much foreground, and then also within ``MOTION_COARSE_FACTOR`` of the
-        coarse search's winner, :meth:`_coarse_centre`),
-        taken when it beats the previous offset by ``MOTION_MARGIN_PERCENT``; else the previous
-        offset.  Every candidate is scored on the same samples, so the costs compare across
-        windows; the window around the previous offset is scored last."""
+        coarse search's winner, :meth:`_coarse_centre`), taken when it beats the previous offset
+        by ``MOTION_MARGIN_PERCENT``; else the previous offset.  Every candidate is scored on the
+        same samples, so the costs compare across windows; the window around the previous offset
+        is scored last."""
         H, W, C = f.shape
         oy, ox = self._offset
         R = MOTION_RADIUS
