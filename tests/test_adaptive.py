@@ -286,6 +286,59 @@ def test_camera_bumped_and_staying_is_followed():
     assert fg[False][bump + 20] > 0.4
 
 
+def test_camera_knocked_far_is_found_by_the_coarse_search_as_the_naive_reference_finds_it():
+    """A camera knocked 14 down and 17 right at frame 30 (beyond ``MOTION_WIDE_RADIUS``) that stays
+    there: the bump frame is mostly foreground; on the next frame the coarse search on 4 x 4 block
+    means (44 x 56: every second one is a sample) finds the offset, and from then on the mask is
+    empty (measured: 0 %; without the coarse search, 96 % the frame after the bump and 69 %
+    fourteen frames after).  At every frame the naive reference's
+    registration, given the model's background image, offset and foreground count, chooses the
+    same shift."""
+    T, bump = 45, 30
+    offsets = np.zeros((T, 2), int)
+    offsets[bump:] = (14, 17)
+    frames = camera_frames(np.random.default_rng(16), 176, 224, offsets)
+    m = AdaptiveMixtureSubtractor(boot_frames=20)
+    slow = NaiveAdaptive()
+    fg = []
+    for t, f in enumerate(frames):
+        if t > 0:
+            slow.bg = m._bg[(m.n_frames_ - 1) & 1].reshape(f.shape)
+            slow.offset, slow.fg = m._offset, m._fg
+            expected = slow.camera_shift(f)
+        fg.append((m.apply(f) == 255).mean())
+        if t > 0:
+            assert m.camera_shift_ == expected, f"frame {t}"
+    assert fg[bump] > 0.5
+    assert m.camera_shift_ == (0, 0) and m._offset == (0, 0)  # re-anchored on the new view
+    assert max(fg[bump + 1:]) < 0.001
+
+
+def test_large_moving_object_is_not_registered_away():
+    """A still camera and a textured object covering 42 % of the view that slides across it by 4
+    pixels a frame: many frames in a row are foreground-heavy, so the coarse search runs on the
+    frame after each of them, but no shift beats the camera's true offset (0, 0) and the object stays foreground
+    (measured: the mask is the object's rectangle, 42 % of the frame)."""
+    T, H, W = 45, 120, 160
+    rng = np.random.default_rng(17)
+    world = 50 + 150 * smooth(rng, H, W, 3)[..., None] * np.array([1.0, 0.9, 0.8])
+    obj = 30 + 200 * smooth(rng, 80, 100, 3)[..., None] * np.array([0.5, 1.0, 0.7])
+    m = AdaptiveMixtureSubtractor(boot_frames=20)
+    coarse = 0
+    for t in range(T):
+        f = world.copy()
+        x = 4 * (t - 25) - 40  # the object's left edge, entering from the left at frame 25
+        a, b = max(0, x), min(W, x + 100)
+        if b > a:
+            f[20:100, a:b] = obj[:, a - x:b - x]
+        coarse += 100 * m._fg > 20 * H * W  # MOTION_WIDE_FG_PERCENT: this frame gets the coarse search
+        mask = m.apply(np.clip(np.rint(f + rng.normal(0, 2, f.shape)), 0, 255).astype(np.uint8))
+        assert m.camera_shift_ == (0, 0), f"frame {t}"
+    assert coarse >= 10
+    assert (mask[20:100, a:b] == 255).mean() > 0.95
+    assert (mask == 255).sum() < 1.05 * 80 * (b - a)
+
+
 def test_slow_pan_is_followed_and_resumes_from_a_displaced_state(tmp_path):
     """A camera panning right by 1 pixel per frame for 100 frames, followed by a box that bounces
     up and down in the middle of the view: the model follows (re-anchoring every 6 frames), the

@@ -63,3 +63,23 @@ def shift_costs(frame, bg, W, ch, rows, cols, cy, cx, R, step, trunc, costs, par
         for r in range(n_rows):
             total += partial[r, s]
         costs[s] = total
+
+
+@kernel(parallel=True)
+def block_means(img, W, ch, F, Wb, out):
+    """``out[i * Wb + j, 0]`` = the mean of channel ``ch`` of ``img`` over the F x F block of rows
+    ``F i .. F i + F - 1`` and columns ``F j .. F j + F - 1``, rounded half up to an integer: the
+    image ``F`` times smaller that the coarse search of a large camera motion scores with
+    :func:`shift_costs`.  ``img`` is (H*W, C) uint8 with ``H >= F * Hb``, ``W >= F * Wb``; ``out``
+    is (Hb*Wb, 1) uint8 (the rows and columns beyond the last whole block are left out).  Each
+    row of blocks runs in parallel; integer sums, the same for any thread count."""
+    Hb = out.shape[0] // Wb
+    area = F * F
+    for i in prange(Hb):
+        for j in range(Wb):
+            total = 0
+            for y in range(F * i, F * i + F):
+                p = y * W + F * j
+                for x in range(F):
+                    total += np.int32(img[p + x, ch])
+            out[i * Wb + j, 0] = (total + area // 2) // area

@@ -73,13 +73,20 @@ whose cumulative weight stays below ``background_ratio`` are the background.
   a drift of up to 3 pixels per frame is tracked), within ``MOTION_WIDE_RADIUS`` = 8 of the
   previous offset after a frame more than ``MOTION_WIDE_FG_PERCENT`` = 20 % foreground (a camera
   knocked farther makes such a frame), and the choice must beat the previous offset by the
-  margin.  The model is *re-anchored* when the offset, beyond ``MOTION_RADIUS``, has grown on
+  margin.  With the wide search comes a coarse-to-fine one (a camera knocked up to 32 pixels):
+  the same cost on the images of the ``MOTION_COARSE_FACTOR`` = 4 pixel square block means
+  (rounded) of the frame and of the background image, over the shifts within
+  ``MOTION_COARSE_RADIUS`` = 8 blocks (32 pixels) of the previous offset; its winner, scaled back
+  to pixels, is the centre of one more window, of radius 4, scored with the others on the same
+  full-resolution samples (so it too must beat the previous offset by the margin: a large object
+  moving past a still camera does not).  The model is *re-anchored* when the offset, beyond
+  ``MOTION_RADIUS``, has grown on
   ``MOTION_PAN`` = 3 consecutive frames (a pan) or stayed unchanged for ``MOTION_HOLD`` = 10
   frames (a bump that stays; a shake about a point does neither): its per-pixel state moves by the
   offset once, the strip it has no state for starts from the current frame as on a first frame,
   and the offset restarts from ``(0, 0)`` (``bench/cdnet_pan.py``).  A jump beyond the search (a
-  cut, a larger bump) is relearnt, or restarts the model through the frame-level reset when most
-  of the frame is foreground.
+  cut, a bump farther than 32 pixels) is relearnt, or restarts the model through the frame-level
+  reset when most of the frame is foreground.
 * **Frame level.**  When more than ``reset_fraction`` of the pixels are foreground for
   ``reset_frames`` consecutive frames (a global change: lights, camera moved), the bootstrap
   restarts (litiv SuBSENSE: 0.8 for 5 frames).
@@ -122,6 +129,15 @@ MOTION_WIDE_RADIUS = 8
 ``MOTION_WIDE_FG_PERCENT`` % of foreground pixels (a camera bumped farther than ``MOTION_RADIUS``)."""
 MOTION_WIDE_FG_PERCENT = 20
 """Foreground share (raw mask, %) of a frame above which the next frame gets the wide search."""
+MOTION_COARSE_FACTOR = 4
+"""Side (pixels) of the blocks whose mean values make the images of the coarse search; also the
+radius of the full-resolution search around its winner (scaled back to pixels)."""
+MOTION_COARSE_RADIUS = 8
+"""Radius (blocks of ``MOTION_COARSE_FACTOR`` pixels) of the coarse search around the previous
+offset: 32 pixels each axis."""
+MOTION_COARSE_SAMPLES = 1000
+"""About this many block pixels (a regular grid over the block image) score each shift of the
+coarse search."""
 MOTION_HOLD = 10
 """Frames an unchanged offset must last before the model is re-anchored on it (a camera bumped
 that stays)."""
@@ -325,9 +341,13 @@ class AdaptiveMixtureSubtractor(CheckedParams):
         n = 2 * MOTION_RADIUS + 1
         inner = max(1, (H - n) * (W - n))
         self._motion_step = max(1, round((inner / MOTION_SAMPLES) ** 0.5))
-        n = 2 * MOTION_WIDE_RADIUS + 1
+        F = MOTION_COARSE_FACTOR
+        self._coarse_f = np.zeros(((H // F) * (W // F), 1), dtype=np.uint8)  # block means of the frame
+        self._coarse_bg = np.zeros_like(self._coarse_f)  # and of the background image
+        self._coarse_step = max(1, round(((H // F) * (W // F) / MOTION_COARSE_SAMPLES) ** 0.5))
+        n = 2 * max(MOTION_WIDE_RADIUS, MOTION_COARSE_RADIUS) + 1
         self._costs = np.zeros(n * n, dtype=np.int64)
-        sample_rows = len(range(0, H - 1, self._motion_step))
+        sample_rows = max(len(range(0, H - 1, self._motion_step)), len(range(0, H // F - 1, self._coarse_step)))
         self._cost_rows = np.zeros((sample_rows, n * n), dtype=np.int64)
         self._cost_grads = np.zeros((sample_rows, 2 * n * n), dtype=np.int32)
         self._reg = np.zeros((H, W, C), dtype=np.uint8)
@@ -347,11 +367,14 @@ class AdaptiveMixtureSubtractor(CheckedParams):
         scratch = type(self)(**self.get_params())
         # the first frame initialises, the second updates; large enough to be registered for camera
         # motion (MOTION_MIN_PIXELS), so that kernel is compiled too
-        frame = np.zeros((40, 48, channels), dtype=dtype)
+        H, W, F = 40, 48, MOTION_COARSE_FACTOR
+        frame = np.zeros((H, W, channels), dtype=dtype)
         for _ in range(2):
             scratch.apply(frame)
         scratch._offset = (1, 1)  # and re-anchored once (a camera that moves), for initialise_rect
         scratch._reanchor(scratch._u8)
+        # the block means of the coarse search (the frame is too small to run it)
+        _motion_kernel.block_means(scratch._u8.reshape(H * W, channels), W, channels // 2, F, W // F, scratch._coarse_f)
         scratch.background_image()
 
     # ------------------------------------------------------------------ apply
@@ -501,15 +524,22 @@ class AdaptiveMixtureSubtractor(CheckedParams):
         """The registration of frame ``f`` (H, W, C uint8) on the previous background image (see
         "Camera motion" in the module docstring): the offset ``(dy, dx)`` of least cost within
         ``MOTION_RADIUS`` of ``(0, 0)`` and of the previous frame's offset (``MOTION_WIDE_RADIUS``
-        after a frame with much foreground), taken when it beats the previous offset by
-        ``MOTION_MARGIN_PERCENT``; else the previous offset.  Every candidate is scored on the same
-        samples, so the costs compare across windows."""
+        after a frame with much foreground, and then also within ``MOTION_COARSE_FACTOR`` of the
+        coarse search's winner, :meth:`_coarse_centre`), taken when it beats the previous offset
+        by ``MOTION_MARGIN_PERCENT``; else the previous offset.  Every candidate is scored on the
+        same samples, so the costs compare across windows; the window around the previous offset
+        is scored last."""
         H, W, C = f.shape
         oy, ox = self._offset
         R = MOTION_RADIUS
         windows = [(0, 0, R)] if self._offset == (0, 0) else [(0, 0, R), (oy, ox, R)]
         if 100 * self._fg > MOTION_WIDE_FG_PERCENT * H * W:
             wide = windows[:-1] + [(oy, ox, MOTION_WIDE_RADIUS)]
+            centre = self._coarse_centre(f)
+            if centre is not None:
+                coarse = wide[:-1] + [(*centre, MOTION_COARSE_FACTOR), wide[-1]]
+                if _sample_area(H, W, coarse) >= MOTION_MIN_PIXELS:
+                    wide = coarse
             if _sample_area(H, W, wide) >= MOTION_MIN_PIXELS:
                 windows = wide
         if _sample_area(H, W, windows) < MOTION_MIN_PIXELS:
@@ -529,6 +559,29 @@ class AdaptiveMixtureSubtractor(CheckedParams):
         if 100 * best_cost >= (100 - MOTION_MARGIN_PERCENT) * previous:
             return self._offset
         return best
+
+    def _coarse_centre(self, f: np.ndarray) -> tuple[int, int] | None:
+        """The coarse search for a camera knocked far (frame ``f``, (H, W, C) uint8): the images of
+        the ``MOTION_COARSE_FACTOR``-pixel block means of the frame's and of the previous background
+        image's scored channel (``_motion_kernel.block_means``), the shift of least cost
+        (``_motion_kernel.shift_costs`` on them, the first of equal scores) within
+        ``MOTION_COARSE_RADIUS`` blocks of the previous offset (floor-divided into blocks), returned
+        in pixels; ``None`` when the block images are too small (fewer than ``MOTION_MIN_PIXELS``
+        pixels under the samples' region)."""
+        H, W, C = f.shape
+        F, r = MOTION_COARSE_FACTOR, MOTION_COARSE_RADIUS
+        Hb, Wb = H // F, W // F
+        cy, cx = self._offset[0] // F, self._offset[1] // F
+        if _sample_area(Hb, Wb, [(cy, cx, r)]) * F * F < MOTION_MIN_PIXELS:
+            return None
+        _motion_kernel.block_means(f.reshape(H * W, C), W, C // 2, F, Wb, self._coarse_f)
+        _motion_kernel.block_means(self._bg[(self.n_frames_ - 1) & 1], W, C // 2, F, Wb, self._coarse_bg)
+        _motion_kernel.shift_costs(self._coarse_f, self._coarse_bg, Wb, 0, _sample_range(Hb, [(cy, r)]),
+                                   _sample_range(Wb, [(cx, r)]), cy, cx, r, self._coarse_step, MOTION_TRUNC,
+                                   self._costs, self._cost_rows, self._cost_grads)
+        n = 2 * r + 1
+        k = int(np.argmin(self._costs[:n * n]))
+        return F * (cy + k // n - r), F * (cx + k % n - r)
 
     def raw_mask(self) -> np.ndarray:
         """The last mask before post-processing: 0 background, 127 shadow, 255 foreground (in the

@@ -257,11 +257,14 @@ class NaiveAdaptive:
         self.px, self.lab, self.bg, self.fin1, self.fin2 = px, lab, bg, fin1, fin2
         self.offset, self.held, self.pan = (0, 0), 0, 0
 
-    def camera_shift(self, frame, R=3, wide_r=8, wide_fg=20, samples=2500, trunc=40, margin=3, min_pixels=1000):
+    def camera_shift(self, frame, R=3, wide_r=8, wide_fg=20, samples=2500, trunc=40, margin=3, min_pixels=1000,
+                     F=4, coarse_r=8, coarse_samples=1000):
         """The offset (dy, dx) whose frame pixel (y + dy, x + dx) best matches the previous
         background's (y, x): truncated L1 of the middle channel's differences to the next column
         and row, on a grid, over the shifts within R of (0, 0) and of the previous offset (within
-        ``wide_r`` of it after a frame more than ``wide_fg`` % foreground), every shift scored on the
+        ``wide_r`` of it after a frame more than ``wide_fg`` % foreground, and then also within F of F
+        times the best shift within ``coarse_r`` of the previous offset // F on the images of the
+        F x F block means, on a grid of about ``coarse_samples`` of them), every shift scored on the
         samples at which all of them read inside the frame; the first best (windows in that order,
         each in (dy, dx) order) is taken when it beats the previous offset by more than ``margin``
         percent."""
@@ -269,40 +272,62 @@ class NaiveAdaptive:
         oy, ox = self.offset
         windows = [(0, 0, R)] if self.offset == (0, 0) else [(0, 0, R), (oy, ox, R)]
 
-        def region(ws):
+        def region(ws, H=H, W=W):
             ys = range(max(max(0, r - cy) for cy, _, r in ws), min(min(H - 1, H - r - 1 - cy) for cy, _, r in ws))
             xs = range(max(max(0, r - cx) for _, cx, r in ws), min(min(W - 1, W - r - 1 - cx) for _, cx, r in ws))
             return ys, xs
 
+        def area(ws, H=H, W=W):
+            ys, xs = region(ws, H, W)
+            return len(ys) * len(xs)
+
+        def cost(fs, bs, ys, xs, step, dy, dx):  # every sample (y, x) of the grid at once
+            y = np.arange(ys.start, ys.stop, step)[:, None]
+            x = np.arange(xs.start, xs.stop, step)[None, :]
+            gx = (fs[y + dy, x + dx + 1] - fs[y + dy, x + dx]) - (bs[y, x + 1] - bs[y, x])
+            gy = (fs[y + dy + 1, x + dx] - fs[y + dy, x + dx]) - (bs[y + 1, x] - bs[y, x])
+            return int(np.minimum(np.abs(gx) + np.abs(gy), trunc).sum())
+
+        fs = frame[:, :, C // 2].astype(np.int64)
+        bs = self.bg[:, :, C // 2].astype(np.int64)
         if 100 * self.fg > wide_fg * H * W:
             wide = windows[:-1] + [(oy, ox, wide_r)]
-            if len(region(wide)[0]) * len(region(wide)[1]) >= min_pixels:
+            Hb, Wb = H // F, W // F
+            cy, cx = oy // F, ox // F
+            if area([(cy, cx, coarse_r)], Hb, Wb) * F * F >= min_pixels:
+                def blocks(a):  # rounded means of the F x F blocks
+                    out = np.zeros((Hb, Wb), np.int64)
+                    for i in range(Hb):
+                        for j in range(Wb):
+                            out[i, j] = (int(a[F * i:F * i + F, F * j:F * j + F].sum()) + F * F // 2) // (F * F)
+                    return out
+
+                fb, bb = blocks(fs), blocks(bs)
+                ys, xs = region([(cy, cx, coarse_r)], Hb, Wb)
+                step = max(1, round((Hb * Wb / coarse_samples) ** 0.5))
+                best, best_cost = None, None
+                for dy in range(cy - coarse_r, cy + coarse_r + 1):
+                    for dx in range(cx - coarse_r, cx + coarse_r + 1):
+                        c = cost(fb, bb, ys, xs, step, dy, dx)
+                        if best_cost is None or c < best_cost:
+                            best, best_cost = (dy, dx), c
+                coarse = wide[:-1] + [(F * best[0], F * best[1], F), wide[-1]]
+                if area(coarse) >= min_pixels:
+                    wide = coarse
+            if area(wide) >= min_pixels:
                 windows = wide
         ys, xs = region(windows)
         if len(ys) * len(xs) < min_pixels:
             return (0, 0)
         step = max(1, round((max(1, (H - 2 * R - 1) * (W - 2 * R - 1)) / samples) ** 0.5))
-        fs = frame[:, :, C // 2].astype(np.int64)
-        bs = self.bg[:, :, C // 2].astype(np.int64)
-
-        def cost(dy, dx):
-            total = 0
-            for y in range(ys.start, ys.stop, step):
-                for x in range(xs.start, xs.stop, step):
-                    fy, fx = y + dy, x + dx
-                    gx = (fs[fy, fx + 1] - fs[fy, fx]) - (bs[y, x + 1] - bs[y, x])
-                    gy = (fs[fy + 1, fx] - fs[fy, fx]) - (bs[y + 1, x] - bs[y, x])
-                    total += min(abs(int(gx)) + abs(int(gy)), trunc)
-            return total
-
         best, best_cost = None, None
         for cy, cx, r in windows:
             for dy in range(cy - r, cy + r + 1):
                 for dx in range(cx - r, cx + r + 1):
-                    c = cost(dy, dx)
+                    c = cost(fs, bs, ys, xs, step, dy, dx)
                     if best_cost is None or c < best_cost:
                         best, best_cost = (dy, dx), c
-        if 100 * best_cost >= (100 - margin) * cost(oy, ox):
+        if 100 * best_cost >= (100 - margin) * cost(fs, bs, ys, xs, step, oy, ox):
             return self.offset
         return best
 
