@@ -23,10 +23,9 @@ from __future__ import annotations
 import argparse
 
 import numpy as np
-from cdnet_jitter import add_common_arguments, chosen
-from cdnet_suite import OPENCV, opencv_factory
+from cdnet_jitter import add_common_arguments, chosen, method_names, subtractors
+from cdnet_suite import OPENCV
 
-from fastgmm import DefaultSubtractor
 from fastgmm.metrics import ConfusionAccumulator
 
 
@@ -73,7 +72,7 @@ def main() -> None:
     opencv = () if args.no_opencv else OPENCV
     from fastgmm.datasets import CDnetSequence
 
-    names = ["fastgmm default" + (f" {params}" if params else "")] + list(opencv)
+    names = method_names(params, opencv)
     print("| sequence | contrast | " + " | ".join(f"{m} F | {m} recall" for m in names) + " |")
     print("| --- " * (2 + 2 * len(names)) + "|")
     for path in seqs:
@@ -81,12 +80,8 @@ def main() -> None:
         last = min(args.frames, seq.n_frames)
         for contrast in args.contrast:
             frames, gts = camouflaged(seq, last, contrast, args.mode)
-            subs = [DefaultSubtractor(**params).apply]
-            for name in opencv:
-                sub = opencv_factory(name)
-                subs.append(lambda f, s=sub: s.apply(np.ascontiguousarray(f[..., ::-1])))
             row = []
-            for apply in subs:
+            for apply in subtractors(params, opencv):
                 f, recall = scores(apply, frames, gts, seq)
                 row += [f"{f:.3f}", f"{recall:.3f}"]
             print(f"| {path.name} | {args.mode} {contrast:g} | " + " | ".join(row) + " |", flush=True)

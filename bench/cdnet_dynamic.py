@@ -24,10 +24,8 @@ from __future__ import annotations
 import argparse
 
 import numpy as np
-from cdnet_jitter import add_common_arguments, chosen, f_measure
-from cdnet_suite import OPENCV, opencv_factory
-
-from fastgmm import DefaultSubtractor
+from cdnet_jitter import add_common_arguments, chosen, f_measure, method_names, subtractors
+from cdnet_suite import OPENCV
 
 
 def water(patch: np.ndarray, n_frames: int, amplitude: float, glints: float, rng) -> list[np.ndarray]:
@@ -106,7 +104,7 @@ def main() -> None:
     opencv = () if args.no_opencv else OPENCV
     from fastgmm.datasets import CDnetSequence
 
-    names = ["fastgmm default" + (f" {params}" if params else "")] + list(opencv)
+    names = method_names(params, opencv)
     print("| sequence | background | " + " | ".join(f"{m} F | {m} FPR in region" for m in names) + " |")
     print("| --- " * (2 + 2 * len(names)) + "|")
     for path in seqs:
@@ -114,12 +112,8 @@ def main() -> None:
         last = min(args.frames, seq.n_frames)
         for kind in args.kind:
             frames, gts, rois, inside = pasted(seq, last, kind, tuple(args.region), args.amplitude, args.glints)
-            subs = [DefaultSubtractor(**params).apply]
-            for name in opencv:
-                sub = opencv_factory(name)
-                subs.append(lambda f, s=sub: s.apply(np.ascontiguousarray(f[..., ::-1])))
             row = []
-            for apply in subs:
+            for apply in subtractors(params, opencv):
                 counted, totals = counting_region(apply, gts, rois, inside)
                 f, _ = f_measure(counted, frames, gts, rois)
                 row += [f"{f:.3f}", f"{totals['fp'] / max(totals['px'], 1):.4f}"]

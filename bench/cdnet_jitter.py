@@ -64,6 +64,21 @@ def add_common_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-opencv", action="store_true")
 
 
+def subtractors(params: dict, opencv) -> list:
+    """New ``apply`` callables: the default model with ``params``, then each OpenCV subtractor named
+    in ``opencv`` (keys of ``cdnet_suite.OPENCV``), fed the frames as BGR."""
+    subs = [DefaultSubtractor(**params).apply]
+    for name in opencv:
+        sub = opencv_factory(name)
+        subs.append(lambda f, s=sub: s.apply(np.ascontiguousarray(f[..., ::-1])))
+    return subs
+
+
+def method_names(params: dict, opencv) -> list[str]:
+    """Column names of :func:`subtractors`' methods."""
+    return ["fastgmm default" + (f" {params}" if params else "")] + list(opencv)
+
+
 def chosen(args: argparse.Namespace) -> tuple[list, dict]:
     """(the CDnet sequence folders ``--sequences`` names, the parameters of ``--ours``)."""
     seqs = [s for s in find_sequences() if args.sequences is None or any(k in s.name for k in args.sequences)]
@@ -86,12 +101,7 @@ def main() -> None:
         last = min(args.frames, seq.n_frames)
         for amp in args.amplitude:
             frames, gts, rois = jittered(seq, last, amp)
-            ours = DefaultSubtractor(**params)
-            row = [f_measure(ours.apply, frames, gts, rois)[0]]
-            for name in opencv:
-                sub = opencv_factory(name)
-                bgr = lambda f, s=sub: s.apply(np.ascontiguousarray(f[..., ::-1]))  # noqa: E731
-                row.append(f_measure(bgr, frames, gts, rois)[0])
+            row = [f_measure(apply, frames, gts, rois)[0] for apply in subtractors(params, opencv)]
             print(f"| {path.name} | ±{amp} | " + " | ".join(f"{v:.3f}" for v in row) + " |", flush=True)
 
 

@@ -22,10 +22,8 @@ from __future__ import annotations
 import argparse
 
 import numpy as np
-from cdnet_jitter import add_common_arguments, chosen, cropped, f_measure
-from cdnet_suite import OPENCV, opencv_factory
-
-from fastgmm import DefaultSubtractor
+from cdnet_jitter import add_common_arguments, chosen, cropped, f_measure, method_names, subtractors
+from cdnet_suite import OPENCV
 
 
 def windows(last: int, mode: str, amount: int, at: int, travel: int) -> tuple[np.ndarray, int, int]:
@@ -65,7 +63,7 @@ def main() -> None:
     assert set(opencv) <= set(OPENCV)
     from fastgmm.datasets import CDnetSequence
 
-    names = ["fastgmm default" + (f" {params}" if params else "")] + list(opencv)
+    names = method_names(params, opencv)
     print("| sequence | camera | " + " | ".join(f"{m} | {m} after" for m in names) + " |")
     print("| --- " * (2 + 2 * len(names)) + "|")
     for path in seqs:
@@ -77,12 +75,8 @@ def main() -> None:
         for mode, amount in runs:
             frames, gts, rois = moved(seq, last, mode, amount, at, args.travel)
             after = {n: g for n, g in gts.items() if at <= n < at + 100} if mode == "bump" else {}
-            subs = [DefaultSubtractor(**params).apply]
-            for name in opencv:
-                sub = opencv_factory(name)
-                subs.append(lambda f, s=sub: s.apply(np.ascontiguousarray(f[..., ::-1])))
             row = []
-            for apply in subs:
+            for apply in subtractors(params, opencv):
                 total, window = f_measure(apply, frames, gts, rois, after)
                 row += [f"{total:.3f}", f"{window:.3f}" if after else "-"]
             label = f"bump {amount} px at {at}" if mode == "bump" else f"pan {amount} px/frame over {args.travel}"
