@@ -144,6 +144,11 @@ that stays)."""
 MOTION_PAN = 3
 """Consecutive frames whose offset is beyond ``MOTION_RADIUS`` and farther than the previous
 frame's that re-anchor the model (a pan; a shake about a point does not move away steadily)."""
+MOTION_CENTRE_FRAMES = 50
+"""Time constant (frames) of the running mean of the camera's offsets, the centre of a shake: the
+model is re-anchored on a frame whose offset is that mean rounded, when it is not ``(0, 0)`` (the
+first frame fixed the model's coordinates wherever the shake had the camera).  For offsets uniform
+in [-3, 3] the mean's standard deviation is then about 0.2 pixel."""
 MOTION_SAMPLES = 2500
 """About this many pixels (a regular grid) score each shift."""
 MOTION_MIN_PIXELS = 1000
@@ -309,6 +314,7 @@ class AdaptiveMixtureSubtractor(CheckedParams):
         self._offset = (0, 0)  # the camera's offset from the model's coordinates (the last frame's registration)
         self._held = 0      # consecutive frames at that offset
         self._pan = 0       # consecutive frames whose offset, beyond MOTION_RADIUS, grew
+        self._centre = (0.0, 0.0)  # running mean of the offsets since the last re-anchor (MOTION_CENTRE_FRAMES)
         self._fg = 0        # foreground (255) pixels of the last raw mask: a large share widens the search
         self._boot = 0      # frames since the (re)start of the bootstrap
         self._busy = 0      # consecutive frames above reset_fraction
@@ -494,7 +500,11 @@ class AdaptiveMixtureSubtractor(CheckedParams):
         self._pan = self._pan + 1 if grew else 0
         self._held = self._held + 1 if shift == self._offset else 1
         self._offset = shift
-        if shift != (0, 0) and (self._pan >= MOTION_PAN or self._held >= MOTION_HOLD):
+        a = 1.0 / MOTION_CENTRE_FRAMES
+        self._centre = (self._centre[0] + a * (shift[0] - self._centre[0]),
+                        self._centre[1] + a * (shift[1] - self._centre[1]))
+        centred = shift == (round(self._centre[0]), round(self._centre[1]))
+        if shift != (0, 0) and (self._pan >= MOTION_PAN or self._held >= MOTION_HOLD or centred):
             self._reanchor(f)
 
     def _reanchor(self, f: np.ndarray) -> None:
@@ -519,6 +529,7 @@ class AdaptiveMixtureSubtractor(CheckedParams):
                                    self._prm, np.float32(self.t_lower), self._inv_gain, W, rows, cols)
         self._offset = (0, 0)
         self._held = self._pan = 0
+        self._centre = (0.0, 0.0)
 
     def _camera_shift(self, f: np.ndarray) -> tuple[int, int]:
         """The registration of frame ``f`` (H, W, C uint8) on the previous background image (see
@@ -614,7 +625,7 @@ class AdaptiveMixtureSubtractor(CheckedParams):
         header = {"format_version": FORMAT_VERSION, "class_name": type(self).__name__, "params": self.get_params(),
                   "n_frames": self.n_frames_, "boot": self._boot, "busy": self._busy,
                   "camera_shift": list(self.camera_shift_), "offset": list(self._offset), "held": self._held,
-                  "pan": self._pan, "fg": self._fg,
+                  "pan": self._pan, "centre": list(self._centre), "fg": self._fg,
                   "frame_shape": None if self._frame_shape is None else list(self._frame_shape),
                   "frame_ndim": self._frame_ndim}
         arrays = {name: None if getattr(self, f"_{name}") is None else getattr(self, f"_{name}").copy()
@@ -637,6 +648,7 @@ class AdaptiveMixtureSubtractor(CheckedParams):
             # the camera's offset (absent from files of before the re-anchoring: no offset kept)
             camera = [tuple(int(v) for v in meta.get(key, (0, 0))) for key in ("camera_shift", "offset")]
             held, pan, fg = (int(meta.get(key, 0)) for key in ("held", "pan", "fg"))
+            centre = tuple(float(v) for v in meta.get("centre", (0.0, 0.0)))
             shape, ndim = meta["frame_shape"], int(meta["frame_ndim"])
         except (KeyError, TypeError, ValueError) as exc:
             raise ValueError(f"{bad}: {exc}") from None
@@ -656,10 +668,11 @@ class AdaptiveMixtureSubtractor(CheckedParams):
             target[...] = got
         if not np.isfinite(model._rec).all():
             raise ValueError(f"{bad}: the state holds NaN or infinity.")
-        if any(len(v) != 2 for v in camera):
-            raise ValueError(f"{bad}: camera offset {camera} is not (dy, dx).")
+        if any(len(v) != 2 for v in camera) or len(centre) != 2:
+            raise ValueError(f"{bad}: camera offset {camera} or centre {centre} is not (dy, dx).")
         model.n_frames_, model._boot, model._busy = n_frames, boot, busy
         (model.camera_shift_, model._offset), model._held, model._pan, model._fg = camera, held, pan, fg
+        model._centre = centre
         return model
 
 
