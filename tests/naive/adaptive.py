@@ -226,18 +226,24 @@ class NaiveAdaptive:
         self.follow((dy, dx), unregistered)
         return out
 
-    def follow(self, shift, frame, R=3, hold=10, pan=3, centre_frames=50):
+    def follow(self, shift, frame, R=3, hold=10, pan=3, centre_frames=50, centre_min=0.75):
         """Keep the camera's offset; re-anchor when it was beyond R and farther than the previous
-        frame's on ``pan`` consecutive frames, unchanged for ``hold`` frames, or equal to the rounded
-        running mean (rate 1 / ``centre_frames``, from (0, 0) at the last re-anchor) of the offsets."""
+        frame's on ``pan`` consecutive frames, unchanged for ``hold`` frames (both restart the
+        running mean below from (0, 0)), or equal to the running mean (rate 1 / ``centre_frames``)
+        of the offsets rounded, when that mean is ``centre_min`` or more from (0, 0) on an axis
+        (the mean then loses the offset)."""
         d = max(abs(shift[0]), abs(shift[1]))
         self.pan = self.pan + 1 if d > R and d > max(abs(self.offset[0]), abs(self.offset[1])) else 0
         self.held = self.held + 1 if shift == self.offset else 1
         self.offset = shift
         self.centre = tuple(c + (1.0 / centre_frames) * (s - c) for c, s in zip(self.centre, shift))
-        centred = shift == tuple(round(c) for c in self.centre)
-        if shift != (0, 0) and (self.pan >= pan or self.held >= hold or centred):
+        centred = (max(abs(c) for c in self.centre) >= centre_min
+                   and shift == tuple(round(c) for c in self.centre))
+        moved = self.pan >= pan or self.held >= hold
+        if shift != (0, 0) and (moved or centred):
+            centre = (0.0, 0.0) if moved else tuple(c - s for c, s in zip(self.centre, shift))
             self.reanchor(frame)
+            self.centre = centre
 
     def reanchor(self, frame):
         """Every pixel (y, x) takes the state of (y - dy, x - dx) (the frame's (y, x) was matched with
