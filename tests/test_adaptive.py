@@ -264,6 +264,35 @@ def test_camera_reanchoring_matches_naive_reference_bit_for_bit():
     assert anchors == [17, 28]  # offsets -4, -5, -6 (the pan); then -2 (pan stopped) for 10 frames
 
 
+def test_camera_shaking_about_another_point_is_recentred():
+    """A camera shaking by 2 columns either side of a point 2 columns from where the first frame
+    had it (window at columns 0, 3, 1, 4, 2, 0, 3, ...): every offset is registered exactly, their
+    running mean moves towards -2 and, once it is ``MOTION_CENTRE_MIN`` from 0, the model is
+    re-anchored on the next frame whose offset is that mean rounded (-1: camera at column 1), not
+    before; no pan or hold re-anchors it.  The naive reference's ``follow``, given the model's
+    registrations (its own per-pixel update over this many frames would take too long), keeps the
+    same offset, counters and running mean at every frame, and re-anchors on the same frame."""
+    T = 30
+    offsets = np.zeros((T, 2), int)
+    offsets[:, 1] = np.array([0, 3, 1, 4, 2])[np.arange(T) % 5]
+    frames = camera_frames(np.random.default_rng(18), 44, 48, offsets, box=lambda t: (20, 36 - t))
+    m = AdaptiveMixtureSubtractor(boot_frames=8)
+    slow = NaiveAdaptive(boot_frames=8)
+    anchor, anchors = 0, []
+    for t, f in enumerate(frames):
+        m.apply(f)
+        if t == 0:
+            slow.apply(f)
+        else:
+            slow.follow(m.camera_shift_, f)
+        assert m.camera_shift_ == (0, anchor - offsets[t, 1]), f"frame {t}"
+        assert (slow.offset, slow.held, slow.pan, slow.centre) == (m._offset, m._held, m._pan, m._centre), f"frame {t}"
+        if reanchored(m):
+            anchor = offsets[t, 1]
+            anchors.append(t)
+    assert anchors == [27]
+
+
 def test_camera_bumped_and_staying_is_followed():
     """A camera knocked 6 down and 7 right at frame 60 that stays there: the bump frame is mostly
     foreground, which widens the next frame's search to ``MOTION_WIDE_RADIUS``; the offset is

@@ -84,7 +84,15 @@ whose cumulative weight stays below ``background_ratio`` are the background.
   ``MOTION_PAN`` = 3 consecutive frames (a pan) or stayed unchanged for ``MOTION_HOLD`` = 10
   frames (a bump that stays; a shake about a point does neither): its per-pixel state moves by the
   offset once, the strip it has no state for starts from the current frame as on a first frame,
-  and the offset restarts from ``(0, 0)`` (``bench/cdnet_pan.py``).  A jump beyond the search (a
+  and the offset restarts from ``(0, 0)`` (``bench/cdnet_pan.py``).  A shake is *recentred*: the
+  first frame fixes the model's coordinates wherever the shake had the camera, up to
+  ``MOTION_RADIUS`` from its centre, and then the offsets beyond the window around ``(0, 0)`` are
+  found only when the previous offset was near them; frames taken 1-2 pixels short are learnt
+  misregistered and move the background image itself.  So the running mean of the offsets (time
+  constant ``MOTION_CENTRE_FRAMES`` = 50 frames, restarting from ``(0, 0)`` at a pan or hold
+  re-anchor) is kept, and when it is ``MOTION_CENTRE_MIN`` = 0.75 pixel or more from ``(0, 0)`` the
+  model is re-anchored on the first frame whose offset is that mean rounded (the mean then loses
+  that offset; ``bench/cdnet_jitter.py``).  A jump beyond the search (a
   cut, a bump farther than 32 pixels) is relearnt, or restarts the model through the frame-level
   reset when most of the frame is foreground.
 * **Frame level.**  When more than ``reset_fraction`` of the pixels are foreground for
@@ -144,6 +152,15 @@ that stays)."""
 MOTION_PAN = 3
 """Consecutive frames whose offset is beyond ``MOTION_RADIUS`` and farther than the previous
 frame's that re-anchor the model (a pan; a shake about a point does not move away steadily)."""
+MOTION_CENTRE_FRAMES = 50
+"""Time constant (frames) of the running mean of the camera's offsets, the centre of a shake (the
+first frame fixed the model's coordinates wherever the shake had the camera).  For offsets uniform
+in [-3, 3] the mean's standard deviation is then about 0.2 pixel."""
+MOTION_CENTRE_MIN = 0.75
+"""Distance (pixels, either axis) of that mean from ``(0, 0)`` from which the model is re-anchored
+on a frame whose offset is the mean rounded (a recentre).  Above half a pixel, so that what a
+recentre leaves of the mean (at most half a pixel) does not trigger another; 3.75 standard
+deviations of the mean of a ±3 shake that is centred."""
 MOTION_SAMPLES = 2500
 """About this many pixels (a regular grid) score each shift."""
 MOTION_MIN_PIXELS = 1000
@@ -220,9 +237,11 @@ class AdaptiveMixtureSubtractor(CheckedParams):
         with the background's ``(y, x)``; ``(0, 0)`` when it was not moved (or ``motion`` is off).
         :meth:`raw_mask` is in the background's coordinates.  The offset is searched around the
         model's coordinates and around the previous frame's offset (so a camera that drifts is
-        followed); when it has grown beyond ``MOTION_RADIUS`` on ``MOTION_PAN`` frames in a row, or
-        stayed unchanged for ``MOTION_HOLD`` frames, the model is re-anchored: its state moves by the offset once, and
-        the next frame's offset is counted from there (see "Camera motion" in the module docstring).
+        followed); when it has grown beyond ``MOTION_RADIUS`` on ``MOTION_PAN`` frames in a row,
+        stayed unchanged for ``MOTION_HOLD`` frames, or equals the rounded running mean of the offsets
+        (a shake's centre) when that is ``MOTION_CENTRE_MIN`` from ``(0, 0)``, the model is
+        re-anchored: its state moves by the offset once, and the next frame's offset is counted from
+        there (see "Camera motion" in the module docstring).
     """
 
     def __init__(
@@ -309,6 +328,7 @@ class AdaptiveMixtureSubtractor(CheckedParams):
         self._offset = (0, 0)  # the camera's offset from the model's coordinates (the last frame's registration)
         self._held = 0      # consecutive frames at that offset
         self._pan = 0       # consecutive frames whose offset, beyond MOTION_RADIUS, grew
+        self._centre = (0.0, 0.0)  # running mean of the offsets (MOTION_CENTRE_FRAMES)
         self._fg = 0        # foreground (255) pixels of the last raw mask: a large share widens the search
         self._boot = 0      # frames since the (re)start of the bootstrap
         self._busy = 0      # consecutive frames above reset_fraction
@@ -487,15 +507,25 @@ class AdaptiveMixtureSubtractor(CheckedParams):
         """Keep the camera's offset ``shift`` (this frame's registration; ``f`` the frame, (H, W, C)
         uint8 in its own coordinates) and re-anchor the model on it when it has moved away beyond
         ``MOTION_RADIUS`` on ``MOTION_PAN`` consecutive frames (a pan) or stayed unchanged for
-        ``MOTION_HOLD`` frames (a bump that stays).  A shake about a point does neither (its offsets
-        jump about), so jitter keeps the model's coordinates."""
+        ``MOTION_HOLD`` frames (a bump that stays); both restart the running mean of the offsets.
+        A shake about a point does neither (its offsets jump about); it is recentred: re-anchored on
+        a frame whose offset is the running mean rounded, once the mean is ``MOTION_CENTRE_MIN``
+        from ``(0, 0)`` (the mean keeps its estimate, less that offset)."""
         distance = max(abs(shift[0]), abs(shift[1]))
         grew = distance > MOTION_RADIUS and distance > max(abs(self._offset[0]), abs(self._offset[1]))
         self._pan = self._pan + 1 if grew else 0
         self._held = self._held + 1 if shift == self._offset else 1
         self._offset = shift
-        if shift != (0, 0) and (self._pan >= MOTION_PAN or self._held >= MOTION_HOLD):
+        a = 1.0 / MOTION_CENTRE_FRAMES
+        self._centre = (self._centre[0] + a * (shift[0] - self._centre[0]),
+                        self._centre[1] + a * (shift[1] - self._centre[1]))
+        cy, cx = self._centre
+        centred = max(abs(cy), abs(cx)) >= MOTION_CENTRE_MIN and shift == (round(cy), round(cx))
+        moved = self._pan >= MOTION_PAN or self._held >= MOTION_HOLD
+        if shift != (0, 0) and (moved or centred):
+            centre = (0.0, 0.0) if moved else (cy - shift[0], cx - shift[1])  # a recentre keeps the estimate
             self._reanchor(f)
+            self._centre = centre
 
     def _reanchor(self, f: np.ndarray) -> None:
         """Move the model's per-pixel state (records, last values, the label, background-value and
@@ -519,6 +549,7 @@ class AdaptiveMixtureSubtractor(CheckedParams):
                                    self._prm, np.float32(self.t_lower), self._inv_gain, W, rows, cols)
         self._offset = (0, 0)
         self._held = self._pan = 0
+        self._centre = (0.0, 0.0)
 
     def _camera_shift(self, f: np.ndarray) -> tuple[int, int]:
         """The registration of frame ``f`` (H, W, C uint8) on the previous background image (see
@@ -614,7 +645,7 @@ class AdaptiveMixtureSubtractor(CheckedParams):
         header = {"format_version": FORMAT_VERSION, "class_name": type(self).__name__, "params": self.get_params(),
                   "n_frames": self.n_frames_, "boot": self._boot, "busy": self._busy,
                   "camera_shift": list(self.camera_shift_), "offset": list(self._offset), "held": self._held,
-                  "pan": self._pan, "fg": self._fg,
+                  "pan": self._pan, "centre": list(self._centre), "fg": self._fg,
                   "frame_shape": None if self._frame_shape is None else list(self._frame_shape),
                   "frame_ndim": self._frame_ndim}
         arrays = {name: None if getattr(self, f"_{name}") is None else getattr(self, f"_{name}").copy()
@@ -637,6 +668,7 @@ class AdaptiveMixtureSubtractor(CheckedParams):
             # the camera's offset (absent from files of before the re-anchoring: no offset kept)
             camera = [tuple(int(v) for v in meta.get(key, (0, 0))) for key in ("camera_shift", "offset")]
             held, pan, fg = (int(meta.get(key, 0)) for key in ("held", "pan", "fg"))
+            centre = tuple(float(v) for v in meta.get("centre", (0.0, 0.0)))
             shape, ndim = meta["frame_shape"], int(meta["frame_ndim"])
         except (KeyError, TypeError, ValueError) as exc:
             raise ValueError(f"{bad}: {exc}") from None
@@ -656,10 +688,11 @@ class AdaptiveMixtureSubtractor(CheckedParams):
             target[...] = got
         if not np.isfinite(model._rec).all():
             raise ValueError(f"{bad}: the state holds NaN or infinity.")
-        if any(len(v) != 2 for v in camera):
-            raise ValueError(f"{bad}: camera offset {camera} is not (dy, dx).")
+        if any(len(v) != 2 for v in camera) or len(centre) != 2:
+            raise ValueError(f"{bad}: camera offset {camera} or centre {centre} is not (dy, dx).")
         model.n_frames_, model._boot, model._busy = n_frames, boot, busy
         (model.camera_shift_, model._offset), model._held, model._pan, model._fg = camera, held, pan, fg
+        model._centre = centre
         return model
 
 

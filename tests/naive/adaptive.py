@@ -50,6 +50,7 @@ class NaiveAdaptive:
         self.px = None
         self.shift = (0, 0)
         self.offset, self.held, self.pan, self.fg = (0, 0), 0, 0, 0
+        self.centre = (0.0, 0.0)
 
     # ------------------------------------------------------------------ mixture update
     def mix_update(self, px, x, C, a, R2, create=True, move=True):
@@ -225,15 +226,24 @@ class NaiveAdaptive:
         self.follow((dy, dx), unregistered)
         return out
 
-    def follow(self, shift, frame, R=3, hold=10, pan=3):
+    def follow(self, shift, frame, R=3, hold=10, pan=3, centre_frames=50, centre_min=0.75):
         """Keep the camera's offset; re-anchor when it was beyond R and farther than the previous
-        frame's on ``pan`` consecutive frames, or unchanged for ``hold`` frames."""
+        frame's on ``pan`` consecutive frames, unchanged for ``hold`` frames (both restart the
+        running mean below from (0, 0)), or equal to the running mean (rate 1 / ``centre_frames``)
+        of the offsets rounded, when that mean is ``centre_min`` or more from (0, 0) on an axis
+        (the mean then loses the offset)."""
         d = max(abs(shift[0]), abs(shift[1]))
         self.pan = self.pan + 1 if d > R and d > max(abs(self.offset[0]), abs(self.offset[1])) else 0
         self.held = self.held + 1 if shift == self.offset else 1
         self.offset = shift
-        if shift != (0, 0) and (self.pan >= pan or self.held >= hold):
+        self.centre = tuple(c + (1.0 / centre_frames) * (s - c) for c, s in zip(self.centre, shift))
+        centred = (max(abs(c) for c in self.centre) >= centre_min
+                   and shift == tuple(round(c) for c in self.centre))
+        moved = self.pan >= pan or self.held >= hold
+        if shift != (0, 0) and (moved or centred):
+            centre = (0.0, 0.0) if moved else tuple(c - s for c, s in zip(self.centre, shift))
             self.reanchor(frame)
+            self.centre = centre
 
     def reanchor(self, frame):
         """Every pixel (y, x) takes the state of (y - dy, x - dx) (the frame's (y, x) was matched with
@@ -255,7 +265,7 @@ class NaiveAdaptive:
                     bg[i, j] = [np.uint8(min(max(v + f32(0.5), f32(0.0)), f32(255.0)))
                                 for v in px[i][j].modes[0][2:2 + C]]
         self.px, self.lab, self.bg, self.fin1, self.fin2 = px, lab, bg, fin1, fin2
-        self.offset, self.held, self.pan = (0, 0), 0, 0
+        self.offset, self.held, self.pan, self.centre = (0, 0), 0, 0, (0.0, 0.0)
 
     def camera_shift(self, frame, R=3, wide_r=8, wide_fg=20, samples=2500, trunc=40, margin=3, min_pixels=1000,
                      F=4, coarse_r=8, coarse_samples=1000):
