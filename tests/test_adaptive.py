@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numba
 import numpy as np
 import pytest
@@ -535,6 +537,16 @@ def test_bad_inputs_parameters_and_files(tmp_path):
     other.save(tmp_path / "mog2.npz")
     with pytest.raises(ValueError, match="BackgroundSubtractorMOG2"):
         AdaptiveMixtureSubtractor.load(tmp_path / "mog2.npz")
+    # a doctored header: a camera centre that is not a finite (dy, dx)
+    m.save(tmp_path / "ok.npz")
+    with np.load(tmp_path / "ok.npz") as data:
+        arrays = dict(data)
+    for centre in ([float("nan"), 0.0], [1.0]):
+        meta = json.loads(str(arrays["meta"][()]))
+        meta["centre"] = centre
+        np.savez(tmp_path / "doctored.npz", **{**arrays, "meta": np.array(json.dumps(meta))})
+        with pytest.raises(ValueError, match="centre"):
+            AdaptiveMixtureSubtractor.load(tmp_path / "doctored.npz")
 
 
 def test_nothing_is_allocated_per_frame_with_out():

@@ -688,7 +688,7 @@ class AdaptiveMixtureSubtractor(CheckedParams):
             target[...] = got
         if not np.isfinite(model._rec).all():
             raise ValueError(f"{bad}: the state holds NaN or infinity.")
-        if any(len(v) != 2 for v in camera) or len(centre) != 2:
+        if any(len(v) != 2 for v in camera) or len(centre) != 2 or not np.isfinite(centre).all():
             raise ValueError(f"{bad}: camera offset {camera} or centre {centre} is not (dy, dx).")
         model.n_frames_, model._boot, model._busy = n_frames, boot, busy
         (model.camera_shift_, model._offset), model._held, model._pan, model._fg = camera, held, pan, fg
