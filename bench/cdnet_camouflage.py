@@ -12,7 +12,7 @@ background the objects pass over), ``contrast`` 1 leaves the sequence as it is:
   (x - b)`` (a semi-transparent object: it keeps the background's texture and darkens or lightens
   it, which is also what a cast shadow does).
 
-Scored on the temporal ROI with CDnet's conventions (``fastgmm.metrics.ConfusionAccumulator``):
+Scored on the temporal ROI with CDnet's conventions (``cdnet_jitter.confusion``):
 F and recall.
 
     python bench/cdnet_camouflage.py [--mode colour] [--contrast 1 0.5 0.25 0] [--frames 1000] [--no-opencv]
@@ -23,15 +23,14 @@ from __future__ import annotations
 import argparse
 
 import numpy as np
-from cdnet_jitter import add_common_arguments, chosen, method_names, subtractors
+from cdnet_jitter import add_common_arguments, chosen, confusion, method_names, subtractors
 from cdnet_suite import OPENCV
-
-from fastgmm.metrics import ConfusionAccumulator
 
 
 def camouflaged(seq, last: int, contrast: float, mode: str):
-    """(frames, groundtruths by number) of frames 1..last, the foreground moved towards the
-    background (``mode`` "colour" or "fade", see the module docstring)."""
+    """(frames, groundtruths by number, ROIs by number) of frames 1..last, the foreground moved
+    towards the background (``mode`` "colour" or "fade", see the module docstring); ground truths
+    and ROIs of the frames in the temporal ROI."""
     frames = [f for _, f in seq.frames(1, last)]
     background = np.median(np.stack(frames[::10]), axis=0)
     out, gts = [], {}
@@ -46,20 +45,9 @@ def camouflaged(seq, last: int, contrast: float, mode: str):
             x = x + (1.0 - contrast) * (b.mean(axis=0) - x.mean(axis=0))
         f[obj] = np.clip(np.rint(x), 0, 255).astype(np.uint8)
         out.append(f)
-        gts[n] = g
-    return out, gts
-
-
-def scores(apply, frames, gts, seq) -> tuple[float, float]:
-    """(F, recall) over the temporal ROI."""
-    acc = ConfusionAccumulator(roi=seq.roi)
-    first, end = seq.temporal_roi
-    for n, frame in enumerate(frames, 1):
-        mask = apply(frame)
-        if first <= n <= end:
-            acc.update(mask, gts[n])
-    s = acc.scores()
-    return s.f_measure, s.recall
+        if seq.in_temporal_roi(n):
+            gts[n] = g
+    return out, gts, {n: seq.roi for n in gts}
 
 
 def main() -> None:
@@ -79,11 +67,11 @@ def main() -> None:
         seq = CDnetSequence(path)
         last = min(args.frames, seq.n_frames)
         for contrast in args.contrast:
-            frames, gts = camouflaged(seq, last, contrast, args.mode)
+            frames, gts, rois = camouflaged(seq, last, contrast, args.mode)
             row = []
             for apply in subtractors(params, opencv):
-                f, recall = scores(apply, frames, gts, seq)
-                row += [f"{f:.3f}", f"{recall:.3f}"]
+                total, _ = confusion(apply, frames, gts, rois)
+                row += [f"{total.f_measure:.3f}", f"{total.recall:.3f}"]
             print(f"| {path.name} | {args.mode} {contrast:g} | " + " | ".join(row) + " |", flush=True)
 
 

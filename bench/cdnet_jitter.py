@@ -43,9 +43,9 @@ def cropped(seq, last: int, crop):
     return frames, {n: crop(seq.groundtruth(n), n) for n in scored}, {n: crop(seq.roi, n) for n in scored}
 
 
-def f_measure(apply, frames, gts, rois, window=()) -> tuple[float, float]:
-    """F over the frames that have a ground truth, and over those of them in ``window`` (frame
-    numbers; NaN when empty)."""
+def confusion(apply, frames, gts, rois, window=()):
+    """(scores over the frames that have a ground truth, scores over those of them in ``window``
+    (frame numbers; None when empty)), as ``fastgmm.metrics.ConfusionAccumulator.scores``."""
     acc, part = ConfusionAccumulator(), ConfusionAccumulator()
     for n, frame in enumerate(frames, 1):
         mask = apply(frame)
@@ -53,7 +53,13 @@ def f_measure(apply, frames, gts, rois, window=()) -> tuple[float, float]:
             for a in (acc, part) if n in window else (acc,):
                 a.roi = rois[n]  # the ROI moves with the camera
                 a.update(mask, gts[n])
-    return acc.scores().f_measure, part.scores().f_measure if window else float("nan")
+    return acc.scores(), part.scores() if window else None
+
+
+def f_measure(apply, frames, gts, rois, window=()) -> tuple[float, float]:
+    """F of :func:`confusion`'s two scores (NaN for an empty ``window``)."""
+    total, part = confusion(apply, frames, gts, rois, window)
+    return total.f_measure, part.f_measure if window else float("nan")
 
 
 def add_common_arguments(parser: argparse.ArgumentParser) -> None:

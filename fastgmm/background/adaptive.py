@@ -523,9 +523,9 @@ class AdaptiveMixtureSubtractor(CheckedParams):
         centred = max(abs(cy), abs(cx)) >= MOTION_CENTRE_MIN and shift == (round(cy), round(cx))
         moved = self._pan >= MOTION_PAN or self._held >= MOTION_HOLD
         if shift != (0, 0) and (moved or centred):
-            centre = (0.0, 0.0) if moved else (cy - shift[0], cx - shift[1])  # a recentre keeps the estimate
-            self._reanchor(f)
-            self._centre = centre
+            self._reanchor(f)  # restarts the running mean
+            if not moved:  # a recentre keeps the estimate, less the offset it moved by
+                self._centre = (cy - shift[0], cx - shift[1])
 
     def _reanchor(self, f: np.ndarray) -> None:
         """Move the model's per-pixel state (records, last values, the label, background-value and
