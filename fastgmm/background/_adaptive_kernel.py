@@ -544,7 +544,7 @@ def _block(b, rows, frame, rec, last, lab_prev, lab_cur, mask, bgp, bgc, fin1, f
     sq = pull_q[b]
     sr = pull_r2[b]
     for i in range(b * rows, min(H, (b + 1) * rows)):
-        n = 0
+        n = np.uint64(0)  # unsigned, as p: the list stores below carry no negative-index wraparound code
         for j in range(W):
             p = np.uint64(i * W + j)   # unsigned: no negative-index wraparound code per array access
             if use_known_fg and known_fg[p] != 0:
@@ -569,7 +569,7 @@ def _block(b, rows, frame, rec, last, lab_prev, lab_cur, mask, bgp, bgc, fin1, f
             sj[n] = j
             sq[n] = q
             sr[n] = R2
-            n += pull
+            n += np.uint64(pull)
         for s in range(n):
             _pull(frame, rec, lab_prev, bgp, np.uint64(i * W + sj[s]), sq[s], C, cs, sr[s])
     sums[b, 2 * C + 1] = nfg

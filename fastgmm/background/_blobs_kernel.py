@@ -14,6 +14,8 @@ first run of each row).
 
 from __future__ import annotations
 
+import numpy as np
+
 from .._jit import kernel
 
 _seq = kernel(parallel=False)
@@ -47,14 +49,14 @@ def _components(mask, H, W, want_fg, eight, parent, area, touch, runs, row0):
     n = 0
     for i in range(H):
         row0[i] = n
-        base = i * W
+        base = np.uint64(i * W)  # unsigned indices: no negative-index wraparound code per pixel read
         j = 0
         while j < W:
-            if (mask[base + j] == 255) != want_fg:
+            if (mask[base + np.uint64(j)] == 255) != want_fg:
                 j += 1
                 continue
             s = j
-            while j < W and (mask[base + j] == 255) == want_fg:
+            while j < W and (mask[base + np.uint64(j)] == 255) == want_fg:
                 j += 1
             runs[n, 0] = s
             runs[n, 1] = j

@@ -46,16 +46,18 @@ def shift_costs(frame, bg, W, ch, rows, cols, cy, cx, R, step, trunc, costs, par
         for s in range(nn):
             acc[s] = 0
         for x in range(cols[0], cols[1], step):
-            p = y * W + x
+            p = np.uint64(y * W + x)  # unsigned (every read is inside the image): no negative-index wraparound code
             b = np.int32(bg[p, ch])
-            bgx = np.int32(bg[p + 1, ch]) - b
-            bgy = np.int32(bg[p + W, ch]) - b
+            bgx = np.int32(bg[p + np.uint64(1), ch]) - b
+            bgy = np.int32(bg[p + np.uint64(W), ch]) - b
             for a in range(n):
-                base = p + (a + cy - R) * W + cx - R
+                base = np.uint64(y * W + x + (a + cy - R) * W + cx - R)
                 for k in range(n):
-                    f = np.int32(frame[base + k, ch])
-                    gx[a * n + k] = np.int32(frame[base + k + 1, ch]) - f - bgx
-                    gy[a * n + k] = np.int32(frame[base + k + W, ch]) - f - bgy
+                    q = base + np.uint64(k)
+                    f = np.int32(frame[q, ch])
+                    g = np.uint64(a * n + k)
+                    gx[g] = np.int32(frame[q + np.uint64(1), ch]) - f - bgx
+                    gy[g] = np.int32(frame[q + np.uint64(W), ch]) - f - bgy
             for s in range(nn):
                 acc[s] += min(abs(gx[s]) + abs(gy[s]), trunc)
     for s in range(nn):
