@@ -129,6 +129,22 @@ def prefetch_row(typingctx: Any, array: Any, i: Any) -> Any:
     return sig, codegen
 
 
+
+@numba.extending.intrinsic
+def static_len(typingctx: Any, tup: Any) -> Any:
+    """``static_len(t)`` in a kernel: ``len(t)`` of a homogeneous tuple (such as
+    ``_modes.channels_tag``), typed as that literal integer.  Passed on to another kernel it is a
+    compile-time constant there, whose branches on it Numba prunes before inlining and lowering,
+    so a kernel specialised by the tuple's length compiles only its own callee's specialisation
+    (``len(t)`` is constant only in the machine code, and a branch on it compiles both sides)."""
+    n = len(tup)
+    sig = numba.core.types.literal(n)(tup)
+
+    def codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
+        return context.get_constant(numba.core.types.intp, n)
+
+    return sig, codegen
+
 COMPILE_NOTICE = ("fastgmm: compiling kernels, first run only (cached afterwards; `fastgmm warm-up` compiles them "
                   "all ahead of time)...")
 """Printed on stderr at the first compilation of a fastgmm kernel in a process (FASTGMM_COMPILE_NOTICE=0: never)."""

@@ -29,10 +29,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._jit import kernel, prange
+from .._jit import kernel, prange, static_len
 
 _exact = kernel(parallel=False, fastmath=False, inline="always")
 _exact_parallel = kernel(parallel=True, fastmath=False)
+_exact_called = kernel(parallel=False, fastmath=False, python_callable=False)
+"""For helpers of rare paths (foreground candidates only): a function of their own, not inlined into
+``_pixel`` (inlining them there tripled the update kernel's compile time; docs/performance.md,
+"Cold start of the adaptive model")."""
 
 K = 3
 """Gaussian modes per pixel."""
@@ -207,7 +211,7 @@ def mix_update(rec, p, x0, x1, x2, C, a, Tg, floor, cs, create=True, move=True):
         m -= 1
 
 
-@_exact
+@_exact_called
 def _ratio_spread(frame, bgp, i, j, H, W, C):
     """Relative spread (std / mean) over the 3x3 window of the brightness ratio
     (sum_c x + 3) / (sum_c b + 3) between the frame and the previous frame's background image: a cast
@@ -239,7 +243,7 @@ def _ratio_spread(frame, bgp, i, j, H, W, C):
     return np.float32(np.sqrt(var)) / mu
 
 
-@_exact
+@_exact_called
 def _shifted(frame, bgp, i, j, di, dj, H, W, C, cs, thr):
     """Number of pixels of the 3x3 patch at (i, j) that the background (previous frame's values)
     moved by a fraction ``lam`` of a pixel in direction (di, dj) does not explain: value (over the
@@ -533,10 +537,11 @@ def _pull(frame, rec, lab_prev, bgp, p, q, C, cs, R2):
 
 
 @_exact
-def _block(b, rows, frame, rec, last, lab_prev, lab_cur, mask, bgp, bgc, fin1, fin2, known_fg, use_known_fg, H, W, C,
-           cs, t, pull_j, pull_q, pull_r2, sums):
+def _block(b, rows, frame, rec, last, lab_prev, lab_cur, mask, bgp, bgc, fin1, fin2, known_fg, use_known_fg, H, W,
+           channels, cs, t, pull_j, pull_q, pull_r2, sums):
     """The rows of block b: per row, every pixel (:func:`_pixel`), then the row's diffusion pulls;
     the block's gain statistics and foreground count into ``sums[b]``."""
+    C = static_len(channels)
     for f in range(2 * C + 2):
         sums[b, f] = 0
     nfg = 0
@@ -580,11 +585,11 @@ def update(channels, frame, rec, last, labels, bgs, fins, src, mask, known_fg, u
            pull_q, pull_r2, sums):
     """One frame: classify every pixel into ``mask`` / ``lab_cur`` and update its record.
 
-    ``channels`` is a tuple of C zeros (:func:`._modes.channels_tag`): Numba turns ``len()`` of it into a
-    constant, so each specialisation has C as a compile-time constant (as
-    ``_mog2_kernel.update``).  With ``use_known_fg``, a pixel whose ``known_fg`` entry is nonzero
-    is foreground (255, label 255: not a diffusion source), keeps last frame's background value
-    and leaves its record and last value untouched.
+    ``channels`` is a tuple of C zeros (:func:`._modes.channels_tag`), whose length
+    (``_jit.static_len``) is a literal in :func:`_block`: each specialisation compiles the block
+    body for its own C only, with C a compile-time constant.  With ``use_known_fg``, a pixel whose
+    ``known_fg`` entry is nonzero is foreground (255, label 255: not a diffusion source), keeps last
+    frame's background value and leaves its record and last value untouched.
 
     The rows are cut into ``sums.shape[0]`` blocks (a number that does not depend on the thread
     count), one ``prange`` iteration each; the caller sets Numba's parallel chunk size to 1, so the
@@ -609,17 +614,10 @@ def update(channels, frame, rec, last, labels, bgs, fins, src, mask, known_fg, u
     fin2 = fins[src ^ 1]
     n_blocks = sums.shape[0]
     rows = (H + n_blocks - 1) // n_blocks
-    if len(channels) == 3:
-        cs = constants(prm, 3)
-    else:
-        cs = constants(prm, 1)
+    cs = constants(prm, static_len(channels))
     for b in prange(n_blocks):
-        if len(channels) == 3:
-            _block(b, rows, frame, rec, last, lab_prev, lab_cur, mask, bgp, bgc, fin1, fin2, known_fg,
-                   use_known_fg, H, W, 3, cs, t, pull_j, pull_q, pull_r2, sums)
-        else:
-            _block(b, rows, frame, rec, last, lab_prev, lab_cur, mask, bgp, bgc, fin1, fin2, known_fg,
-                   use_known_fg, H, W, 1, cs, t, pull_j, pull_q, pull_r2, sums)
+        _block(b, rows, frame, rec, last, lab_prev, lab_cur, mask, bgp, bgc, fin1, fin2, known_fg,
+               use_known_fg, H, W, channels, cs, t, pull_j, pull_q, pull_r2, sums)
 
 
 
