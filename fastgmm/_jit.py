@@ -133,10 +133,11 @@ def prefetch_row(typingctx: Any, array: Any, i: Any) -> Any:
 @numba.extending.intrinsic
 def static_len(typingctx: Any, tup: Any) -> Any:
     """``static_len(t)`` in a kernel: ``len(t)`` of a homogeneous tuple (such as
-    ``_modes.channels_tag``), typed as that literal integer.  Passed on to another kernel it is a
-    compile-time constant there, whose branches on it Numba prunes before inlining and lowering,
-    so a kernel specialised by the tuple's length compiles only its own callee's specialisation
-    (``len(t)`` is constant only in the machine code, and a branch on it compiles both sides)."""
+    ``_modes.channels_tag``), typed as that literal integer and emitted as a constant.  A kernel
+    passes it to an inlined callee instead of branching on ``len(t)`` to one call per value (Numba
+    types and inlines both sides of such a branch): the adaptive update's first compile fell from
+    77.6 to 33.2 s with this and two helpers no longer inlined (docs/performance.md, "Cold start of
+    the adaptive model")."""
     n = len(tup)
     sig = numba.core.types.literal(n)(tup)
 

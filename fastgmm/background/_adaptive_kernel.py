@@ -35,8 +35,8 @@ _exact = kernel(parallel=False, fastmath=False, inline="always")
 _exact_parallel = kernel(parallel=True, fastmath=False)
 _exact_called = kernel(parallel=False, fastmath=False, python_callable=False)
 """For helpers of rare paths (foreground candidates only): a function of their own, not inlined into
-``_pixel`` (inlining them there tripled the update kernel's compile time; docs/performance.md,
-"Cold start of the adaptive model")."""
+``_pixel``, whose inlined size is what Numba's compile time grows with (docs/performance.md, "Cold
+start of the adaptive model")."""
 
 K = 3
 """Gaussian modes per pixel."""
