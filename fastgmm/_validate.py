@@ -23,6 +23,18 @@ def is_dask_array(X: Any) -> bool:
     return module is not None and isinstance(X, module.Array)
 
 
+def kernel_array(a: Any, dtype: Any) -> np.ndarray:
+    """``a`` as a C-contiguous, writable array of ``dtype``: ``a`` itself when it already is one, else a copy.
+
+    The kernels are compiled for writable arrays.  Numba types a read-only array (a memmap opened
+    with mode ``"r"``, a broadcast view, the arrays of an estimator loaded with joblib's
+    ``mmap_mode``) apart from a writable one and would compile every kernel it meets a second time
+    for it, some for several seconds; a copy costs less than that for all but the largest data
+    (for data larger than memory, use a dask array: its chunks are copied one at a time).
+    """
+    return np.require(np.asarray(a), dtype=dtype, requirements=["C", "W"])
+
+
 def _is_numeric_dtype(dtype: np.dtype) -> bool:
     return dtype.kind in "biuf"
 
@@ -61,7 +73,7 @@ def check_array(
         raise ValueError(f"{name} is empty (shape {arr.shape}); it needs at least one sample and one feature.")
     if dtype is None:
         dtype = arr.dtype if arr.dtype in _FLOATS else np.float64
-    arr = np.ascontiguousarray(arr, dtype=dtype)
+    arr = kernel_array(arr, dtype)
     check_scale(arr, arr.shape, name=name)
     if arr.shape[0] < min_samples:
         raise ValueError(
@@ -101,7 +113,7 @@ def check_sample_weight(sample_weight: Any, n_samples: int, *, dtype: Any = np.f
         sw = np.full(n_samples, float(sw))
     if sw.ndim != 1 or sw.shape[0] != n_samples:
         raise ValueError(f"sample_weight must have shape ({n_samples},) to match X; got shape {sw.shape}.")
-    sw = np.ascontiguousarray(sw, dtype=dtype)
+    sw = kernel_array(sw, dtype)
     if not np.isfinite(sw).all():
         raise ValueError("sample_weight contains NaN or infinity.")
     if (sw < 0).any():

@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from .._validate import check_sample_weight, is_dask_array
+from .._validate import check_sample_weight, is_dask_array, kernel_array
 from . import _em, _lloyd
 from ._parameters import random_resp_stats
 from ._sklearn import check_input
@@ -104,26 +104,26 @@ class InMemoryBackend:
 
     @staticmethod
     def inertia(X: np.ndarray, w: np.ndarray, centers: np.ndarray) -> float:
-        return float(_lloyd.assign_inertia(X, w, centers, np.empty(0, dtype=np.int32)))
+        return float(_lloyd.assign_inertia(X, w, kernel_array(centers, X.dtype), np.empty(0, dtype=np.int32)))
 
     @staticmethod
     def labels_inertia(X: np.ndarray, w: np.ndarray, centers: np.ndarray) -> tuple[np.ndarray, float]:
         """``labels(X, centers)`` and ``inertia(X, w, centers)`` in one pass (the same values)."""
         labels = np.empty(X.shape[0], dtype=np.int32)
-        inertia = _lloyd.assign_inertia(X, w, np.ascontiguousarray(centers, dtype=X.dtype), labels)
+        inertia = _lloyd.assign_inertia(X, w, kernel_array(centers, X.dtype), labels)
         return labels, float(inertia)
 
     @staticmethod
     def labels(X: np.ndarray, centers: np.ndarray) -> np.ndarray:
         labels = np.empty(X.shape[0], dtype=np.int32)
-        _lloyd.assign_inertia(X, np.empty(0), np.ascontiguousarray(centers, dtype=X.dtype), labels)
+        _lloyd.assign_inertia(X, np.empty(0), kernel_array(centers, X.dtype), labels)
         return labels
 
     @staticmethod
     def distances(X: np.ndarray, centers: np.ndarray) -> np.ndarray:
         """Euclidean distance of every row to every centre, (n, K) in X's dtype."""
         out = np.empty((X.shape[0], centers.shape[0]), dtype=X.dtype)
-        _lloyd.distances(X, centers, out)
+        _lloyd.distances(X, kernel_array(centers, X.dtype), out)
         return out
 
     @staticmethod

@@ -33,7 +33,7 @@ from typing import Any
 
 import numpy as np
 
-from .._validate import check_scale, is_dask_array
+from .._validate import check_scale, is_dask_array, kernel_array
 from . import _em, _lloyd
 from ._parameters import random_resp_stats as _random_resp_stats_in_memory
 from ._sklearn import feature_mismatch
@@ -114,13 +114,6 @@ def check_sample_weight(sample_weight: Any, X: Any) -> tuple[Any, float, int]:
 
 
 # ---------------------------------------------------------------------------------------------- chunk plumbing
-def _owned(a: np.ndarray, dtype: Any) -> np.ndarray:
-    """``a`` as a C-contiguous, writable array of ``dtype`` (one compiled kernel signature for all chunks)."""
-    if a.dtype == dtype and a.flags.c_contiguous and a.flags.writeable:
-        return a
-    return np.array(a, dtype=dtype, order="C")
-
-
 def _raise_if_not_finite(x: np.ndarray, start: int) -> None:
     """Raise the in-memory path's NaN/inf message, naming the rows of the chunk."""
     if not np.isfinite(x).all():
@@ -160,8 +153,8 @@ def _limit_numba_threads() -> None:
 def _run_chunk(func: Callable[..., Any], x: np.ndarray, w: np.ndarray | None, start: int, *args: Any) -> Any:
     """Call ``func(x, w, start, *args)`` on one chunk with kernel-ready arrays (runs in a task)."""
     _limit_numba_threads()
-    x = _owned(x, x.dtype if x.dtype in _FLOATS else np.float64)
-    w = np.empty(0) if w is None else _owned(w, np.float64)
+    x = kernel_array(x, x.dtype if x.dtype in _FLOATS else np.float64)
+    w = np.empty(0) if w is None else kernel_array(w, np.float64)
     return func(x, w, start, *args)
 
 
@@ -203,7 +196,8 @@ def map_reduce(
 
 # ---------------------------------------------------------------------------------------------- EM
 def _em_chunk(x, w, start, means, prec, log_const, diag):
-    stats = _em.block_stats(x, w, _owned(means, x.dtype), _owned(prec, x.dtype), _owned(log_const, np.float64), diag)
+    stats = _em.block_stats(x, w, kernel_array(means, x.dtype), kernel_array(prec, x.dtype),
+                            kernel_array(log_const, np.float64), diag)
     if not math.isfinite(stats.loglik):
         _raise_not_finite_stats(x, start)
     return stats
@@ -221,10 +215,10 @@ def _first_row(block_info: dict | None) -> int:
 
 def _evaluate_chunk(x, means, prec, log_const, diag, what, block_info=None):
     _limit_numba_threads()
-    x = _owned(x, x.dtype)
+    x = kernel_array(x, x.dtype)
     _raise_if_not_finite(x, _first_row(block_info))
-    out = _em.evaluate(x, _owned(means, x.dtype), _owned(prec, x.dtype), _owned(log_const, np.float64), diag,
-                       **{what: True})
+    out = _em.evaluate(x, kernel_array(means, x.dtype), kernel_array(prec, x.dtype),
+                       kernel_array(log_const, np.float64), diag, **{what: True})
     return out[("logprob", "label", "resp").index(what)]
 
 
@@ -320,7 +314,7 @@ def _lloyd_chunk(x, w, start, centers):
     K, d = centers.shape
     sums = np.empty((K, d))
     weights = np.empty(K)
-    _lloyd.lloyd_pass(x, w, _owned(centers, x.dtype), sums, weights)
+    _lloyd.lloyd_pass(x, w, kernel_array(centers, x.dtype), sums, weights)
     if not np.isfinite(sums).all():
         _raise_not_finite_stats(x, start)
     return sums, weights
@@ -332,7 +326,7 @@ def lloyd_pass(X: Any, w: Any, centers: np.ndarray, sums: np.ndarray, weights: n
 
 
 def _inertia_chunk(x, w, start, centers):
-    return _lloyd.assign_inertia(x, w, _owned(centers, x.dtype), np.empty(0, dtype=np.int32))
+    return _lloyd.assign_inertia(x, w, kernel_array(centers, x.dtype), np.empty(0, dtype=np.int32))
 
 
 def inertia(X: Any, w: Any, centers: np.ndarray) -> float:
@@ -342,10 +336,10 @@ def inertia(X: Any, w: Any, centers: np.ndarray) -> float:
 
 def _labels_chunk(x, centers, block_info=None):
     _limit_numba_threads()
-    x = _owned(x, x.dtype)
+    x = kernel_array(x, x.dtype)
     _raise_if_not_finite(x, _first_row(block_info))
     labels = np.empty(x.shape[0], dtype=np.int32)
-    _lloyd.assign_inertia(x, np.empty(0), _owned(centers, x.dtype), labels)
+    _lloyd.assign_inertia(x, np.empty(0), kernel_array(centers, x.dtype), labels)
     return labels
 
 
@@ -361,9 +355,9 @@ def labels_inertia(X: Any, w: Any, centers: np.ndarray) -> tuple[Any, float]:
 
 def _distances_chunk(x, centers):
     _limit_numba_threads()
-    x = _owned(x, x.dtype)
+    x = kernel_array(x, x.dtype)
     out = np.empty((x.shape[0], centers.shape[0]), dtype=x.dtype)
-    _lloyd.distances(x, _owned(centers, x.dtype), out)
+    _lloyd.distances(x, kernel_array(centers, x.dtype), out)
     return out
 
 
@@ -375,7 +369,7 @@ def distances(X: Any, centers: np.ndarray) -> Any:
 
 def _farthest_chunk(x, w, start, centers, m_far):
     m = min(m_far, x.shape[0])
-    c = _owned(centers, x.dtype)
+    c = kernel_array(centers, x.dtype)
     idx, lab = _lloyd.farthest_points(x, c, m)
     diff = x[idx] - c[lab]
     dist = diff[:, 0] * diff[:, 0]

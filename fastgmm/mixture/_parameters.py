@@ -11,6 +11,8 @@ import math
 
 import numpy as np
 
+from .._validate import kernel_array
+
 COVARIANCE_TYPES = ("full", "tied", "diag", "spherical")
 _INIT_CHUNK = 1 << 16
 
@@ -88,9 +90,9 @@ def kernel_params(
     log_const = (np.asarray(log_weights, dtype=np.float64) + log_det_cholesky(pc, covariance_type, d)
                  - 0.5 * d * math.log(2 * math.pi))
     return (
-        np.ascontiguousarray(means, dtype=dtype),
-        np.ascontiguousarray(prec, dtype=dtype),
-        np.ascontiguousarray(np.broadcast_to(log_const, (K,)), dtype=np.float64),
+        kernel_array(means, dtype),
+        kernel_array(prec, dtype),
+        kernel_array(np.broadcast_to(log_const, (K,)), np.float64),
         covariance_type in ("diag", "spherical"),
     )
 

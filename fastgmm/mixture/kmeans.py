@@ -408,7 +408,7 @@ class KMeans(SklearnTags, Params):
         backend = backend_for(X)
         X = backend.check_array(X, n_features=self.n_features_in_, fitted_by=type(self).__name__)
         w = backend.check_sample_weight(sample_weight, X)[0]
-        return -backend.inertia(X, w, np.ascontiguousarray(self.cluster_centers_, dtype=X.dtype))
+        return -backend.inertia(X, w, self.cluster_centers_)
 
     def transform(self, X: Any) -> np.ndarray:
         """Euclidean distance of every row to every fitted centre, shape (n_samples, n_clusters)
@@ -416,7 +416,7 @@ class KMeans(SklearnTags, Params):
         check_is_fitted(self, "cluster_centers_")
         backend = backend_for(X)
         X = backend.check_array(X, n_features=self.n_features_in_, fitted_by=type(self).__name__)
-        return backend.distances(X, np.ascontiguousarray(self.cluster_centers_, dtype=X.dtype))
+        return backend.distances(X, self.cluster_centers_)
 
     def fit_transform(self, X: Any, y: Any = None, sample_weight: Any = None) -> np.ndarray:
         """Fit, then return :meth:`transform` of X."""
