@@ -291,3 +291,34 @@ def test_float32_weights_from_a_float32_fit_are_accepted_as_weights_init():
     np.testing.assert_allclose(again.means_, sk.means_, rtol=1e-3)
     with pytest.raises(ValueError, match="must sum to 1"):
         GaussianMixture(3, weights_init=np.array([0.3, 0.3, 0.39], np.float32)).fit(X)
+
+
+def test_read_only_inputs_compile_no_read_only_kernel(tmp_path):
+    """Fitting read-only data, and predicting with an estimator whose fitted arrays are read-only
+    memmaps (joblib's ``mmap_mode="r"``), hand the kernels writable arrays: Numba would otherwise
+    compile each kernel again for its read-only array type (and GaussianMixture.predict once did,
+    for a broadcast view of its log constants)."""
+    import joblib
+    from numba import types
+
+    from fastgmm import BayesianGaussianMixture, KMeans
+    from fastgmm.mixture import _lloyd
+
+    X = blobs(300, 3, 2, 5)
+    X.flags.writeable = False
+    for est in (GaussianMixture(2, random_state=0), BayesianGaussianMixture(2, random_state=0),
+                KMeans(2, n_init=1, random_state=0)):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            est.fit(X)
+        joblib.dump(est, tmp_path / "est.pkl")
+        loaded = joblib.load(tmp_path / "est.pkl", mmap_mode="r")
+        loaded.predict(X)
+        loaded.score(X)
+        if isinstance(est, KMeans):
+            loaded.transform(X)
+            assert isinstance(loaded.cluster_centers_, np.memmap)
+    for kernel in (_em.em_pass, _lloyd.assigned_stats, _lloyd._assign_inertia, _lloyd.distances):
+        for signature in kernel.signatures:
+            read_only = [t for t in signature if isinstance(t, types.Array) and not t.mutable]
+            assert not read_only, f"{kernel.__name__} compiled for read-only arrays: {signature}"
