@@ -26,13 +26,16 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._jit import kernel, prange, prefetch_row
+from .._jit import fma, kernel, prange, prefetch_row
 
 _MAX_BLOCKS = 256
 _MIN_ROWS_PER_BLOCK = 1024
 _MAX_BLOCK_FLOATS = 4_000_000  # cap on nb * (floats per block accumulator): 32 MB of float64
 TILE = 512  # rows per tile: a block is processed as transposed (n_features, TILE) tiles
 _NO_CENTERS = np.empty((0, 0))  # float64 centres argument when no second moments are wanted
+_NO_MEMBERS = np.empty(0, dtype=np.int64)  # members argument of _group_two_largest: every centre in order
+_FLOAT32_MAX = float(np.finfo(np.float32).max)
+_FLOAT32_TINY = float(np.finfo(np.float32).tiny)  # smallest normal float32
 
 
 @kernel(fastmath=False)
@@ -140,21 +143,170 @@ def _n_features(X, ftag):
     return len(ftag) if len(ftag) != 0 else X.shape[1]
 
 
+EXPANDED_MIN_FEATURES = 4
+"""Nearest-centre searches at this many features or more (and :data:`EXPANDED_MIN_CENTRES` centres or
+more) rank the centres by the expanded form first (:func:`_group_two_largest`), then settle the
+labels exactly (:func:`_settle_labels`); fewer features: the difference form only."""
+EXPANDED_MIN_CENTRES = 8
+"""Fewest centres for the expanded-form search (see :data:`EXPANDED_MIN_FEATURES`)."""
+_AMBIGUOUS_TILE = TILE // 4
+"""A tile with more rows than this that the expanded form cannot settle is searched again whole in the
+difference form (vectorised) rather than row by row."""
+_SCORE_LIMIT = float(np.finfo(np.float32).max) / 4.0
+"""Rows with ``|x - s|^2 + max_k |c_k - s|^2`` at or above this are settled in the difference form: no
+partial sum of a float32 score can overflow below it."""
+
+
 @kernel(fastmath=False)
-def _tile_nearest(X, start, m, centers, xt, bestd, best, w, acc_n, acc_s, ftag):
-    """Load rows ``start .. start+m`` of X into the transposed tile ``xt`` and find each row's nearest
-    centre (``best``, lowest index on ties) and its squared distance (``bestd``, X's dtype).
+def _centre_terms(centers):
+    """The expanded form's view of the centres: ``shift`` (d,) float64, their mean; ``cs`` (K, d)
+    float32, the centres minus the shift; ``half`` (K,) float32, ``|cs_k|^2 / 2`` (summed in float64,
+    then rounded); ``cmax``, ``max_k |cs_k|^2`` (float64)."""
+    K, d = centers.shape
+    shift = np.zeros(d)
+    for k in range(K):
+        for j in range(d):
+            shift[j] += centers[k, j]
+    shift /= K
+    cs = np.empty((K, d), dtype=np.float32)
+    half = np.empty(K, dtype=np.float32)
+    cmax = 0.0
+    for k in range(K):
+        s = 0.0
+        for j in range(d):
+            cs[k, j] = np.float32(centers[k, j] - shift[j])
+            s += np.float64(cs[k, j]) * np.float64(cs[k, j])
+        half[k] = np.float32(0.5 * s)
+        cmax = max(cmax, s)
+    return shift, cs, half, cmax
 
-    If ``acc_n`` is not empty, add each row's weight ``w_i`` (1 when ``w`` is empty) to
-    ``acc_n[best]`` and ``w_i x_i`` to ``acc_s[best]``, row after row.
 
-    ``ftag``: :func:`features_tag`.  Where the feature count is a compile-time constant the feature
-    loops unroll and each row's distance stays in a register (one vectorised pass over the tile per
-    centre); the distances are the same expressions either way."""
-    D = _n_features(X, ftag)
+@kernel(fastmath=False)
+def _score_buffers(d):
+    """Per-block scratch of the expanded form: the shifted float32 tile ``xs`` (d, TILE), the largest
+    and second largest scores ``p1``, ``p2`` (TILE,) float32 and the centre of the largest ``k1``
+    (TILE,) int32 (32-bit lanes throughout, so the search runs on eight lanes)."""
+    return (np.empty((d, TILE), dtype=np.float32), np.empty(TILE, dtype=np.float32),
+            np.empty(TILE, dtype=np.float32), np.empty(TILE, dtype=np.int32))
+
+
+@kernel(fastmath=False, inline="always")
+def _load_shifted(X, start, m, shift, xs, D):
+    """Rows ``start .. start+m`` of X minus ``shift`` (float64), rounded to float32, into the transposed
+    tile ``xs``."""
     for r in range(m):
         for j in range(D):
-            xt[j, r] = X[start + r, j]
+            xs[j, r] = np.float32(X[start + r, j] - shift[j])
+
+
+@kernel(fastmath=False, inline="always")
+def _score_d(xs, r, cs, half, k, D):
+    """``xs_r . cs_k - |cs_k|^2 / 2`` by fused multiply-adds in float32 (the expanded form, on the shifted
+    rows and centres: ``|x_r - c_k|^2 = |xs_r|^2 - 2 score`` up to rounding, so the largest score
+    is the nearest centre)."""
+    p = fma(xs[0, r], cs[k, 0], -half[k])
+    for j in range(1, D):
+        p = fma(xs[j, r], cs[k, j], p)
+    return p
+
+
+@kernel(fastmath=False, inline="always")
+def _two_largest(p, k, p1, p2, k1):
+    """Add score ``p`` of centre ``k`` to the largest score ``p1`` (of centre ``k1``) and the second
+    largest ``p2``; return the new ``(p1, p2, k1)``."""
+    above = p > p1
+    return (p if above else p1), (p1 if above else max(p2, p)), (k if above else k1)
+
+
+@kernel(fastmath=False, inline="always")
+def _merge_two_largest(y, y2, ky, x, x2, kx):
+    """The largest and second largest of two sets, given each one's largest (``y``, ``x``, of centres
+    ``ky``, ``kx``) and second largest (``y2``, ``x2``): ``(p1, p2, k1)``, ``ky`` when ``x`` is not
+    above ``y``.  Without a branch (the centre by integer arithmetic), so that a loop of it
+    vectorises."""
+    return max(x, y), max(min(x, y), max(x2, y2)), ky + (kx - ky) * np.int32(x > y)
+
+
+@kernel(fastmath=False, python_callable=False)
+def _group_two_largest(xs, m, cs, half, members, q0, q1, p1, p2, k1, ftag):
+    """For the first ``m`` rows of the shifted float32 tile ``xs``, the largest score (:func:`_score_d`)
+    ``p1`` over the centres ``members[q0:q1]`` (``members`` empty: centres ``q0 .. q1``), its centre
+    ``k1`` and the second largest ``p2`` (-inf if none).  In blocks of four centres, as
+    :func:`_group_two_smallest`.  ``ftag``: :func:`features_tag`."""
+    D = _n_features(cs, ftag)
+    ident = members.shape[0] == 0
+    for r in range(m):
+        p1[r] = -np.inf
+        p2[r] = -np.inf
+        k1[r] = -1
+    rest = q0 + (q1 - q0) // 4 * 4
+    for q in range(q0, rest, 4):
+        ka = np.int32(q if ident else members[q])
+        kb = np.int32(q + 1 if ident else members[q + 1])
+        kc = np.int32(q + 2 if ident else members[q + 2])
+        kd = np.int32(q + 3 if ident else members[q + 3])
+        for r in range(m):
+            s0 = _score_d(xs, r, cs, half, ka, D)
+            s1 = _score_d(xs, r, cs, half, kb, D)
+            s2 = _score_d(xs, r, cs, half, kc, D)
+            s3 = _score_d(xs, r, cs, half, kd, D)
+            a1, a2, ak = _two_largest(s0, ka, p1[r], p2[r], k1[r])
+            a1, a2, ak = _two_largest(s1, kb, a1, a2, ak)
+            a1, a2, ak = _two_largest(s2, kc, a1, a2, ak)
+            a1, a2, ak = _two_largest(s3, kd, a1, a2, ak)
+            p1[r] = a1
+            p2[r] = a2
+            k1[r] = ak
+    for q in range(rest, q1):
+        k = np.int32(q if ident else members[q])
+        for r in range(m):
+            a1, a2, ak = _two_largest(_score_d(xs, r, cs, half, k, D), k, p1[r], p2[r], k1[r])
+            p1[r] = a1
+            p2[r] = a2
+            k1[r] = ak
+
+
+_U32 = 2.0 ** -24
+"""float32's unit roundoff."""
+
+
+@kernel(fastmath=False, inline="always")
+def _row_margin(xs, r, cmax, D):
+    """``(|xs_r|^2, M)`` for row ``r`` of the shifted tile (float64): ``M`` bounds, in squared distance,
+    how far the scores can be from the difference form computed in X's dtype (:func:`_sqdist_d`).
+
+    With ``u`` float32's unit roundoff, ``g = (D + 3) u``, ``C = cmax`` and ``x2 = |xs_r|^2``: a score
+    (times -2) is within ``g (3 |cs_k|^2 + x2)`` of ``|x - c_k|^2 - |x - s|^2`` (the roundings of
+    ``x - s`` and ``c_k - s`` to float32, ``D`` of the fused sum, bounded by ``|cs_k|^2 / 2 +
+    |xs||cs_k|``, and that of ``|cs_k|^2 / 2``), a difference-form distance within ``g`` times
+    itself, itself at most ``2 x2 + 2 C``.  So a centre whose computed distance is not above that of
+    the largest score's centre has a score within ``g (10 C + 6 x2)`` of the largest (in squared
+    distance), and ``x2 - 2 p_k - g (7 C + 5 x2)`` is not above its computed distance.  ``M`` is
+    over twice the larger of those, plus a multiple of float32's smallest normal number for
+    underflow."""
+    x2 = 0.0
+    for j in range(D):
+        x2 += np.float64(xs[j, r]) * np.float64(xs[j, r])
+    return x2, 4.0 * (D + 4) * _U32 * (5.0 * cmax + 4.0 * x2) + 8.0 * (D + 4) * _FLOAT32_TINY
+
+
+@kernel(fastmath=False, inline="always")
+def _row_nearest(X, i, centers, D):
+    """``(|x_i - c_k|^2, k)`` of row ``i``'s nearest centre in the difference form, the lowest index on
+    ties: the comparisons of :func:`_tile_exact`, one row at a time."""
+    bd = _row_sqdist(X, i, centers, 0, D)
+    bk = 0
+    for k in range(1, centers.shape[0]):
+        bd, bk = _closer(_row_sqdist(X, i, centers, k, D), k, bd, bk)
+    return bd, bk
+
+
+@kernel(fastmath=False, python_callable=False)
+def _tile_exact(xt, m, centers, bestd, best, ftag):
+    """Each tile row's nearest centre ``best`` (lowest index on ties) and its squared distance
+    ``bestd``, every distance in the difference form (:func:`_sqdist_d`): Lloyd's labels.  ``ftag``:
+    :func:`features_tag`."""
+    D = _n_features(centers, ftag)
     K = centers.shape[0]
     for r in range(m):
         bestd[r] = _sqdist_d(xt, r, centers, 0, D)
@@ -173,6 +325,69 @@ def _tile_nearest(X, start, m, centers, xt, bestd, best, w, acc_n, acc_s, ftag):
     for k in range(rest, K):
         for r in range(m):
             bestd[r], best[r] = _closer(_sqdist_d(xt, r, centers, k, D), k, bestd[r], best[r])
+
+
+@kernel(fastmath=False, python_callable=False)
+def _settle_labels(X, start, m, xt, xs, centers, cmax, p1, p2, k1, best, bestd, ftag):
+    """From the largest and second largest scores ``p1``, ``p2`` (centre ``k1`` for ``p1``) of rows
+    ``start .. start+m`` (shifted float32 tile ``xs``), set ``best`` to exactly the labels
+    :func:`_tile_exact` gives.
+
+    A row whose ``p1`` exceeds ``p2`` by more than the margin (:func:`_row_margin`) has one candidate,
+    ``k1``.  The others (ties and near-ties; rows far from the centres' mean; terms large enough
+    for a score to overflow) get :func:`_row_nearest`, or, when there are more than
+    :data:`_AMBIGUOUS_TILE` of them, the tile is loaded into ``xt`` and searched whole by
+    :func:`_tile_exact`.  ``bestd`` is scratch; ``ftag``: :func:`features_tag`."""
+    D = _n_features(X, ftag)
+    na = 0
+    for r in range(m):
+        x2, margin = _row_margin(xs, r, cmax, D)
+        sure = (x2 + cmax < _SCORE_LIMIT) & (2.0 * (np.float64(p1[r]) - np.float64(p2[r])) > margin)
+        best[r] = k1[r] if sure else -1
+        na += 0 if sure else 1
+    if na > _AMBIGUOUS_TILE:
+        _load_tile(X, start, m, xt)
+        _tile_exact(xt, m, centers, bestd, best, ftag)
+    elif na > 0:
+        for r in range(m):
+            if best[r] < 0:
+                bestd[r], best[r] = _row_nearest(X, start + r, centers, D)
+
+
+@kernel(fastmath=False)
+def _tile_nearest(X, start, m, centers, terms, xt, sb, bestd, best, w, acc_n, acc_s, ftag):
+    """Load rows ``start .. start+m`` of X into the transposed tile ``xt`` and find each row's nearest
+    centre ``best`` (lowest index on ties) and its squared distance ``bestd`` (X's dtype; only when
+    ``acc_n`` is empty: the callers that accumulate do not use it): the difference form's
+    (:func:`_tile_exact`) labels and distances, bitwise.
+
+    With :data:`EXPANDED_MIN_FEATURES` features or more and :data:`EXPANDED_MIN_CENTRES` centres or
+    more, the centres are ranked by float32 scores (:func:`_group_two_largest`: a fused
+    multiply-add per feature on twice as many lanes, against a subtraction, a multiplication and
+    an addition; ``terms``: :func:`_centre_terms` of ``centers``, ``sb``: :func:`_score_buffers`),
+    the labels settled exactly (:func:`_settle_labels`) and the distances to them computed.
+
+    If ``acc_n`` is not empty, add each row's weight ``w_i`` (1 when ``w`` is empty) to
+    ``acc_n[best]`` and ``w_i x_i`` to ``acc_s[best]``, row after row.
+
+    ``ftag``: :func:`features_tag`.  Where the feature count is a compile-time constant the feature
+    loops unroll and each row's distance stays in a register (one vectorised pass over the tile per
+    centre); the distances are the same expressions either way."""
+    D = _n_features(X, ftag)
+    K = centers.shape[0]
+    shift, cs, half, cmax = terms
+    xs, p1, p2, k1 = sb
+    if D >= EXPANDED_MIN_FEATURES and K >= EXPANDED_MIN_CENTRES:
+        _load_shifted(X, start, m, shift, xs, D)
+        _group_two_largest(xs, m, cs, half, _NO_MEMBERS, 0, K, p1, p2, k1, ftag)
+        _settle_labels(X, start, m, xt, xs, centers, cmax, p1, p2, k1, best, bestd, ftag)
+        for r in range(m if acc_n.shape[0] == 0 else 0):
+            bestd[r] = _row_sqdist(X, start + r, centers, best[r], D)
+    else:
+        for r in range(m):
+            for j in range(D):
+                xt[j, r] = X[start + r, j]
+        _tile_exact(xt, m, centers, bestd, best, ftag)
     if acc_n.shape[0] != 0:
         unit = w.shape[0] == 0
         for r in range(m):
@@ -180,7 +395,7 @@ def _tile_nearest(X, start, m, centers, xt, bestd, best, w, acc_n, acc_s, ftag):
             wi = 1.0 if unit else w[start + r]
             acc_n[k] += wi
             for j in range(D):
-                acc_s[k, j] += wi * xt[j, r]
+                acc_s[k, j] += wi * X[start + r, j]
 
 
 @kernel(fastmath=False, inline="always")
@@ -221,11 +436,13 @@ def assigned_stats(X, w, centers, centers64, nk, sum_x, scatter, ftag):
     second = scatter.shape[0] != 0
     Ks = K if second else 0
     nb = _n_blocks(n, K * (1 + d) + Ks * d * d)
+    terms = _centre_terms(centers)
     bn = np.zeros((nb, K))
     bs = np.zeros((nb, K, d))
     bss = np.zeros((nb, Ks, d, d))
     for b in prange(nb):
         xt, _, bestd, best = _tile_buffers(X)
+        sb = _score_buffers(d)
         diff = np.empty(d)
         # thread-local accumulators, copied out once: no false sharing between neighbouring blocks
         acc_n = np.zeros(K)
@@ -234,12 +451,12 @@ def assigned_stats(X, w, centers, centers64, nk, sum_x, scatter, ftag):
         stop = (b + 1) * n // nb
         for start in range(b * n // nb, stop, TILE):
             m = min(TILE, stop - start)
-            _tile_nearest(X, start, m, centers, xt, bestd, best, w, acc_n, acc_s, ftag)
+            _tile_nearest(X, start, m, centers, terms, xt, sb, bestd, best, w, acc_n, acc_s, ftag)
             for r in range(m if second else 0):
                 k = best[r]
                 wi = 1.0 if unit else w[start + r]
                 for j in range(d):
-                    diff[j] = np.float64(xt[j, r]) - centers64[k, j]
+                    diff[j] = np.float64(X[start + r, j]) - centers64[k, j]
                 for j in range(d):
                     wdj = wi * diff[j]
                     for l in range(j, d):
@@ -279,15 +496,17 @@ def _assign_inertia(X, w, centers, labels, ftag):
     unit = w.shape[0] == 0
     store = labels.shape[0] == n
     nb = _n_blocks(n, 1)
+    terms = _centre_terms(centers)
     part = np.zeros(nb)
     for b in prange(nb):
         xt, _, bestd, best = _tile_buffers(X)
+        sb = _score_buffers(d)
         no_w, no_s = np.empty(0), np.empty((0, 0))  # nothing accumulated
         s = 0.0
         stop = (b + 1) * n // nb
         for start in range(b * n // nb, stop, TILE):
             m = min(TILE, stop - start)
-            _tile_nearest(X, start, m, centers, xt, bestd, best, no_w, no_w, no_s, ftag)
+            _tile_nearest(X, start, m, centers, terms, xt, sb, bestd, best, no_w, no_w, no_s, ftag)
             for r in range(m):
                 if store:
                     labels[start + r] = best[r]
@@ -343,17 +562,19 @@ def _farthest_points(X, centers, m_far, ftag):
     """
     n, d = X.shape
     nb = _n_blocks(n, 3 * m_far)
+    terms = _centre_terms(centers)
     bd = np.full((nb, m_far), -1.0)
     bi = np.full((nb, m_far), -1, dtype=np.int64)
     bl = np.full((nb, m_far), -1, dtype=np.int64)
     for b in prange(nb):
         xt, _, bestd, best = _tile_buffers(X)
+        sb = _score_buffers(d)
         no_w, no_s = np.empty(0), np.empty((0, 0))  # nothing accumulated
         top_d, top_i, top_l = bd[b], bi[b], bl[b]
         stop = (b + 1) * n // nb
         for start in range(b * n // nb, stop, TILE):
             m = min(TILE, stop - start)
-            _tile_nearest(X, start, m, centers, xt, bestd, best, no_w, no_w, no_s, ftag)
+            _tile_nearest(X, start, m, centers, terms, xt, sb, bestd, best, no_w, no_w, no_s, ftag)
             for r in range(m):
                 _insert_top(top_d, top_i, top_l, np.float64(bestd[r]), start + r, best[r])
     topd = np.full(m_far, -1.0)
@@ -578,7 +799,6 @@ def _weights_or_empty(sample_weight: np.ndarray | None) -> np.ndarray:
 
 
 # ---------------------------------------------------------------------------------------------- bounded Lloyd
-_FLOAT32_MAX = float(np.finfo(np.float32).max)
 
 
 @kernel(fastmath=False, inline="always")
@@ -603,6 +823,19 @@ def _down32(x):
         return np.float32(x)
     f = np.float32(x - (abs(x) * 2.0 ** -23 + 2.0 ** -148))
     return f if f != np.inf else np.float32(_FLOAT32_MAX)
+
+
+@kernel(fastmath=False, inline="always")
+def _sqrt_down32(v):
+    """A float32 not above ``sqrt(max(v, 0))`` (float64 ``v``; inf for inf, 0 for NaN), branch-free so
+    that a loop of it vectorises: ``v`` is lowered by float32's smallest subnormal and clamped to
+    float32's range, rounded to float32 (up by at most 2**-24 relative, or to at most ``v``), its
+    float32 square root (up by at most 2**-24 more) scaled by ``1 - 2**-22``."""
+    t = v - 2.0 ** -149
+    t = t if t > 0.0 else 0.0
+    vf = np.float32(t if t < _FLOAT32_MAX else _FLOAT32_MAX)
+    root = np.sqrt(vf) * np.float32(1.0 - 2.0 ** -22)
+    return np.float32(np.inf) if v == np.inf else root
 
 
 @kernel(fastmath=False, inline="always")
@@ -641,49 +874,69 @@ def _group_two_smallest(xt, m, centers, members, q0, q1, c1, c2, k1, D):
 
 
 @kernel(fastmath=False, inline="always")
-def _yinyang_tiles_d(X, w, centers, members, group_start, labels, upper, lower, glob, lo, hi, acc_n, acc_s, D):
-    """Rows ``lo .. hi`` of :func:`yinyang_pass` with every distance computed, over transposed tiles as in
-    :func:`_tile_nearest` (same distances, same labels); sets exact bounds and accumulates in row order.
+def _yinyang_tiles_d(X, w, centers, terms, members, group_start, labels, upper, lower, glob, lo, hi, acc_n, acc_s,
+                     ftag):
+    """Rows ``lo .. hi`` of :func:`yinyang_pass` with every centre scored, over transposed tiles as in
+    :func:`_tile_nearest` (same labels); sets the bounds and accumulates in row order.
 
-    The centres are visited group by group (:func:`_group_two_smallest`); the label is then the
-    lowest index among the groups' smallest distances, i.e. Lloyd's."""
+    The centres are scored group by group (:func:`_group_two_largest`; ``terms``:
+    :func:`_centre_terms`); the label is settled exactly (:func:`_settle_labels`) and the upper
+    bound is the difference-form distance to it.  Group ``g``'s lower bound comes from the group's
+    largest score other than the label's (its largest if the label is not the centre of that),
+    less the margin of :func:`_row_margin`: so it is not above the difference-form distance of any
+    centre of the group but the label, as the bounded passes need."""
+    D = _n_features(X, ftag)
     G = lower.shape[1]
     unit = w.shape[0] == 0
+    shift, cs, half, cmax = terms
     xt = np.empty((D, TILE), dtype=X.dtype)
     bestd = np.empty(TILE, dtype=X.dtype)
     best = np.empty(TILE, dtype=np.int64)
-    c1 = np.empty((G, TILE), dtype=X.dtype)  # per group: smallest and second smallest squared distance
-    c2 = np.empty((G, TILE), dtype=X.dtype)
-    k1 = np.empty((G, TILE), dtype=np.int64)
+    xs, p1, p2, k1 = _score_buffers(D)
+    g1 = np.empty((G, TILE), dtype=np.float32)  # per group: largest and second largest score, centre of the largest
+    g2 = np.empty((G, TILE), dtype=np.float32)
+    gk = np.empty((G, TILE), dtype=np.int32)
+    lb = np.empty((G, TILE), dtype=np.float32)  # per group: the lower bound
+    x2r = np.empty(TILE)  # per row: |xs|^2 less the margin; NaN when the scores give no bound (bounds 0)
     for start in range(lo, hi, TILE):
         m = min(TILE, hi - start)
+        _load_shifted(X, start, m, shift, xs, D)
         for r in range(m):
-            for j in range(D):
-                xt[j, r] = X[start + r, j]
-            bestd[r] = np.inf
-            best[r] = 0
+            p1[r] = -np.inf
+            p2[r] = -np.inf
+            k1[r] = -1
         for g in range(G):
-            g1, g2, gk1 = c1[g], c2[g], k1[g]
-            _group_two_smallest(xt, m, centers, members, group_start[g], group_start[g + 1], g1, g2, gk1, D)
+            a1, a2, ak = g1[g], g2[g], gk[g]
+            _group_two_largest(xs, m, cs, half, members, group_start[g], group_start[g + 1], a1, a2, ak, ftag)
             for r in range(m):
-                # ties between groups: the lowest index (none when the group's distances are all inf)
-                better = (g1[r] < bestd[r]) | ((g1[r] == bestd[r]) & (gk1[r] >= 0) & (gk1[r] < best[r]))
-                bestd[r] = g1[r] if better else bestd[r]
-                best[r] = gk1[r] if better else best[r]
+                p1[r], p2[r], k1[r] = _merge_two_largest(p1[r], p2[r], k1[r], a1[r], a2[r], ak[r])
+        _settle_labels(X, start, m, xt, xs, centers, cmax, p1, p2, k1, best, bestd, ftag)
         for r in range(m):
             i = start + r
             a = best[r]
             labels[i] = a
-            upper[i] = _up32(np.sqrt(np.float64(bestd[r])))
-            glb = np.inf
-            for g in range(G):
-                lower[i, g] = _down32(np.sqrt(np.float64(c2[g, r] if k1[g, r] == a else c1[g, r])))
-                glb = min(glb, lower[i, g])
-            glob[i] = glb
+            k1[r] = a
+            upper[i] = _up32(np.sqrt(np.float64(_row_sqdist(X, i, centers, a, D))))
+            x2, margin = _row_margin(xs, r, cmax, D)
+            sure = x2 + cmax < _SCORE_LIMIT  # else a score may have overflowed: no bound from it
+            x2r[r] = x2 - margin if sure else np.nan
             wi = 1.0 if unit else w[i]
             acc_n[a] += wi
             for j in range(D):
-                acc_s[a, j] += wi * xt[j, r]
+                acc_s[a, j] += wi * X[i, j]
+        for g in range(G):  # vectorised over the rows
+            a1, a2, ak, lg = g1[g], g2[g], gk[g], lb[g]
+            for r in range(m):
+                # the group's largest score but the label's (a2 <= a1: min and max so that both are loaded)
+                pg = min(a1[r], a2[r]) if ak[r] == k1[r] else max(a1[r], a2[r])
+                lg[r] = _sqrt_down32(x2r[r] - 2.0 * np.float64(pg))
+        for r in range(m):
+            i = start + r
+            glb = np.float32(np.inf)
+            for g in range(G):
+                lower[i, g] = lb[g, r]
+                glb = min(glb, lb[g, r])
+            glob[i] = glb
 
 
 @kernel(fastmath=False, inline="always")
@@ -842,8 +1095,8 @@ def _accumulate_dirty(X, w, labels, lo, hi, dirty, acc_n, acc_s, D):
 
 
 @kernel(fastmath=False)
-def _yinyang_rows(X, w, centers, members, group_start, group_of, drift, group_drift, glob_drift, rho, slack, full,
-                  labels, upper, lower, glob, lo, hi, acc_n, acc_s, ftag):
+def _yinyang_rows(X, w, centers, terms, members, group_start, group_of, drift, group_drift, glob_drift, rho, slack,
+                  full, labels, upper, lower, glob, lo, hi, acc_n, acc_s, ftag):
     """Rows ``lo .. hi`` of :func:`yinyang_pass`: update their labels and bounds and this block's
     accumulators ``acc_n``, ``acc_s``; return the number of distances computed (``ftag``: as
     :func:`_tile_nearest`)."""
@@ -851,7 +1104,8 @@ def _yinyang_rows(X, w, centers, members, group_start, group_of, drift, group_dr
     if full:
         acc_n[:] = 0.0
         acc_s[:] = 0.0
-        _yinyang_tiles_d(X, w, centers, members, group_start, labels, upper, lower, glob, lo, hi, acc_n, acc_s, D)
+        _yinyang_tiles_d(X, w, centers, terms, members, group_start, labels, upper, lower, glob, lo, hi, acc_n, acc_s,
+                         ftag)
         return (hi - lo) * centers.shape[0]
     dirty = np.zeros(centers.shape[0], dtype=np.bool_)
     computed = _yinyang_bounded_d(X, centers, members, group_start, group_of, drift, group_drift, glob_drift,
@@ -897,10 +1151,11 @@ def yinyang_pass(X, w, centers, members, group_start, group_of, drift, group_dri
     n = X.shape[0]
     nb = bn.shape[0]
     computed = np.zeros(nb, dtype=np.int64)
+    terms = _centre_terms(centers)
     for b in prange(nb):
-        computed[b] = _yinyang_rows(X, w, centers, members, group_start, group_of, drift, group_drift, glob_drift,
-                                    rho, slack, full, labels, upper, lower, glob, b * n // nb, (b + 1) * n // nb,
-                                    bn[b], bs[b], ftag)
+        computed[b] = _yinyang_rows(X, w, centers, terms, members, group_start, group_of, drift, group_drift,
+                                    glob_drift, rho, slack, full, labels, upper, lower, glob, b * n // nb,
+                                    (b + 1) * n // nb, bn[b], bs[b], ftag)
     _sum_blocks(bn, bs, nk, sum_x)
     return computed.sum()
 
