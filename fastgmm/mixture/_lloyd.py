@@ -940,6 +940,55 @@ def _yinyang_tiles_d(X, w, centers, terms, members, group_start, labels, upper, 
 
 
 @kernel(fastmath=False, inline="always")
+def _yinyang_tiles_exact_d(X, w, centers, members, group_start, labels, upper, lower, glob, lo, hi, acc_n, acc_s,
+                           D):
+    """Rows ``lo .. hi`` of :func:`yinyang_pass` with every distance computed in the difference form, over
+    transposed tiles as :func:`_tile_exact` (same distances, same labels); sets exact bounds and
+    accumulates in row order.  For fewer features or centres than the expanded form pays for
+    (:data:`EXPANDED_MIN_FEATURES`, :data:`EXPANDED_MIN_CENTRES`; else :func:`_yinyang_tiles_d`).
+
+    The centres are visited group by group (:func:`_group_two_smallest`); the label is then the
+    lowest index among the groups' smallest distances, i.e. Lloyd's."""
+    G = lower.shape[1]
+    unit = w.shape[0] == 0
+    xt = np.empty((D, TILE), dtype=X.dtype)
+    bestd = np.empty(TILE, dtype=X.dtype)
+    best = np.empty(TILE, dtype=np.int64)
+    c1 = np.empty((G, TILE), dtype=X.dtype)  # per group: smallest and second smallest squared distance
+    c2 = np.empty((G, TILE), dtype=X.dtype)
+    k1 = np.empty((G, TILE), dtype=np.int64)
+    for start in range(lo, hi, TILE):
+        m = min(TILE, hi - start)
+        for r in range(m):
+            for j in range(D):
+                xt[j, r] = X[start + r, j]
+            bestd[r] = np.inf
+            best[r] = 0
+        for g in range(G):
+            g1, g2, gk1 = c1[g], c2[g], k1[g]
+            _group_two_smallest(xt, m, centers, members, group_start[g], group_start[g + 1], g1, g2, gk1, D)
+            for r in range(m):
+                # ties between groups: the lowest index (none when the group's distances are all inf)
+                better = (g1[r] < bestd[r]) | ((g1[r] == bestd[r]) & (gk1[r] >= 0) & (gk1[r] < best[r]))
+                bestd[r] = g1[r] if better else bestd[r]
+                best[r] = gk1[r] if better else best[r]
+        for r in range(m):
+            i = start + r
+            a = best[r]
+            labels[i] = a
+            upper[i] = _up32(np.sqrt(np.float64(bestd[r])))
+            glb = np.inf
+            for g in range(G):
+                lower[i, g] = _down32(np.sqrt(np.float64(c2[g, r] if k1[g, r] == a else c1[g, r])))
+                glb = min(glb, lower[i, g])
+            glob[i] = glb
+            wi = 1.0 if unit else w[i]
+            acc_n[a] += wi
+            for j in range(D):
+                acc_s[a, j] += wi * xt[j, r]
+
+
+@kernel(fastmath=False, inline="always")
 def _yinyang_bounded_d(X, centers, members, group_start, group_of, drift, group_drift, glob_drift, rho, slack,
                        labels, upper, lower, glob, lo, hi, dirty, D):
     """Rows ``lo .. hi`` of :func:`yinyang_pass` with the bounds, tile by tile; mark in ``dirty`` (K,)
@@ -1104,8 +1153,12 @@ def _yinyang_rows(X, w, centers, terms, members, group_start, group_of, drift, g
     if full:
         acc_n[:] = 0.0
         acc_s[:] = 0.0
-        _yinyang_tiles_d(X, w, centers, terms, members, group_start, labels, upper, lower, glob, lo, hi, acc_n, acc_s,
-                         ftag)
+        if D >= EXPANDED_MIN_FEATURES and centers.shape[0] >= EXPANDED_MIN_CENTRES:
+            _yinyang_tiles_d(X, w, centers, terms, members, group_start, labels, upper, lower, glob, lo, hi, acc_n,
+                             acc_s, ftag)
+        else:
+            _yinyang_tiles_exact_d(X, w, centers, members, group_start, labels, upper, lower, glob, lo, hi, acc_n,
+                                   acc_s, D)
         return (hi - lo) * centers.shape[0]
     dirty = np.zeros(centers.shape[0], dtype=np.bool_)
     computed = _yinyang_bounded_d(X, centers, members, group_start, group_of, drift, group_drift, glob_drift,
