@@ -33,8 +33,6 @@ _MIN_ROWS_PER_BLOCK = 1024
 _MAX_BLOCK_FLOATS = 4_000_000  # cap on nb * (floats per block accumulator): 32 MB of float64
 TILE = 512  # rows per tile: a block is processed as transposed (n_features, TILE) tiles
 _NO_CENTERS = np.empty((0, 0))  # float64 centres argument when no second moments are wanted
-_NO_MEMBERS = np.empty(0, dtype=np.int64)  # members argument of _group_two_largest: every centre in order
-_FLOAT32_MAX = float(np.finfo(np.float32).max)
 _FLOAT32_TINY = float(np.finfo(np.float32).tiny)  # smallest normal float32
 
 
@@ -218,33 +216,20 @@ def _two_largest(p, k, p1, p2, k1):
     return (p if above else p1), (p1 if above else max(p2, p)), (k if above else k1)
 
 
-@kernel(fastmath=False, inline="always")
-def _merge_two_largest(y, y2, ky, x, x2, kx):
-    """The largest and second largest of two sets, given each one's largest (``y``, ``x``, of centres
-    ``ky``, ``kx``) and second largest (``y2``, ``x2``): ``(p1, p2, k1)``, ``ky`` when ``x`` is not
-    above ``y``.  Without a branch (the centre by integer arithmetic), so that a loop of it
-    vectorises."""
-    return max(x, y), max(min(x, y), max(x2, y2)), ky + (kx - ky) * np.int32(x > y)
-
-
 @kernel(fastmath=False, python_callable=False)
-def _group_two_largest(xs, m, cs, half, members, q0, q1, p1, p2, k1, ftag):
+def _group_two_largest(xs, m, cs, half, p1, p2, k1, ftag):
     """For the first ``m`` rows of the shifted float32 tile ``xs``, the largest score (:func:`_score_d`)
-    ``p1`` over the centres ``members[q0:q1]`` (``members`` empty: centres ``q0 .. q1``), its centre
-    ``k1`` and the second largest ``p2`` (-inf if none).  In blocks of four centres, as
-    :func:`_group_two_smallest`.  ``ftag``: :func:`features_tag`."""
+    ``p1`` over all centres, its centre ``k1`` and the second largest ``p2``.  In blocks of four
+    centres, so that each tile load feeds four scores.  ``ftag``: :func:`features_tag`."""
     D = _n_features(cs, ftag)
-    ident = members.shape[0] == 0
+    K = cs.shape[0]
     for r in range(m):
         p1[r] = -np.inf
         p2[r] = -np.inf
         k1[r] = -1
-    rest = q0 + (q1 - q0) // 4 * 4
-    for q in range(q0, rest, 4):
-        ka = np.int32(q if ident else members[q])
-        kb = np.int32(q + 1 if ident else members[q + 1])
-        kc = np.int32(q + 2 if ident else members[q + 2])
-        kd = np.int32(q + 3 if ident else members[q + 3])
+    rest = K // 4 * 4
+    for q in range(0, rest, 4):
+        ka, kb, kc, kd = np.int32(q), np.int32(q + 1), np.int32(q + 2), np.int32(q + 3)
         for r in range(m):
             s0 = _score_d(xs, r, cs, half, ka, D)
             s1 = _score_d(xs, r, cs, half, kb, D)
@@ -257,8 +242,8 @@ def _group_two_largest(xs, m, cs, half, members, q0, q1, p1, p2, k1, ftag):
             p1[r] = a1
             p2[r] = a2
             k1[r] = ak
-    for q in range(rest, q1):
-        k = np.int32(q if ident else members[q])
+    for q in range(rest, K):
+        k = np.int32(q)
         for r in range(m):
             a1, a2, ak = _two_largest(_score_d(xs, r, cs, half, k, D), k, p1[r], p2[r], k1[r])
             p1[r] = a1
@@ -379,7 +364,7 @@ def _tile_nearest(X, start, m, centers, terms, xt, sb, bestd, best, w, acc_n, ac
     xs, p1, p2, k1 = sb
     if D >= EXPANDED_MIN_FEATURES and K >= EXPANDED_MIN_CENTRES:
         _load_shifted(X, start, m, shift, xs, D)
-        _group_two_largest(xs, m, cs, half, _NO_MEMBERS, 0, K, p1, p2, k1, ftag)
+        _group_two_largest(xs, m, cs, half, p1, p2, k1, ftag)
         _settle_labels(X, start, m, xt, xs, centers, cmax, p1, p2, k1, best, bestd, ftag)
         for r in range(m if acc_n.shape[0] == 0 else 0):
             bestd[r] = _row_sqdist(X, start + r, centers, best[r], D)
@@ -799,6 +784,7 @@ def _weights_or_empty(sample_weight: np.ndarray | None) -> np.ndarray:
 
 
 # ---------------------------------------------------------------------------------------------- bounded Lloyd
+_FLOAT32_MAX = float(np.finfo(np.float32).max)
 
 
 @kernel(fastmath=False, inline="always")
@@ -823,19 +809,6 @@ def _down32(x):
         return np.float32(x)
     f = np.float32(x - (abs(x) * 2.0 ** -23 + 2.0 ** -148))
     return f if f != np.inf else np.float32(_FLOAT32_MAX)
-
-
-@kernel(fastmath=False, inline="always")
-def _sqrt_down32(v):
-    """A float32 not above ``sqrt(max(v, 0))`` (float64 ``v``; inf for inf, 0 for NaN), branch-free so
-    that a loop of it vectorises: ``v`` is lowered by float32's smallest subnormal and clamped to
-    float32's range, rounded to float32 (up by at most 2**-24 relative, or to at most ``v``), its
-    float32 square root (up by at most 2**-24 more) scaled by ``1 - 2**-22``."""
-    t = v - 2.0 ** -149
-    t = t if t > 0.0 else 0.0
-    vf = np.float32(t if t < _FLOAT32_MAX else _FLOAT32_MAX)
-    root = np.sqrt(vf) * np.float32(1.0 - 2.0 ** -22)
-    return np.float32(np.inf) if v == np.inf else root
 
 
 @kernel(fastmath=False, inline="always")
@@ -874,78 +847,9 @@ def _group_two_smallest(xt, m, centers, members, q0, q1, c1, c2, k1, D):
 
 
 @kernel(fastmath=False, inline="always")
-def _yinyang_tiles_d(X, w, centers, terms, members, group_start, labels, upper, lower, glob, lo, hi, acc_n, acc_s,
-                     ftag):
-    """Rows ``lo .. hi`` of :func:`yinyang_pass` with every centre scored, over transposed tiles as in
-    :func:`_tile_nearest` (same labels); sets the bounds and accumulates in row order.
-
-    The centres are scored group by group (:func:`_group_two_largest`; ``terms``:
-    :func:`_centre_terms`); the label is settled exactly (:func:`_settle_labels`) and the upper
-    bound is the difference-form distance to it.  Group ``g``'s lower bound comes from the group's
-    largest score other than the label's (its largest if the label is not the centre of that),
-    less the margin of :func:`_row_margin`: so it is not above the difference-form distance of any
-    centre of the group but the label, as the bounded passes need."""
-    D = _n_features(X, ftag)
-    G = lower.shape[1]
-    unit = w.shape[0] == 0
-    shift, cs, half, cmax = terms
-    xt = np.empty((D, TILE), dtype=X.dtype)
-    bestd = np.empty(TILE, dtype=X.dtype)
-    best = np.empty(TILE, dtype=np.int64)
-    xs, p1, p2, k1 = _score_buffers(D)
-    g1 = np.empty((G, TILE), dtype=np.float32)  # per group: largest and second largest score, centre of the largest
-    g2 = np.empty((G, TILE), dtype=np.float32)
-    gk = np.empty((G, TILE), dtype=np.int32)
-    lb = np.empty((G, TILE), dtype=np.float32)  # per group: the lower bound
-    x2r = np.empty(TILE)  # per row: |xs|^2 less the margin; NaN when the scores give no bound (bounds 0)
-    for start in range(lo, hi, TILE):
-        m = min(TILE, hi - start)
-        _load_shifted(X, start, m, shift, xs, D)
-        for r in range(m):
-            p1[r] = -np.inf
-            p2[r] = -np.inf
-            k1[r] = -1
-        for g in range(G):
-            a1, a2, ak = g1[g], g2[g], gk[g]
-            _group_two_largest(xs, m, cs, half, members, group_start[g], group_start[g + 1], a1, a2, ak, ftag)
-            for r in range(m):
-                p1[r], p2[r], k1[r] = _merge_two_largest(p1[r], p2[r], k1[r], a1[r], a2[r], ak[r])
-        _settle_labels(X, start, m, xt, xs, centers, cmax, p1, p2, k1, best, bestd, ftag)
-        for r in range(m):
-            i = start + r
-            a = best[r]
-            labels[i] = a
-            k1[r] = a
-            upper[i] = _up32(np.sqrt(np.float64(_row_sqdist(X, i, centers, a, D))))
-            x2, margin = _row_margin(xs, r, cmax, D)
-            sure = x2 + cmax < _SCORE_LIMIT  # else a score may have overflowed: no bound from it
-            x2r[r] = x2 - margin if sure else np.nan
-            wi = 1.0 if unit else w[i]
-            acc_n[a] += wi
-            for j in range(D):
-                acc_s[a, j] += wi * X[i, j]
-        for g in range(G):  # vectorised over the rows
-            a1, a2, ak, lg = g1[g], g2[g], gk[g], lb[g]
-            for r in range(m):
-                # the group's largest score but the label's (a2 <= a1: min and max so that both are loaded)
-                pg = min(a1[r], a2[r]) if ak[r] == k1[r] else max(a1[r], a2[r])
-                lg[r] = _sqrt_down32(x2r[r] - 2.0 * np.float64(pg))
-        for r in range(m):
-            i = start + r
-            glb = np.float32(np.inf)
-            for g in range(G):
-                lower[i, g] = lb[g, r]
-                glb = min(glb, lb[g, r])
-            glob[i] = glb
-
-
-@kernel(fastmath=False, inline="always")
-def _yinyang_tiles_exact_d(X, w, centers, members, group_start, labels, upper, lower, glob, lo, hi, acc_n, acc_s,
-                           D):
-    """Rows ``lo .. hi`` of :func:`yinyang_pass` with every distance computed in the difference form, over
-    transposed tiles as :func:`_tile_exact` (same distances, same labels); sets exact bounds and
-    accumulates in row order.  For fewer features or centres than the expanded form pays for
-    (:data:`EXPANDED_MIN_FEATURES`, :data:`EXPANDED_MIN_CENTRES`; else :func:`_yinyang_tiles_d`).
+def _yinyang_tiles_d(X, w, centers, members, group_start, labels, upper, lower, glob, lo, hi, acc_n, acc_s, D):
+    """Rows ``lo .. hi`` of :func:`yinyang_pass` with every distance computed, over transposed tiles as in
+    :func:`_tile_nearest` (same distances, same labels); sets exact bounds and accumulates in row order.
 
     The centres are visited group by group (:func:`_group_two_smallest`); the label is then the
     lowest index among the groups' smallest distances, i.e. Lloyd's."""
@@ -1144,8 +1048,8 @@ def _accumulate_dirty(X, w, labels, lo, hi, dirty, acc_n, acc_s, D):
 
 
 @kernel(fastmath=False)
-def _yinyang_rows(X, w, centers, terms, members, group_start, group_of, drift, group_drift, glob_drift, rho, slack,
-                  full, labels, upper, lower, glob, lo, hi, acc_n, acc_s, ftag):
+def _yinyang_rows(X, w, centers, members, group_start, group_of, drift, group_drift, glob_drift, rho, slack, full,
+                  labels, upper, lower, glob, lo, hi, acc_n, acc_s, ftag):
     """Rows ``lo .. hi`` of :func:`yinyang_pass`: update their labels and bounds and this block's
     accumulators ``acc_n``, ``acc_s``; return the number of distances computed (``ftag``: as
     :func:`_tile_nearest`)."""
@@ -1153,12 +1057,7 @@ def _yinyang_rows(X, w, centers, terms, members, group_start, group_of, drift, g
     if full:
         acc_n[:] = 0.0
         acc_s[:] = 0.0
-        if D >= EXPANDED_MIN_FEATURES and centers.shape[0] >= EXPANDED_MIN_CENTRES:
-            _yinyang_tiles_d(X, w, centers, terms, members, group_start, labels, upper, lower, glob, lo, hi, acc_n,
-                             acc_s, ftag)
-        else:
-            _yinyang_tiles_exact_d(X, w, centers, members, group_start, labels, upper, lower, glob, lo, hi, acc_n,
-                                   acc_s, D)
+        _yinyang_tiles_d(X, w, centers, members, group_start, labels, upper, lower, glob, lo, hi, acc_n, acc_s, D)
         return (hi - lo) * centers.shape[0]
     dirty = np.zeros(centers.shape[0], dtype=np.bool_)
     computed = _yinyang_bounded_d(X, centers, members, group_start, group_of, drift, group_drift, glob_drift,
@@ -1204,11 +1103,10 @@ def yinyang_pass(X, w, centers, members, group_start, group_of, drift, group_dri
     n = X.shape[0]
     nb = bn.shape[0]
     computed = np.zeros(nb, dtype=np.int64)
-    terms = _centre_terms(centers)
     for b in prange(nb):
-        computed[b] = _yinyang_rows(X, w, centers, terms, members, group_start, group_of, drift, group_drift,
-                                    glob_drift, rho, slack, full, labels, upper, lower, glob, b * n // nb,
-                                    (b + 1) * n // nb, bn[b], bs[b], ftag)
+        computed[b] = _yinyang_rows(X, w, centers, members, group_start, group_of, drift, group_drift, glob_drift,
+                                    rho, slack, full, labels, upper, lower, glob, b * n // nb, (b + 1) * n // nb,
+                                    bn[b], bs[b], ftag)
     _sum_blocks(bn, bs, nk, sum_x)
     return computed.sum()
 
