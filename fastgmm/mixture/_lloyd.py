@@ -4,7 +4,11 @@ Conventions shared by every kernel here:
 
 * ``X`` is a C-contiguous ``(n, d)`` float32 or float64 array; centres have X's dtype.  Squared
   distances are computed in X's dtype in difference form ``sum_j (x_j - c_j)**2`` (no
-  ``|x|^2 - 2 x.c + |c|^2`` cancellation); every sum over rows is accumulated in float64.
+  ``|x|^2 - 2 x.c + |c|^2`` cancellation); every sum over rows is accumulated in float64.  The
+  plain nearest-centre search (:func:`_tile_nearest`, at 4 features and 8 centres or more) ranks
+  the centres by float32 expanded-form scores first and settles every label whose scores are
+  within a rigorous rounding margin in the difference form, so labels and distances are the
+  difference form's, bitwise.
 * ``w`` is a float64 ``(n,)`` array of sample weights, or an EMPTY array meaning "every weight is 1"
   (which saves ``n`` floats on very large inputs).
 * Rows are split into ``nb`` contiguous blocks (block ``b`` holds rows ``b*n//nb .. (b+1)*n//nb``),
