@@ -146,6 +146,26 @@ def static_len(typingctx: Any, tup: Any) -> Any:
 
     return sig, codegen
 
+
+@numba.extending.intrinsic
+def fma(typingctx: Any, a: Any, b: Any, c: Any) -> Any:
+    """``fma(a, b, c)`` in a kernel: ``a * b + c`` rounded once (``llvm.fma``: one ``vfmadd`` instruction,
+    vectorised with the loop), for three floats of the same type.  Kernels compiled with
+    ``fastmath=False`` never contract ``a * b + c`` themselves, so a fused multiply-add is written out
+    where it is wanted and nowhere else."""
+    if not (isinstance(a, numba.core.types.Float) and a == b == c):
+        return None
+    sig = a(a, b, c)
+
+    def codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
+        ty = context.get_value_type(signature.return_type)
+        fn = cgutils.get_or_insert_function(builder.module, llvm_ir.FunctionType(ty, [ty, ty, ty]),
+                                            f"llvm.fma.f{signature.return_type.bitwidth}")
+        return builder.call(fn, args)
+
+    return sig, codegen
+
+
 COMPILE_NOTICE = ("fastgmm: compiling kernels, first run only (cached afterwards; `fastgmm warm-up` compiles them "
                   "all ahead of time)...")
 """Printed on stderr at the first compilation of a fastgmm kernel in a process (FASTGMM_COMPILE_NOTICE=0: never)."""

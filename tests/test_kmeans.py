@@ -6,7 +6,7 @@ import warnings
 
 import numpy as np
 import pytest
-from naive.lloyd import naive_hard_assignment_stats, naive_kmeans_plusplus, naive_lloyd
+from naive.lloyd import naive_hard_assignment_stats, naive_kmeans_plusplus, naive_lloyd, sq_distances_in_dtype
 from sklearn.base import clone
 from sklearn.cluster import KMeans as SKKMeans
 
@@ -310,6 +310,43 @@ def test_results_are_bitwise_reproducible():
         values.add(assign_inertia(X, np.empty(0), centers, np.empty(0, dtype=np.int32)))
     assert len(values) == 1
     assert lloyd(X, None, centers)[1] == KMeans(5, init=centers).fit(X).inertia_
+
+
+def tie_rows(d, k, offset, dtype, seed):
+    """Rows exactly between two centres and rows a few units in the last place off that: ties and
+    near-ties of the difference form, ``offset`` away from the origin; with ``k`` centres (pairs
+    ``c_a = b + e``, ``c_b = b - e`` around small integer points ``b``)."""
+    rng = np.random.default_rng(seed)
+    half = k // 2
+    base = rng.integers(-6, 7, size=(half, d)).astype(np.float64)
+    e = rng.integers(1, 3, size=(half, d)).astype(np.float64)
+    centers = (np.concatenate([base + e, base - e]) + offset).astype(dtype)
+    X = (np.repeat(base, 80, axis=0) + offset).astype(dtype)
+    steps = rng.integers(-3, 4, size=X.shape) * (rng.random(X.shape[0]) < 0.75)[:, None]
+    X = X + steps * np.spacing(np.abs(X))  # 1/4 of the rows exact ties, the others nudged by a few ulps
+    return np.ascontiguousarray(X, dtype=dtype), centers
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("d, k, offset", [(8, 16, 0.0), (8, 16, 3e3), (5, 8, 1e2), (11, 12, 50.0)])
+def test_expanded_search_gives_the_difference_form_labels_on_ties(d, k, offset, dtype):
+    """The float32 expanded-form ranking must settle every tie and near-tie exactly: labels, distances
+    (through the inertia) and the elkan full pass as the difference form in X's dtype."""
+    from fastgmm.mixture._lloyd import YinyangPasses, assign_inertia, features_tag, labelled_inertia
+
+    X, centers = tie_rows(d, k, offset, dtype, 7 + d)
+    dist = sq_distances_in_dtype(X, centers)
+    expected = dist.argmin(axis=1)
+    ties = (dist == dist.min(axis=1, keepdims=True)).sum(axis=1) > 1
+    assert 0.1 < ties.mean() < 0.5  # the data has exact ties, and rows that are not
+    labels = np.empty(X.shape[0], dtype=np.int32)
+    inertia = assign_inertia(X, np.empty(0), centers, labels)
+    np.testing.assert_array_equal(labels, expected)
+    assert inertia == labelled_inertia(X, np.empty(0), centers, expected.astype(np.int32), features_tag(d))
+    yinyang_labels, _ = YinyangPasses(X).labels_inertia(X, np.empty(0), centers)
+    np.testing.assert_array_equal(yinyang_labels, expected)
+    nk, sum_x, _ = hard_assignment_stats(X, None, centers)
+    np.testing.assert_array_equal(nk, np.bincount(expected, minlength=k))
 
 
 ELKAN_CASES = [(3000, 3, 5, 41, np.float64, 0.0), (3000, 8, 64, 42, np.float64, 0.0),

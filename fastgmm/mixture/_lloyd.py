@@ -4,7 +4,11 @@ Conventions shared by every kernel here:
 
 * ``X`` is a C-contiguous ``(n, d)`` float32 or float64 array; centres have X's dtype.  Squared
   distances are computed in X's dtype in difference form ``sum_j (x_j - c_j)**2`` (no
-  ``|x|^2 - 2 x.c + |c|^2`` cancellation); every sum over rows is accumulated in float64.
+  ``|x|^2 - 2 x.c + |c|^2`` cancellation); every sum over rows is accumulated in float64.  The
+  plain nearest-centre search (:func:`_tile_nearest`, at 4 features and 8 centres or more) ranks
+  the centres by float32 expanded-form scores first and settles every label whose scores are
+  within a rigorous rounding margin in the difference form, so labels and distances are the
+  difference form's, bitwise.
 * ``w`` is a float64 ``(n,)`` array of sample weights, or an EMPTY array meaning "every weight is 1"
   (which saves ``n`` floats on very large inputs).
 * Rows are split into ``nb`` contiguous blocks (block ``b`` holds rows ``b*n//nb .. (b+1)*n//nb``),
@@ -26,13 +30,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._jit import kernel, prange, prefetch_row
+from .._jit import fma, kernel, prange, prefetch_row
 
 _MAX_BLOCKS = 256
 _MIN_ROWS_PER_BLOCK = 1024
 _MAX_BLOCK_FLOATS = 4_000_000  # cap on nb * (floats per block accumulator): 32 MB of float64
 TILE = 512  # rows per tile: a block is processed as transposed (n_features, TILE) tiles
 _NO_CENTERS = np.empty((0, 0))  # float64 centres argument when no second moments are wanted
+_FLOAT32_TINY = float(np.finfo(np.float32).tiny)  # smallest normal float32
 
 
 @kernel(fastmath=False)
@@ -140,21 +145,157 @@ def _n_features(X, ftag):
     return len(ftag) if len(ftag) != 0 else X.shape[1]
 
 
+EXPANDED_MIN_FEATURES = 4
+"""Nearest-centre searches at this many features or more (and :data:`EXPANDED_MIN_CENTRES` centres or
+more) rank the centres by the expanded form first (:func:`_group_two_largest`), then settle the
+labels exactly (:func:`_settle_labels`); fewer features: the difference form only."""
+EXPANDED_MIN_CENTRES = 8
+"""Fewest centres for the expanded-form search (see :data:`EXPANDED_MIN_FEATURES`)."""
+_AMBIGUOUS_TILE = TILE // 4
+"""A tile with more rows than this that the expanded form cannot settle is searched again whole in the
+difference form (vectorised) rather than row by row."""
+_SCORE_LIMIT = float(np.finfo(np.float32).max) / 4.0
+"""Rows with ``|x - s|^2 + max_k |c_k - s|^2`` at or above this are settled in the difference form: no
+partial sum of a float32 score can overflow below it."""
+
+
 @kernel(fastmath=False)
-def _tile_nearest(X, start, m, centers, xt, bestd, best, w, acc_n, acc_s, ftag):
-    """Load rows ``start .. start+m`` of X into the transposed tile ``xt`` and find each row's nearest
-    centre (``best``, lowest index on ties) and its squared distance (``bestd``, X's dtype).
+def _centre_terms(centers):
+    """The expanded form's view of the centres: ``shift`` (d,) float64, their mean; ``cs`` (K, d)
+    float32, the centres minus the shift; ``half`` (K,) float32, ``|cs_k|^2 / 2`` (summed in float64,
+    then rounded); ``cmax``, ``max_k |cs_k|^2`` (float64)."""
+    K, d = centers.shape
+    shift = np.zeros(d)
+    for k in range(K):
+        for j in range(d):
+            shift[j] += centers[k, j]
+    shift /= K
+    cs = np.empty((K, d), dtype=np.float32)
+    half = np.empty(K, dtype=np.float32)
+    cmax = 0.0
+    for k in range(K):
+        s = 0.0
+        for j in range(d):
+            cs[k, j] = np.float32(centers[k, j] - shift[j])
+            s += np.float64(cs[k, j]) * np.float64(cs[k, j])
+        half[k] = np.float32(0.5 * s)
+        cmax = max(cmax, s)
+    return shift, cs, half, cmax
 
-    If ``acc_n`` is not empty, add each row's weight ``w_i`` (1 when ``w`` is empty) to
-    ``acc_n[best]`` and ``w_i x_i`` to ``acc_s[best]``, row after row.
 
-    ``ftag``: :func:`features_tag`.  Where the feature count is a compile-time constant the feature
-    loops unroll and each row's distance stays in a register (one vectorised pass over the tile per
-    centre); the distances are the same expressions either way."""
-    D = _n_features(X, ftag)
+@kernel(fastmath=False)
+def _score_buffers(d):
+    """Per-block scratch of the expanded form: the shifted float32 tile ``xs`` (d, TILE), the largest
+    and second largest scores ``p1``, ``p2`` (TILE,) float32 and the centre of the largest ``k1``
+    (TILE,) int32 (32-bit lanes throughout, so the search runs on eight lanes)."""
+    return (np.empty((d, TILE), dtype=np.float32), np.empty(TILE, dtype=np.float32),
+            np.empty(TILE, dtype=np.float32), np.empty(TILE, dtype=np.int32))
+
+
+@kernel(fastmath=False, inline="always")
+def _load_shifted(X, start, m, shift, xs, D):
+    """Rows ``start .. start+m`` of X minus ``shift`` (float64), rounded to float32, into the transposed
+    tile ``xs``."""
     for r in range(m):
         for j in range(D):
-            xt[j, r] = X[start + r, j]
+            xs[j, r] = np.float32(X[start + r, j] - shift[j])
+
+
+@kernel(fastmath=False, inline="always")
+def _score_d(xs, r, cs, half, k, D):
+    """``xs_r . cs_k - |cs_k|^2 / 2`` by fused multiply-adds in float32 (the expanded form, on the shifted
+    rows and centres: ``|x_r - c_k|^2 = |xs_r|^2 - 2 score`` up to rounding, so the largest score
+    is the nearest centre)."""
+    p = fma(xs[0, r], cs[k, 0], -half[k])
+    for j in range(1, D):
+        p = fma(xs[j, r], cs[k, j], p)
+    return p
+
+
+@kernel(fastmath=False, inline="always")
+def _two_largest(p, k, p1, p2, k1):
+    """Add score ``p`` of centre ``k`` to the largest score ``p1`` (of centre ``k1``) and the second
+    largest ``p2``; return the new ``(p1, p2, k1)``."""
+    above = p > p1
+    return (p if above else p1), (p1 if above else max(p2, p)), (k if above else k1)
+
+
+@kernel(fastmath=False, python_callable=False)
+def _group_two_largest(xs, m, cs, half, p1, p2, k1, ftag):
+    """For the first ``m`` rows of the shifted float32 tile ``xs``, the largest score (:func:`_score_d`)
+    ``p1`` over all centres, its centre ``k1`` and the second largest ``p2``.  In blocks of four
+    centres, so that each tile load feeds four scores.  ``ftag``: :func:`features_tag`."""
+    D = _n_features(cs, ftag)
+    K = cs.shape[0]
+    for r in range(m):
+        p1[r] = -np.inf
+        p2[r] = -np.inf
+        k1[r] = -1
+    rest = K // 4 * 4
+    for q in range(0, rest, 4):
+        ka, kb, kc, kd = np.int32(q), np.int32(q + 1), np.int32(q + 2), np.int32(q + 3)
+        for r in range(m):
+            s0 = _score_d(xs, r, cs, half, ka, D)
+            s1 = _score_d(xs, r, cs, half, kb, D)
+            s2 = _score_d(xs, r, cs, half, kc, D)
+            s3 = _score_d(xs, r, cs, half, kd, D)
+            a1, a2, ak = _two_largest(s0, ka, p1[r], p2[r], k1[r])
+            a1, a2, ak = _two_largest(s1, kb, a1, a2, ak)
+            a1, a2, ak = _two_largest(s2, kc, a1, a2, ak)
+            a1, a2, ak = _two_largest(s3, kd, a1, a2, ak)
+            p1[r] = a1
+            p2[r] = a2
+            k1[r] = ak
+    for q in range(rest, K):
+        k = np.int32(q)
+        for r in range(m):
+            a1, a2, ak = _two_largest(_score_d(xs, r, cs, half, k, D), k, p1[r], p2[r], k1[r])
+            p1[r] = a1
+            p2[r] = a2
+            k1[r] = ak
+
+
+_U32 = 2.0 ** -24
+"""float32's unit roundoff."""
+
+
+@kernel(fastmath=False, inline="always")
+def _row_margin(xs, r, cmax, D):
+    """``(|xs_r|^2, M)`` for row ``r`` of the shifted tile (float64): ``M`` bounds, in squared distance,
+    how far the scores can be from the difference form computed in X's dtype (:func:`_sqdist_d`).
+
+    With ``u`` float32's unit roundoff, ``g = (D + 3) u``, ``C = cmax`` and ``x2 = |xs_r|^2``: a score
+    (times -2) is within ``g (3 |cs_k|^2 + x2)`` of ``|x - c_k|^2 - |x - s|^2`` (the roundings of
+    ``x - s`` and ``c_k - s`` to float32, ``D`` of the fused sum, bounded by ``|cs_k|^2 / 2 +
+    |xs||cs_k|``, and that of ``|cs_k|^2 / 2``), a difference-form distance within ``g`` times
+    itself, itself at most ``2 x2 + 2 C``.  So a centre whose computed distance is not above that of
+    the largest score's centre has a score within ``g (10 C + 6 x2)`` of the largest (in squared
+    distance), and ``x2 - 2 p_k - g (7 C + 5 x2)`` is not above its computed distance.  ``M`` is
+    over twice the larger of those, plus a multiple of float32's smallest normal number for
+    underflow."""
+    x2 = 0.0
+    for j in range(D):
+        x2 += np.float64(xs[j, r]) * np.float64(xs[j, r])
+    return x2, 4.0 * (D + 4) * _U32 * (5.0 * cmax + 4.0 * x2) + 8.0 * (D + 4) * _FLOAT32_TINY
+
+
+@kernel(fastmath=False, inline="always")
+def _row_nearest(X, i, centers, D):
+    """``(|x_i - c_k|^2, k)`` of row ``i``'s nearest centre in the difference form, the lowest index on
+    ties: the comparisons of :func:`_tile_exact`, one row at a time."""
+    bd = _row_sqdist(X, i, centers, 0, D)
+    bk = 0
+    for k in range(1, centers.shape[0]):
+        bd, bk = _closer(_row_sqdist(X, i, centers, k, D), k, bd, bk)
+    return bd, bk
+
+
+@kernel(fastmath=False, python_callable=False)
+def _tile_exact(xt, m, centers, bestd, best, ftag):
+    """Each tile row's nearest centre ``best`` (lowest index on ties) and its squared distance
+    ``bestd``, every distance in the difference form (:func:`_sqdist_d`): Lloyd's labels.  ``ftag``:
+    :func:`features_tag`."""
+    D = _n_features(centers, ftag)
     K = centers.shape[0]
     for r in range(m):
         bestd[r] = _sqdist_d(xt, r, centers, 0, D)
@@ -173,6 +314,69 @@ def _tile_nearest(X, start, m, centers, xt, bestd, best, w, acc_n, acc_s, ftag):
     for k in range(rest, K):
         for r in range(m):
             bestd[r], best[r] = _closer(_sqdist_d(xt, r, centers, k, D), k, bestd[r], best[r])
+
+
+@kernel(fastmath=False, python_callable=False)
+def _settle_labels(X, start, m, xt, xs, centers, cmax, p1, p2, k1, best, bestd, ftag):
+    """From the largest and second largest scores ``p1``, ``p2`` (centre ``k1`` for ``p1``) of rows
+    ``start .. start+m`` (shifted float32 tile ``xs``), set ``best`` to exactly the labels
+    :func:`_tile_exact` gives.
+
+    A row whose ``p1`` exceeds ``p2`` by more than the margin (:func:`_row_margin`) has one candidate,
+    ``k1``.  The others (ties and near-ties; rows far from the centres' mean; terms large enough
+    for a score to overflow) get :func:`_row_nearest`, or, when there are more than
+    :data:`_AMBIGUOUS_TILE` of them, the tile is loaded into ``xt`` and searched whole by
+    :func:`_tile_exact`.  ``bestd`` is scratch; ``ftag``: :func:`features_tag`."""
+    D = _n_features(X, ftag)
+    na = 0
+    for r in range(m):
+        x2, margin = _row_margin(xs, r, cmax, D)
+        sure = (x2 + cmax < _SCORE_LIMIT) & (2.0 * (np.float64(p1[r]) - np.float64(p2[r])) > margin)
+        best[r] = k1[r] if sure else -1
+        na += 0 if sure else 1
+    if na > _AMBIGUOUS_TILE:
+        _load_tile(X, start, m, xt)
+        _tile_exact(xt, m, centers, bestd, best, ftag)
+    elif na > 0:
+        for r in range(m):
+            if best[r] < 0:
+                bestd[r], best[r] = _row_nearest(X, start + r, centers, D)
+
+
+@kernel(fastmath=False)
+def _tile_nearest(X, start, m, centers, terms, xt, sb, bestd, best, w, acc_n, acc_s, ftag):
+    """Load rows ``start .. start+m`` of X into the transposed tile ``xt`` and find each row's nearest
+    centre ``best`` (lowest index on ties) and its squared distance ``bestd`` (X's dtype; only when
+    ``acc_n`` is empty: the callers that accumulate do not use it): the difference form's
+    (:func:`_tile_exact`) labels and distances, bitwise.
+
+    With :data:`EXPANDED_MIN_FEATURES` features or more and :data:`EXPANDED_MIN_CENTRES` centres or
+    more, the centres are ranked by float32 scores (:func:`_group_two_largest`: a fused
+    multiply-add per feature on twice as many lanes, against a subtraction, a multiplication and
+    an addition; ``terms``: :func:`_centre_terms` of ``centers``, ``sb``: :func:`_score_buffers`),
+    the labels settled exactly (:func:`_settle_labels`) and the distances to them computed.
+
+    If ``acc_n`` is not empty, add each row's weight ``w_i`` (1 when ``w`` is empty) to
+    ``acc_n[best]`` and ``w_i x_i`` to ``acc_s[best]``, row after row.
+
+    ``ftag``: :func:`features_tag`.  Where the feature count is a compile-time constant the feature
+    loops unroll and each row's distance stays in a register (one vectorised pass over the tile per
+    centre); the distances are the same expressions either way."""
+    D = _n_features(X, ftag)
+    K = centers.shape[0]
+    shift, cs, half, cmax = terms
+    xs, p1, p2, k1 = sb
+    if D >= EXPANDED_MIN_FEATURES and K >= EXPANDED_MIN_CENTRES:
+        _load_shifted(X, start, m, shift, xs, D)
+        _group_two_largest(xs, m, cs, half, p1, p2, k1, ftag)
+        _settle_labels(X, start, m, xt, xs, centers, cmax, p1, p2, k1, best, bestd, ftag)
+        for r in range(m if acc_n.shape[0] == 0 else 0):
+            bestd[r] = _row_sqdist(X, start + r, centers, best[r], D)
+    else:
+        for r in range(m):
+            for j in range(D):
+                xt[j, r] = X[start + r, j]
+        _tile_exact(xt, m, centers, bestd, best, ftag)
     if acc_n.shape[0] != 0:
         unit = w.shape[0] == 0
         for r in range(m):
@@ -180,7 +384,7 @@ def _tile_nearest(X, start, m, centers, xt, bestd, best, w, acc_n, acc_s, ftag):
             wi = 1.0 if unit else w[start + r]
             acc_n[k] += wi
             for j in range(D):
-                acc_s[k, j] += wi * xt[j, r]
+                acc_s[k, j] += wi * X[start + r, j]
 
 
 @kernel(fastmath=False, inline="always")
@@ -221,11 +425,13 @@ def assigned_stats(X, w, centers, centers64, nk, sum_x, scatter, ftag):
     second = scatter.shape[0] != 0
     Ks = K if second else 0
     nb = _n_blocks(n, K * (1 + d) + Ks * d * d)
+    terms = _centre_terms(centers)
     bn = np.zeros((nb, K))
     bs = np.zeros((nb, K, d))
     bss = np.zeros((nb, Ks, d, d))
     for b in prange(nb):
         xt, _, bestd, best = _tile_buffers(X)
+        sb = _score_buffers(d)
         diff = np.empty(d)
         # thread-local accumulators, copied out once: no false sharing between neighbouring blocks
         acc_n = np.zeros(K)
@@ -234,12 +440,12 @@ def assigned_stats(X, w, centers, centers64, nk, sum_x, scatter, ftag):
         stop = (b + 1) * n // nb
         for start in range(b * n // nb, stop, TILE):
             m = min(TILE, stop - start)
-            _tile_nearest(X, start, m, centers, xt, bestd, best, w, acc_n, acc_s, ftag)
+            _tile_nearest(X, start, m, centers, terms, xt, sb, bestd, best, w, acc_n, acc_s, ftag)
             for r in range(m if second else 0):
                 k = best[r]
                 wi = 1.0 if unit else w[start + r]
                 for j in range(d):
-                    diff[j] = np.float64(xt[j, r]) - centers64[k, j]
+                    diff[j] = np.float64(X[start + r, j]) - centers64[k, j]
                 for j in range(d):
                     wdj = wi * diff[j]
                     for l in range(j, d):
@@ -279,15 +485,17 @@ def _assign_inertia(X, w, centers, labels, ftag):
     unit = w.shape[0] == 0
     store = labels.shape[0] == n
     nb = _n_blocks(n, 1)
+    terms = _centre_terms(centers)
     part = np.zeros(nb)
     for b in prange(nb):
         xt, _, bestd, best = _tile_buffers(X)
+        sb = _score_buffers(d)
         no_w, no_s = np.empty(0), np.empty((0, 0))  # nothing accumulated
         s = 0.0
         stop = (b + 1) * n // nb
         for start in range(b * n // nb, stop, TILE):
             m = min(TILE, stop - start)
-            _tile_nearest(X, start, m, centers, xt, bestd, best, no_w, no_w, no_s, ftag)
+            _tile_nearest(X, start, m, centers, terms, xt, sb, bestd, best, no_w, no_w, no_s, ftag)
             for r in range(m):
                 if store:
                     labels[start + r] = best[r]
@@ -343,17 +551,19 @@ def _farthest_points(X, centers, m_far, ftag):
     """
     n, d = X.shape
     nb = _n_blocks(n, 3 * m_far)
+    terms = _centre_terms(centers)
     bd = np.full((nb, m_far), -1.0)
     bi = np.full((nb, m_far), -1, dtype=np.int64)
     bl = np.full((nb, m_far), -1, dtype=np.int64)
     for b in prange(nb):
         xt, _, bestd, best = _tile_buffers(X)
+        sb = _score_buffers(d)
         no_w, no_s = np.empty(0), np.empty((0, 0))  # nothing accumulated
         top_d, top_i, top_l = bd[b], bi[b], bl[b]
         stop = (b + 1) * n // nb
         for start in range(b * n // nb, stop, TILE):
             m = min(TILE, stop - start)
-            _tile_nearest(X, start, m, centers, xt, bestd, best, no_w, no_w, no_s, ftag)
+            _tile_nearest(X, start, m, centers, terms, xt, sb, bestd, best, no_w, no_w, no_s, ftag)
             for r in range(m):
                 _insert_top(top_d, top_i, top_l, np.float64(bestd[r]), start + r, best[r])
     topd = np.full(m_far, -1.0)

@@ -21,6 +21,18 @@ def sq_distances(X: np.ndarray, centers: np.ndarray) -> np.ndarray:
     return (diff**2).sum(axis=2)
 
 
+def sq_distances_in_dtype(X: np.ndarray, centers: np.ndarray) -> np.ndarray:
+    """(n, K) squared distances in X's dtype in the difference form, features added one after the
+    other (``(x_0 - c_0)**2 + (x_1 - c_1)**2 + ...``, no fused multiply-add): the values fastgmm's
+    kernels compare, so ``argmin`` (first on ties) is their label bitwise."""
+    diff = X[:, None, 0] - centers[None, :, 0].astype(X.dtype)
+    total = diff * diff
+    for j in range(1, X.shape[1]):
+        diff = X[:, None, j] - centers[None, :, j].astype(X.dtype)
+        total = total + diff * diff
+    return total
+
+
 def naive_lloyd(X, sample_weight, centers_init, *, max_iter=300, tol=1e-4):
     """Return (centers, labels, inertia, n_iter) of Lloyd's algorithm, in float64."""
     X = np.asarray(X, dtype=np.float64)
