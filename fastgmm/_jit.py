@@ -129,7 +129,6 @@ def prefetch_row(typingctx: Any, array: Any, i: Any) -> Any:
     return sig, codegen
 
 
-
 @numba.extending.intrinsic
 def static_len(typingctx: Any, tup: Any) -> Any:
     """``static_len(t)`` in a kernel: ``len(t)`` of a homogeneous tuple (such as

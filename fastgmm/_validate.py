@@ -29,8 +29,9 @@ def kernel_array(a: Any, dtype: Any) -> np.ndarray:
     The kernels are compiled for writable arrays.  Numba types a read-only array (a memmap opened
     with mode ``"r"``, a broadcast view, the arrays of an estimator loaded with joblib's
     ``mmap_mode``) apart from a writable one and would compile every kernel it meets a second time
-    for it, some for several seconds; a copy costs less than that for all but the largest data
-    (for data larger than memory, use a dask array: its chunks are copied one at a time).
+    for it (5-7 s of CPU for the EM pass alone; docs/performance.md, "Read-only twins of the batch
+    kernels").  The price is one copy of a read-only input; for data larger than memory, use a
+    dask array (its chunks are copied one at a time).
     """
     return np.require(np.asarray(a), dtype=dtype, requirements=["C", "W"])
 

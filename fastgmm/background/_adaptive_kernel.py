@@ -620,7 +620,6 @@ def update(channels, frame, rec, last, labels, bgs, fins, src, mask, known_fg, u
                use_known_fg, H, W, channels, cs, t, pull_j, pull_q, pull_r2, sums)
 
 
-
 @kernel(parallel=False, fastmath=False)
 def track_gain(sums, C, min_count, inv_gain):
     """The camera's global gain per channel, relative to the model: ``inv_gain[c]`` becomes the
